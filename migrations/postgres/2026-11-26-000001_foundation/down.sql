@@ -1,0 +1,3 @@
+DROP TABLE app_settings;
+DROP TABLE refresh_tokens;
+DROP TABLE users;

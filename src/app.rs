@@ -1,0 +1,129 @@
+//! Building and running the HTTP application (zero2prod's `Application::build`).
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::{DatabaseUrl, Settings};
+use crate::db::{app_settings, Database};
+use crate::http::middleware::{request_context, KorselRootSpan};
+use crate::http::{error, routes, AppState};
+use crate::services::auth::LoginThrottle;
+use crate::services::tokens::{self, TokenKeys};
+use crate::services::users::{self, BootstrapPassword, BOOTSTRAP_ADMIN};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the database, creates the first admin if needed, and binds the
+    /// listener (port 0 picks a free port, for tests).
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        settings.validate().map_err(anyhow::Error::msg)?;
+        let prepared = {
+            let settings = settings.clone();
+            tokio::task::spawn_blocking(move || prepare(&settings)).await??
+        };
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {} (KORSEL_BIND)", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        tracing::info!(address = %listener.local_addr()?, "listening");
+        let server = serve(listener, prepared, settings)?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+struct Prepared {
+    db: Database,
+    keys: TokenKeys,
+}
+
+/// Opens the database, migrates it, bootstraps the admin and loads the signing key. Blocking.
+fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
+    let db = open_database(&settings.database_url)?;
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+    match users::bootstrap_admin(&mut conn, settings.admin_password.as_ref().map(|s| s.expose()))
+        .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?
+    {
+        Some(BootstrapPassword::Generated(password)) => tracing::warn!(
+            "created the first administrator '{BOOTSTRAP_ADMIN}' with one-time password {password} \
+             (shown once; change it with PUT /api/v1/me/password or `korsel user set-password {BOOTSTRAP_ADMIN}`)"
+        ),
+        Some(BootstrapPassword::Configured) => tracing::info!(
+            "created the first administrator '{BOOTSTRAP_ADMIN}' with the password from KORSEL_ADMIN_PASSWORD"
+        ),
+        None => {}
+    }
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.expose().to_string(),
+        None => {
+            let stored = app_settings::get_or_insert(&mut conn, "jwt_secret", &tokens::generate_secret())
+                .context("cannot store the generated JWT secret")?;
+            tracing::info!("KORSEL_JWT_SECRET is not set; using the signing key kept in the database");
+            stored
+        }
+    };
+    drop(conn);
+    let keys = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl);
+    Ok(Prepared { db, keys })
+}
+
+/// Opens and migrates the database; shared by `serve` and the other subcommands.
+pub fn open_database(url: &DatabaseUrl) -> anyhow::Result<Database> {
+    let db = Database::connect(url)?;
+    let (applied, total) = db.migrate()?;
+    tracing::info!(
+        database = url.kind(),
+        location = %url.redacted(),
+        migrations = total,
+        applied_now = applied,
+        "database ready"
+    );
+    Ok(db)
+}
+
+fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyhow::Result<Server> {
+    let max_body = settings.max_body_bytes;
+    let workers = settings.workers;
+    let state = web::Data::new(AppState {
+        db: prepared.db,
+        keys: prepared.keys,
+        throttle: LoginThrottle::new(settings.login_throttle),
+        settings,
+    });
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(error::json_error),
+            )
+            .app_data(web::PayloadConfig::default().limit(max_body))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .configure(routes::configure)
+            .default_service(web::to(error::not_found))
+            .wrap(from_fn(request_context))
+            .wrap(TracingLogger::<KorselRootSpan>::new())
+    })
+    .listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,197 @@
+//! The command line: `korsel serve`, `korsel migrate`, `korsel user ...`. Every subcommand reads
+//! the same settings, from flags or `KORSEL_*` environment variables.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{open_database, Application};
+use crate::config::{DatabaseUrl, LogFormat, Secret, Settings};
+use crate::domain::page::{PageRequest, MAX_PER_PAGE};
+use crate::domain::users::{Role, Roles};
+use crate::services::{passwords, users};
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "korsel",
+    version,
+    about = "Mileage reporting for Danish municipalities",
+    long_about = "korsel turns phone GPS logs and typed trips into approved, payroll-ready \
+                  mileage reports.\n\nSettings come from flags or KORSEL_* environment variables; \
+                  the defaults run on an embedded SQLite file (./korsel.db)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database: sqlite://FILE (relative), sqlite:///ABS/PATH or postgres://USER@HOST/DB.
+    #[arg(long, env = "KORSEL_DATABASE_URL", default_value = "sqlite://korsel.db", global = true, hide_env_values = true)]
+    pub database_url: DatabaseUrl,
+
+    /// Address and port the HTTP server listens on.
+    #[arg(long, env = "KORSEL_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+
+    /// Log output: pretty for people, json for log collectors. RUST_LOG sets the level.
+    #[arg(long, env = "KORSEL_LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
+    pub log_format: LogFormat,
+
+    /// Key for signing access tokens (at least 32 characters). Unset: one is generated on first
+    /// start and kept in the database, so restarts keep sessions.
+    #[arg(long, env = "KORSEL_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Password for the `admin` account created on first start. Unset: a one-time password is
+    /// generated and printed in the log.
+    #[arg(long, env = "KORSEL_ADMIN_PASSWORD", global = true, hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API (migrates the database first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Without --password-stdin a random password is generated and printed.
+    Add {
+        username: String,
+        /// A role to grant (repeatable): employee, approver, payroll, admin.
+        #[arg(long = "role", default_value = "employee")]
+        roles: Vec<Role>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List {
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, default_value_t = MAX_PER_PAGE)]
+        per_page: u32,
+    },
+    /// Set a user's password (ends their sessions). Without --password-stdin one is generated.
+    SetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+impl GlobalArgs {
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings::with_database(self.database_url.clone());
+        settings.bind = self.bind;
+        settings.jwt_secret = self.jwt_secret.clone();
+        settings.admin_password = self.admin_password.clone();
+        settings
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.global.log_format);
+    let settings = cli.global.settings();
+    if let Err(message) = settings.validate() {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
+    match run(cli.command, settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(settings),
+        Command::Migrate => open_database(&settings.database_url).map(drop),
+        Command::User(cmd) => user(cmd, &settings),
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+            Ok(())
+        })
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if !from_stdin {
+        return Ok((passwords::generate(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
+}
+
+fn user(cmd: UserCommand, settings: &Settings) -> anyhow::Result<()> {
+    let db = open_database(&settings.database_url)?;
+    let mut conn = db.get()?;
+    match cmd {
+        UserCommand::Add {
+            username,
+            roles,
+            password_stdin,
+        } => {
+            let (password, generated) = read_password(password_stdin)?;
+            let user = users::create(&mut conn, &username, &password, &Roles::new(roles))?;
+            println!("created user {} (id {}) with roles {}", user.username, user.id, user.roles.to_csv());
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::List { page, per_page } => {
+            let request = PageRequest { page, per_page };
+            request.validate().map_err(|(field, e)| anyhow::anyhow!("--{field} {e}"))?;
+            let listing = users::list(&mut conn, request)?;
+            println!("{:>6}  {:<32}  {:<32}  created (UTC)", "id", "username", "roles");
+            for u in &listing.items {
+                println!(
+                    "{:>6}  {:<32}  {:<32}  {}",
+                    u.id,
+                    u.username,
+                    u.roles.to_csv(),
+                    u.created_at.format("%Y-%m-%d %H:%M")
+                );
+            }
+            println!("{} of {} users (page {})", listing.items.len(), listing.total, listing.page);
+        }
+        UserCommand::SetPassword {
+            username,
+            password_stdin,
+        } => {
+            let (password, generated) = read_password(password_stdin)?;
+            let user = users::find_by_username(&mut conn, &username)?;
+            users::set_password(&mut conn, user.id, &password)?;
+            println!("password of {} changed; their sessions were ended", user.username);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
+}

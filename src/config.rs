@@ -1,0 +1,219 @@
+//! Settings shared by every subcommand, read from flags and `KORSEL_*` environment variables.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where the database lives. Parsed from the URL scheme so that a wrong URL fails at start-up
+/// with a message naming the setting, instead of diesel's "Invalid connection url".
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://relative.db` or `sqlite:///abs/path.db`.
+    Sqlite(PathBuf),
+    /// `postgres://` or `postgresql://`, passed to libpq unchanged.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The location without credentials, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => path.display().to_string(),
+            DatabaseUrl::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<unparseable url>".into();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let host = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{user}@{host}")
+        }
+        None => authority.to_string(),
+    };
+    let path = tail.split('?').next().unwrap_or_default();
+    format!("{scheme}://{host}{path}")
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.kind(), self.redacted())
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(path) = s.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite URL has no file path (try sqlite://korsel.db)".into());
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(s.to_string()));
+        }
+        Err("expected sqlite://FILE, sqlite:///ABS/PATH or postgres://USER@HOST/DB".into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A secret that never shows up in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+/// Minimum length of a configured JWT secret: HS256 wants at least 256 bits of key.
+pub const MIN_JWT_SECRET_LEN: usize = 32;
+
+/// Everything the service needs to start. The CLI builds it from flags and environment; tests
+/// build it directly.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: DatabaseUrl,
+    pub jwt_secret: Option<Secret>,
+    pub admin_password: Option<Secret>,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub login_throttle: ThrottleSettings,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleSettings {
+    /// Failed logins per username allowed within `window` before answering 429.
+    pub per_username: u32,
+    /// Failed logins per client IP allowed within `window`.
+    pub per_ip: u32,
+    pub window: Duration,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        ThrottleSettings {
+            per_username: 5,
+            per_ip: 20,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults that work out of the box, for the given database.
+    pub fn with_database(database_url: DatabaseUrl) -> Self {
+        Settings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url,
+            jwt_secret: None,
+            admin_password: None,
+            workers: None,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            login_throttle: ThrottleSettings::default(),
+            max_body_bytes: 4 * 1024 * 1024,
+        }
+    }
+
+    /// Checks that are not expressible as clap parsers. Errors name the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.expose().len() < MIN_JWT_SECRET_LEN {
+                return Err(format!(
+                    "KORSEL_JWT_SECRET must be at least {MIN_JWT_SECRET_LEN} characters"
+                ));
+            }
+        }
+        if let Some(password) = &self.admin_password {
+            crate::domain::users::validate_password(password.expose())
+                .map_err(|e| format!("KORSEL_ADMIN_PASSWORD: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_database_urls() {
+        assert_eq!(
+            "sqlite://korsel.db".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Sqlite("korsel.db".into()))
+        );
+        assert_eq!(
+            "sqlite:///var/lib/korsel.db".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Sqlite("/var/lib/korsel.db".into()))
+        );
+        assert!(matches!(
+            "postgres://u:p@h/db".parse::<DatabaseUrl>(),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!("mysql://x".parse::<DatabaseUrl>().is_err());
+        assert!("sqlite://".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        let url: DatabaseUrl = "postgres://korsel:hunter2@db:5432/korsel?sslmode=require"
+            .parse()
+            .unwrap();
+        assert_eq!(url.redacted(), "postgres://korsel@db:5432/korsel");
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn short_jwt_secret_is_rejected_naming_the_setting() {
+        let mut settings = Settings::with_database("sqlite://x.db".parse().unwrap());
+        settings.jwt_secret = Some(Secret::new("short"));
+        assert!(settings.validate().unwrap_err().contains("KORSEL_JWT_SECRET"));
+    }
+}

@@ -1,0 +1,228 @@
+//! Storage: one binary for SQLite and PostgreSQL through diesel's `MultiConnection`.
+
+pub mod app_settings;
+pub mod refresh_tokens;
+pub mod schema;
+pub mod users;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{NaiveDateTime, Timelike, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+use crate::error::{Error, Result};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Establishes connections for the backend named by the URL scheme, so that connection errors
+/// surface as they are (the derived `MultiConnection::establish` hides them).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+/// SQLite waits this long for a competing writer before giving up with "database is locked".
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        ConnectionManager { url }
+    }
+
+    pub fn establish(&self) -> ConnectionResult<DbConnection> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgresql),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(&format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                     PRAGMA synchronous = NORMAL;"
+                ))
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> std::result::Result<DbConnection, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> std::result::Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type DbPool = Pool<ConnectionManager>;
+pub type PooledDb = PooledConnection<ConnectionManager>;
+
+/// The pool plus what we know about where it points.
+#[derive(Clone)]
+pub struct Database {
+    pool: DbPool,
+    url: DatabaseUrl,
+}
+
+impl Database {
+    /// Connects (creating the SQLite file if needed) and runs pending migrations. Blocking.
+    pub fn connect(url: &DatabaseUrl) -> anyhow::Result<Database> {
+        let manager = ConnectionManager::new(url.clone());
+        // Fail with the real connection error before building the pool.
+        let mut first = manager
+            .establish()
+            .with_context(|| format!("cannot open {} database {}", url.kind(), url.redacted()))?;
+        if let DbConnection::Sqlite(conn) = &mut first {
+            // WAL lets readers run beside the one writer; it is persistent, so set it once here.
+            conn.batch_execute("PRAGMA journal_mode = WAL;")
+                .context("cannot switch SQLite to WAL mode")?;
+        }
+        drop(first);
+        let max_size = match url {
+            DatabaseUrl::Sqlite(_) => 8,
+            DatabaseUrl::Postgres(_) => 16,
+        };
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .with_context(|| format!("cannot open {} database {}", url.kind(), url.redacted()))?;
+        Ok(Database {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    pub fn get(&self) -> Result<PooledDb> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs pending migrations; returns (applied now, total known).
+    pub fn migrate(&self) -> anyhow::Result<(usize, usize)> {
+        let mut conn = self.pool.get().context("no database connection for migrations")?;
+        let result = match &mut *conn {
+            DbConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS),
+            DbConnection::Postgresql(c) => run_migrations(c, POSTGRES_MIGRATIONS),
+        };
+        result.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+    }
+
+    /// Runs blocking diesel work off the async executor, inside the caller's tracing span.
+    pub async fn run<T, F>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| Error::Internal(anyhow::Error::new(e).context("database task panicked")))?
+    }
+
+    /// Liveness of the database itself: a round trip within `timeout`, and for SQLite the file
+    /// still being where we opened it.
+    pub fn ping(&self, timeout: Duration) -> anyhow::Result<()> {
+        if let DatabaseUrl::Sqlite(path) = &self.url {
+            std::fs::metadata(path)
+                .with_context(|| format!("SQLite file {} is gone", path.display()))?;
+        }
+        let mut conn = self.pool.get_timeout(timeout)?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    /// The SQLite file, if this is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => Some(path.clone()),
+            DatabaseUrl::Postgres(_) => None,
+        }
+    }
+}
+
+fn run_migrations<C>(conn: &mut C, migrations: EmbeddedMigrations) -> diesel::migration::Result<(usize, usize)>
+where
+    C: MigrationHarness<C::Backend> + diesel::Connection,
+{
+    let applied = conn.run_pending_migrations(migrations)?.len();
+    let total = conn.applied_migrations()?.len();
+    Ok((applied, total))
+}
+
+/// A transaction for work that writes. On SQLite it starts with `BEGIN IMMEDIATE`, taking the
+/// write lock up front: a deferred transaction that reads and then writes can fail with
+/// SQLITE_BUSY without waiting, where an immediate one waits its turn (busy_timeout).
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    if let DbConnection::Sqlite(inner) = conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+        let outcome = work(conn);
+        let DbConnection::Sqlite(inner) = conn else {
+            unreachable!("the connection variant cannot change")
+        };
+        return match outcome {
+            Ok(value) => match AnsiTransactionManager::commit_transaction(inner) {
+                Ok(()) => Ok(value),
+                Err(commit_error) => {
+                    let _ = AnsiTransactionManager::rollback_transaction(inner);
+                    Err(commit_error.into())
+                }
+            },
+            Err(error) => {
+                AnsiTransactionManager::rollback_transaction(inner)?;
+                Err(error)
+            }
+        };
+    }
+    conn.transaction(work)
+}
+
+/// Now, in UTC, truncated to microseconds so that it round-trips equal on both backends
+/// (PostgreSQL keeps microseconds, SQLite would keep nanoseconds).
+pub fn utc_now() -> NaiveDateTime {
+    let now = Utc::now().naive_utc();
+    now.with_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
+/// True when a diesel error is a unique-constraint violation.
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

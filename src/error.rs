@@ -1,0 +1,242 @@
+//! The application's error type. Services and the CLI return it; `http::error` turns it into
+//! RFC 9457 problem+json. Expected failures are `Problem`s with a stable kind; everything else is
+//! `Internal`, whose details go to the log and never to the client.
+
+use std::fmt;
+
+/// A stable class of problem. Its slug is the `type` URI clients may match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    BadRequest,
+    MalformedJson,
+    UnsupportedMediaType,
+    Validation,
+    Unauthenticated,
+    InvalidCredentials,
+    InvalidToken,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    UsernameTaken,
+    PayloadTooLarge,
+    TooManyRequests,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl ProblemKind {
+    pub const ALL: [ProblemKind; 16] = [
+        ProblemKind::BadRequest,
+        ProblemKind::MalformedJson,
+        ProblemKind::UnsupportedMediaType,
+        ProblemKind::Validation,
+        ProblemKind::Unauthenticated,
+        ProblemKind::InvalidCredentials,
+        ProblemKind::InvalidToken,
+        ProblemKind::Forbidden,
+        ProblemKind::NotFound,
+        ProblemKind::MethodNotAllowed,
+        ProblemKind::Conflict,
+        ProblemKind::UsernameTaken,
+        ProblemKind::PayloadTooLarge,
+        ProblemKind::TooManyRequests,
+        ProblemKind::ServiceUnavailable,
+        ProblemKind::Internal,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            ProblemKind::BadRequest => "bad-request",
+            ProblemKind::MalformedJson => "malformed-json",
+            ProblemKind::UnsupportedMediaType => "unsupported-media-type",
+            ProblemKind::Validation => "validation-failed",
+            ProblemKind::Unauthenticated => "unauthenticated",
+            ProblemKind::InvalidCredentials => "invalid-credentials",
+            ProblemKind::InvalidToken => "invalid-token",
+            ProblemKind::Forbidden => "forbidden",
+            ProblemKind::NotFound => "not-found",
+            ProblemKind::MethodNotAllowed => "method-not-allowed",
+            ProblemKind::Conflict => "conflict",
+            ProblemKind::UsernameTaken => "username-taken",
+            ProblemKind::PayloadTooLarge => "payload-too-large",
+            ProblemKind::TooManyRequests => "too-many-requests",
+            ProblemKind::ServiceUnavailable => "service-unavailable",
+            ProblemKind::Internal => "internal-error",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ProblemKind::BadRequest => "Bad request",
+            ProblemKind::MalformedJson => "Malformed JSON body",
+            ProblemKind::UnsupportedMediaType => "Unsupported media type",
+            ProblemKind::Validation => "Validation failed",
+            ProblemKind::Unauthenticated => "Authentication required",
+            ProblemKind::InvalidCredentials => "Invalid username or password",
+            ProblemKind::InvalidToken => "Invalid or expired token",
+            ProblemKind::Forbidden => "Forbidden",
+            ProblemKind::NotFound => "Not found",
+            ProblemKind::MethodNotAllowed => "Method not allowed",
+            ProblemKind::Conflict => "Conflict",
+            ProblemKind::UsernameTaken => "Username already taken",
+            ProblemKind::PayloadTooLarge => "Payload too large",
+            ProblemKind::TooManyRequests => "Too many requests",
+            ProblemKind::ServiceUnavailable => "Service unavailable",
+            ProblemKind::Internal => "Internal server error",
+        }
+    }
+
+    pub fn status(self) -> u16 {
+        match self {
+            ProblemKind::BadRequest | ProblemKind::MalformedJson => 400,
+            ProblemKind::Unauthenticated
+            | ProblemKind::InvalidCredentials
+            | ProblemKind::InvalidToken => 401,
+            ProblemKind::Forbidden => 403,
+            ProblemKind::NotFound => 404,
+            ProblemKind::MethodNotAllowed => 405,
+            ProblemKind::Conflict | ProblemKind::UsernameTaken => 409,
+            ProblemKind::PayloadTooLarge => 413,
+            ProblemKind::UnsupportedMediaType => 415,
+            ProblemKind::Validation => 422,
+            ProblemKind::TooManyRequests => 429,
+            ProblemKind::Internal => 500,
+            ProblemKind::ServiceUnavailable => 503,
+        }
+    }
+
+    /// The generic kind for a bare status code (used for errors raised below our handlers).
+    pub fn for_status(status: u16) -> ProblemKind {
+        match status {
+            401 => ProblemKind::Unauthenticated,
+            403 => ProblemKind::Forbidden,
+            404 => ProblemKind::NotFound,
+            405 => ProblemKind::MethodNotAllowed,
+            409 => ProblemKind::Conflict,
+            413 => ProblemKind::PayloadTooLarge,
+            415 => ProblemKind::UnsupportedMediaType,
+            422 => ProblemKind::Validation,
+            429 => ProblemKind::TooManyRequests,
+            503 => ProblemKind::ServiceUnavailable,
+            400..=499 => ProblemKind::BadRequest,
+            _ => ProblemKind::Internal,
+        }
+    }
+
+    pub fn type_uri(self) -> String {
+        format!("{PROBLEM_TYPE_PREFIX}{}", self.slug())
+    }
+}
+
+/// Problem `type` URIs are URNs: stable identifiers that do not pretend to be a web page.
+pub const PROBLEM_TYPE_PREFIX: &str = "urn:korsel:problem:";
+
+/// An expected failure, safe to show to the client.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub detail: String,
+    /// Extension members (RFC 9457 §3.2), e.g. the offending field.
+    pub extensions: serde_json::Map<String, serde_json::Value>,
+    /// Seconds to put in `Retry-After`.
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
+        Problem {
+            kind,
+            detail: detail.into(),
+            extensions: serde_json::Map::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.extensions.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {}", .0.kind.slug(), .0.detail)]
+    Problem(Problem),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn problem(kind: ProblemKind, detail: impl Into<String>) -> Self {
+        Error::Problem(Problem::new(kind, detail))
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Error::problem(ProblemKind::NotFound, format!("{what} not found"))
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Error::problem(ProblemKind::Forbidden, detail)
+    }
+
+    /// A 422 naming the offending field (a JSON pointer-ish path such as `points/3/lat`).
+    pub fn validation(field: &str, detail: impl fmt::Display) -> Self {
+        Error::Problem(
+            Problem::new(ProblemKind::Validation, format!("{field}: {detail}")).with("field", field),
+        )
+    }
+
+    pub fn kind(&self) -> ProblemKind {
+        match self {
+            Error::Problem(p) => p.kind,
+            Error::Internal(_) => ProblemKind::Internal,
+        }
+    }
+}
+
+impl From<Problem> for Error {
+    fn from(p: Problem) -> Self {
+        Error::Problem(p)
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        Error::Internal(anyhow::Error::new(e).context("database query failed"))
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for Error {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        // Log the cause; tell the client only that the database is unavailable.
+        tracing::error!(error = %e, "database connection unavailable");
+        Error::problem(
+            ProblemKind::ServiceUnavailable,
+            "the database is unavailable; try again shortly",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn slugs_are_unique_and_statuses_are_errors() {
+        let slugs: HashSet<_> = ProblemKind::ALL.iter().map(|k| k.slug()).collect();
+        assert_eq!(slugs.len(), ProblemKind::ALL.len());
+        assert!(ProblemKind::ALL.iter().all(|k| k.status() >= 400));
+    }
+
+    #[test]
+    fn bare_statuses_map_to_their_kind() {
+        for kind in ProblemKind::ALL {
+            let generic = ProblemKind::for_status(kind.status());
+            assert_eq!(generic.status(), kind.status(), "{kind:?}");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod meta;
+pub mod users;

@@ -1,0 +1,125 @@
+//! Request context: a request id on every request (honouring `X-Request-Id`), one tracing span
+//! per request, and the guarantee that every error response is problem+json.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::HttpMessage;
+use tracing::Span;
+use tracing_actix_web::RootSpanBuilder;
+
+use crate::error::{Problem, ProblemKind};
+use crate::http::error::{problem_response, PROBLEM_JSON};
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being handled on this task, for error bodies.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// An incoming id is honoured when it is short and printable, so it cannot forge log lines.
+fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(&REQUEST_ID_HEADER)?.to_str().ok()?;
+    let ok = !value.is_empty()
+        && value.len() <= 128
+        && value.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| value.to_string())
+}
+
+/// Builds the per-request span; runs before the request-context middleware.
+pub struct KorselRootSpan;
+
+impl RootSpanBuilder for KorselRootSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let id = incoming_request_id(request).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        request.extensions_mut().insert(RequestId(id.clone()));
+        let route = request.match_pattern().unwrap_or_else(|| "<unmatched>".into());
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = %route,
+            request_id = %id,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
+    }
+}
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let started = Instant::now();
+    // Handler and extractor errors arrive here as responses already; an `Err` can only come
+    // from a middleware below, and is passed on for actix to render.
+    let mut response = REQUEST_ID
+        .scope(request_id.clone(), async move {
+            next.call(req)
+                .await
+                .map(|response| ensure_problem_json(response.map_into_boxed_body()))
+        })
+        .await?;
+
+    let status = response.status().as_u16();
+    let latency_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    Span::current().record("latency_ms", latency_ms);
+    if status >= 500 {
+        tracing::error!(status, "request failed");
+    } else {
+        tracing::info!(status, "request completed");
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(response)
+}
+
+/// Errors raised below our handlers (a 405 from the router, say) come with an empty or plain
+/// body; give them the same problem shape as ours.
+fn ensure_problem_json(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if status.as_u16() < 400 || is_problem {
+        return response;
+    }
+    let kind = ProblemKind::for_status(status.as_u16());
+    let detail = match kind {
+        ProblemKind::MethodNotAllowed => "this route does not accept that method".to_string(),
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let (request, _) = response.into_parts();
+    let mut replacement = problem_response(&Problem::new(kind, detail));
+    // Keep the status actix chose, even where our generic kind maps differently.
+    *replacement.status_mut() = status;
+    ServiceResponse::new(request, replacement)
+}

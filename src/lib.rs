@@ -1,0 +1,15 @@
+//! korsel: mileage reporting for Danish municipalities.
+//!
+//! Layers: `domain` (pure rules), `services` (use cases, one transaction each), `db` (schema and
+//! repositories), `http` (handlers, route table, error mapping), with `app`, `cli` and `config`
+//! wiring them together.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod services;
+pub mod telemetry;

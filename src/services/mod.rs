@@ -1,0 +1,6 @@
+//! Use cases. Each takes a connection and runs in one transaction where it writes.
+
+pub mod auth;
+pub mod passwords;
+pub mod tokens;
+pub mod users;

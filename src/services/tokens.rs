@@ -1,0 +1,147 @@
+//! Access tokens (JWT, HS256 pinned) and opaque refresh tokens (stored as SHA-256 hashes).
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::users::{Role, Roles};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    pub roles: Vec<Role>,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+}
+
+/// The caller, as proven by a valid access token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub roles: Roles,
+}
+
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    access_ttl: Duration,
+}
+
+const ISSUER: &str = "korsel";
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], access_ttl: Duration) -> Self {
+        // Only HS256 is accepted: `alg: none` and algorithm swaps fail verification.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        validation.set_issuer(&[ISSUER]);
+        validation.leeway = 5;
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            access_ttl,
+        }
+    }
+
+    pub fn access_ttl(&self) -> Duration {
+        self.access_ttl
+    }
+
+    pub fn issue(&self, user_id: i64, roles: &Roles) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = IssuedClaims {
+            claims: Claims {
+                sub: user_id.to_string(),
+                roles: roles.iter().collect(),
+                iat: now,
+                exp: now + self.access_ttl.as_secs() as i64,
+                jti: uuid::Uuid::new_v4().to_string(),
+            },
+            iss: ISSUER,
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Verifies signature, algorithm, issuer and expiry.
+    pub fn verify(&self, token: &str) -> Option<Principal> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        Some(Principal {
+            user_id: data.claims.sub.parse().ok()?,
+            roles: Roles::new(data.claims.roles),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct IssuedClaims {
+    #[serde(flatten)]
+    claims: Claims,
+    iss: &'static str,
+}
+
+/// A new opaque refresh token: 256 random bits, URL-safe.
+pub fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Refresh tokens are high-entropy, so a fast hash is enough to make a stolen table useless.
+pub fn hash_refresh_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random secret for signing tokens, generated when none is configured.
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(900))
+    }
+
+    #[test]
+    fn round_trip() {
+        let roles = Roles::new([Role::Admin]);
+        let token = keys().issue(7, &roles).unwrap();
+        let p = keys().verify(&token).unwrap();
+        assert_eq!(p.user_id, 7);
+        assert_eq!(p.roles, roles);
+    }
+
+    #[test]
+    fn other_secret_fails() {
+        let token = keys().issue(7, &Roles::default()).unwrap();
+        let other = TokenKeys::new(b"another secret another secret !!", Duration::from_secs(900));
+        assert!(other.verify(&token).is_none());
+    }
+
+    #[test]
+    fn refresh_token_hash_is_stable_hex() {
+        let t = new_refresh_token();
+        assert_eq!(hash_refresh_token(&t), hash_refresh_token(&t));
+        assert_eq!(hash_refresh_token(&t).len(), 64);
+        assert_ne!(new_refresh_token(), t);
+    }
+}

@@ -1,0 +1,140 @@
+//! User accounts: creation, roles, passwords, and the first administrator.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::db::{self, is_unique_violation, refresh_tokens, users, write_transaction, DbConnection};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::users::{normalize_username, validate_password, validate_username, Role, Roles};
+use crate::error::{Error, ProblemKind, Result};
+use crate::services::passwords;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub roles: Roles,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<users::UserRow> for User {
+    type Error = Error;
+    fn try_from(row: users::UserRow) -> Result<Self> {
+        let roles = Roles::from_csv(&row.roles)
+            .map_err(|e| anyhow::anyhow!("user {} has unreadable roles: {e}", row.id))?;
+        Ok(User {
+            id: row.id,
+            username: row.username,
+            roles,
+            created_at: row.created_at.and_utc(),
+        })
+    }
+}
+
+pub fn create(conn: &mut DbConnection, username: &str, password: &str, roles: &Roles) -> Result<User> {
+    let username = normalize_username(username);
+    validate_username(&username).map_err(|e| Error::validation("username", e))?;
+    validate_password(password).map_err(|e| Error::validation("password", e))?;
+    let hash = passwords::hash(password)?;
+    let now = db::utc_now();
+    let id = users::insert(
+        conn,
+        &users::NewUser {
+            username: &username,
+            password_hash: &hash,
+            roles: &roles.to_csv(),
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::problem(ProblemKind::UsernameTaken, format!("username '{username}' is taken"))
+        } else {
+            e.into()
+        }
+    })?;
+    get(conn, id)
+}
+
+pub fn get(conn: &mut DbConnection, id: i64) -> Result<User> {
+    users::find(conn, id)?
+        .ok_or_else(|| Error::not_found("user"))?
+        .try_into()
+}
+
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> Result<User> {
+    users::find_by_username(conn, &normalize_username(username))?
+        .ok_or_else(|| Error::not_found("user"))?
+        .try_into()
+}
+
+pub fn list(conn: &mut DbConnection, page: PageRequest) -> Result<Page<User>> {
+    let total = users::count(conn)?;
+    let items = users::list(conn, page.offset(), page.limit())?
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::new(items, page, total))
+}
+
+pub fn set_roles(conn: &mut DbConnection, id: i64, roles: &Roles) -> Result<User> {
+    write_transaction(conn, |conn| {
+        if users::set_roles(conn, id, &roles.to_csv(), db::utc_now())? == 0 {
+            return Err(Error::not_found("user"));
+        }
+        get(conn, id)
+    })
+}
+
+/// Sets a new password and ends every session of the user.
+pub fn set_password(conn: &mut DbConnection, id: i64, password: &str) -> Result<()> {
+    validate_password(password).map_err(|e| Error::validation("password", e))?;
+    let hash = passwords::hash(password)?;
+    write_transaction(conn, |conn| {
+        let now = db::utc_now();
+        if users::set_password_hash(conn, id, &hash, now)? == 0 {
+            return Err(Error::not_found("user"));
+        }
+        refresh_tokens::revoke_all_for_user(conn, id, now)?;
+        Ok(())
+    })
+}
+
+/// A user changing their own password must prove they know the current one.
+pub fn change_own_password(conn: &mut DbConnection, id: i64, current: &str, new: &str) -> Result<()> {
+    let row = users::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
+    if !passwords::verify(current, &row.password_hash) {
+        return Err(Error::validation("current_password", "is not your current password"));
+    }
+    set_password(conn, id, new)
+}
+
+pub const BOOTSTRAP_ADMIN: &str = "admin";
+
+pub enum BootstrapPassword {
+    Configured,
+    Generated(String),
+}
+
+/// On a database with no users, creates `admin` with every role. Returns how the password was
+/// chosen, or `None` when users already exist.
+pub fn bootstrap_admin(
+    conn: &mut DbConnection,
+    configured_password: Option<&str>,
+) -> Result<Option<BootstrapPassword>> {
+    write_transaction(conn, |conn| {
+        if users::count(conn)? > 0 {
+            return Ok(None);
+        }
+        let (password, outcome) = match configured_password {
+            Some(p) => (p.to_string(), BootstrapPassword::Configured),
+            None => {
+                let p = passwords::generate();
+                (p.clone(), BootstrapPassword::Generated(p))
+            }
+        };
+        create(conn, BOOTSTRAP_ADMIN, &password, &Roles::new(Role::ALL))?;
+        Ok(Some(outcome))
+    })
+}
