@@ -71,9 +71,12 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.expose().to_string(),
         None => {
-            let stored = app_settings::get_or_insert(&mut conn, "jwt_secret", &tokens::generate_secret())
-                .context("cannot store the generated JWT secret")?;
-            tracing::info!("KORSEL_JWT_SECRET is not set; using the signing key kept in the database");
+            let stored =
+                app_settings::get_or_insert(&mut conn, "jwt_secret", &tokens::generate_secret())
+                    .context("cannot store the generated JWT secret")?;
+            tracing::info!(
+                "KORSEL_JWT_SECRET is not set; using the signing key kept in the database"
+            );
             stored
         }
     };

@@ -33,15 +33,32 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Database: sqlite://FILE (relative), sqlite:///ABS/PATH or postgres://USER@HOST/DB.
-    #[arg(long, env = "KORSEL_DATABASE_URL", default_value = "sqlite://korsel.db", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "KORSEL_DATABASE_URL",
+        default_value = "sqlite://korsel.db",
+        global = true,
+        hide_env_values = true
+    )]
     pub database_url: DatabaseUrl,
 
     /// Address and port the HTTP server listens on.
-    #[arg(long, env = "KORSEL_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "KORSEL_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: SocketAddr,
 
     /// Log output: pretty for people, json for log collectors. RUST_LOG sets the level.
-    #[arg(long, env = "KORSEL_LOG_FORMAT", value_enum, default_value = "pretty", global = true)]
+    #[arg(
+        long,
+        env = "KORSEL_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true
+    )]
     pub log_format: LogFormat,
 
     /// Key for signing access tokens (at least 32 characters). Unset: one is generated on first
@@ -51,7 +68,12 @@ pub struct GlobalArgs {
 
     /// Password for the `admin` account created on first start. Unset: a one-time password is
     /// generated and printed in the log.
-    #[arg(long, env = "KORSEL_ADMIN_PASSWORD", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "KORSEL_ADMIN_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
     pub admin_password: Option<Secret>,
 }
 
@@ -97,8 +119,10 @@ impl GlobalArgs {
     pub fn settings(&self) -> Settings {
         let mut settings = Settings::with_database(self.database_url.clone());
         settings.bind = self.bind;
-        settings.jwt_secret = self.jwt_secret.clone();
-        settings.admin_password = self.admin_password.clone();
+        // An empty variable (as compose files pass for "unset") means unset.
+        let non_empty = |s: &Option<Secret>| s.clone().filter(|s| !s.expose().is_empty());
+        settings.jwt_secret = non_empty(&self.jwt_secret);
+        settings.admin_password = non_empty(&self.admin_password);
         settings
     }
 }
@@ -159,16 +183,26 @@ fn user(cmd: UserCommand, settings: &Settings) -> anyhow::Result<()> {
         } => {
             let (password, generated) = read_password(password_stdin)?;
             let user = users::create(&mut conn, &username, &password, &Roles::new(roles))?;
-            println!("created user {} (id {}) with roles {}", user.username, user.id, user.roles.to_csv());
+            println!(
+                "created user {} (id {}) with roles {}",
+                user.username,
+                user.id,
+                user.roles.to_csv()
+            );
             if generated {
                 println!("password: {password}");
             }
         }
         UserCommand::List { page, per_page } => {
             let request = PageRequest { page, per_page };
-            request.validate().map_err(|(field, e)| anyhow::anyhow!("--{field} {e}"))?;
+            request
+                .validate()
+                .map_err(|(field, e)| anyhow::anyhow!("--{field} {e}"))?;
             let listing = users::list(&mut conn, request)?;
-            println!("{:>6}  {:<32}  {:<32}  created (UTC)", "id", "username", "roles");
+            println!(
+                "{:>6}  {:<32}  {:<32}  created (UTC)",
+                "id", "username", "roles"
+            );
             for u in &listing.items {
                 println!(
                     "{:>6}  {:<32}  {:<32}  {}",
@@ -178,7 +212,12 @@ fn user(cmd: UserCommand, settings: &Settings) -> anyhow::Result<()> {
                     u.created_at.format("%Y-%m-%d %H:%M")
                 );
             }
-            println!("{} of {} users (page {})", listing.items.len(), listing.total, listing.page);
+            println!(
+                "{} of {} users (page {})",
+                listing.items.len(),
+                listing.total,
+                listing.page
+            );
         }
         UserCommand::SetPassword {
             username,
@@ -187,7 +226,10 @@ fn user(cmd: UserCommand, settings: &Settings) -> anyhow::Result<()> {
             let (password, generated) = read_password(password_stdin)?;
             let user = users::find_by_username(&mut conn, &username)?;
             users::set_password(&mut conn, user.id, &password)?;
-            println!("password of {} changed; their sessions were ended", user.username);
+            println!(
+                "password of {} changed; their sessions were ended",
+                user.username
+            );
             if generated {
                 println!("password: {password}");
             }

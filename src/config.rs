@@ -214,6 +214,9 @@ mod tests {
     fn short_jwt_secret_is_rejected_naming_the_setting() {
         let mut settings = Settings::with_database("sqlite://x.db".parse().unwrap());
         settings.jwt_secret = Some(Secret::new("short"));
-        assert!(settings.validate().unwrap_err().contains("KORSEL_JWT_SECRET"));
+        assert!(settings
+            .validate()
+            .unwrap_err()
+            .contains("KORSEL_JWT_SECRET"));
     }
 }

@@ -185,7 +185,8 @@ impl Error {
     /// A 422 naming the offending field (a JSON pointer-ish path such as `points/3/lat`).
     pub fn validation(field: &str, detail: impl fmt::Display) -> Self {
         Error::Problem(
-            Problem::new(ProblemKind::Validation, format!("{field}: {detail}")).with("field", field),
+            Problem::new(ProblemKind::Validation, format!("{field}: {detail}"))
+                .with("field", field),
         )
     }
 

@@ -44,7 +44,9 @@ impl ConnectionManager {
 
     pub fn establish(&self) -> ConnectionResult<DbConnection> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgresql),
+            DatabaseUrl::Postgres(url) => {
+                PgConnection::establish(url).map(DbConnection::Postgresql)
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(&format!(
@@ -67,7 +69,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> std::result::Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -125,7 +128,10 @@ impl Database {
 
     /// Runs pending migrations; returns (applied now, total known).
     pub fn migrate(&self) -> anyhow::Result<(usize, usize)> {
-        let mut conn = self.pool.get().context("no database connection for migrations")?;
+        let mut conn = self
+            .pool
+            .get()
+            .context("no database connection for migrations")?;
         let result = match &mut *conn {
             DbConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS),
             DbConnection::Postgresql(c) => run_migrations(c, POSTGRES_MIGRATIONS),
@@ -171,7 +177,10 @@ impl Database {
     }
 }
 
-fn run_migrations<C>(conn: &mut C, migrations: EmbeddedMigrations) -> diesel::migration::Result<(usize, usize)>
+fn run_migrations<C>(
+    conn: &mut C,
+    migrations: EmbeddedMigrations,
+) -> diesel::migration::Result<(usize, usize)>
 where
     C: MigrationHarness<C::Backend> + diesel::Connection,
 {

@@ -30,10 +30,15 @@ pub struct NewRefreshToken<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewRefreshToken<'_>) -> QueryResult<usize> {
-    diesel::insert_into(refresh_tokens::table).values(new).execute(conn)
+    diesel::insert_into(refresh_tokens::table)
+        .values(new)
+        .execute(conn)
 }
 
-pub fn find_by_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<RefreshTokenRow>> {
+pub fn find_by_hash(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> QueryResult<Option<RefreshTokenRow>> {
     refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash))
         .select(RefreshTokenRow::as_select())
@@ -54,7 +59,11 @@ pub fn claim(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> QueryResul
     Ok(updated == 1)
 }
 
-pub fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn revoke_family(
+    conn: &mut DbConnection,
+    family_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -64,7 +73,11 @@ pub fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTim
     .execute(conn)
 }
 
-pub fn revoke_all_for_user(conn: &mut DbConnection, user_id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn revoke_all_for_user(
+    conn: &mut DbConnection,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))

@@ -65,7 +65,12 @@ pub fn list(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Vec
         .load(conn)
 }
 
-pub fn set_roles(conn: &mut DbConnection, id: i64, roles: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn set_roles(
+    conn: &mut DbConnection,
+    id: i64,
+    roles: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set((users::roles.eq(roles), users::updated_at.eq(now)))
         .execute(conn)
@@ -78,6 +83,9 @@ pub fn set_password_hash(
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
-        .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(now),
+        ))
         .execute(conn)
 }

@@ -75,10 +75,23 @@ mod tests {
 
     #[test]
     fn offsets_and_bounds() {
-        let p = PageRequest { page: 3, per_page: 20 };
+        let p = PageRequest {
+            page: 3,
+            per_page: 20,
+        };
         assert_eq!((p.offset(), p.limit()), (40, 20));
-        assert!(PageRequest { page: 0, per_page: 20 }.validate().is_err());
-        assert!(PageRequest { page: 1, per_page: 201 }.validate().is_err());
+        assert!(PageRequest {
+            page: 0,
+            per_page: 20
+        }
+        .validate()
+        .is_err());
+        assert!(PageRequest {
+            page: 1,
+            per_page: 201
+        }
+        .validate()
+        .is_err());
         assert!(PageRequest::default().validate().is_ok());
     }
 }

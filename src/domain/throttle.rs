@@ -80,7 +80,10 @@ mod tests {
         let now = start + Duration::from_secs(25);
         assert_eq!(w.blocked_for("alice", now), Some(Duration::from_secs(35)));
         assert_eq!(w.blocked_for("bob", now), None);
-        assert_eq!(w.blocked_for("alice", start + Duration::from_secs(60)), None);
+        assert_eq!(
+            w.blocked_for("alice", start + Duration::from_secs(60)),
+            None
+        );
     }
 
     #[test]

@@ -39,7 +39,9 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role '{s}' (expected employee, approver, payroll or admin)"))
+            .ok_or_else(|| {
+                format!("unknown role '{s}' (expected employee, approver, payroll or admin)")
+            })
     }
 }
 
@@ -66,7 +68,11 @@ impl Roles {
 
     /// The storage form: `admin,employee`.
     pub fn to_csv(&self) -> String {
-        self.0.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn from_csv(s: &str) -> Result<Self, String> {
@@ -128,7 +134,10 @@ mod tests {
 
     #[test]
     fn usernames() {
-        assert_eq!(normalize_username("  Hanne.Hansen@Kommune.dk "), "hanne.hansen@kommune.dk");
+        assert_eq!(
+            normalize_username("  Hanne.Hansen@Kommune.dk "),
+            "hanne.hansen@kommune.dk"
+        );
         assert!(validate_username("hanne.hansen@kommune.dk").is_ok());
         assert!(validate_username("").is_err());
         assert!(validate_username("han ne").is_err());

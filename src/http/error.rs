@@ -61,7 +61,10 @@ pub fn problem_response(problem: &Problem) -> HttpResponse {
 }
 
 /// Body-parsing failures from actix's JSON extractor.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     let problem = match &err {
         E::ContentType => Problem::new(
@@ -72,24 +75,43 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
             ProblemKind::PayloadTooLarge,
             format!("the body is larger than the limit of {limit} bytes"),
         ),
-        E::Deserialize(e) if e.is_data() => {
-            Problem::new(ProblemKind::Validation, format!("invalid request body: {e}"))
+        E::Deserialize(e) if e.is_data() => Problem::new(
+            ProblemKind::Validation,
+            format!("invalid request body: {e}"),
+        ),
+        E::Deserialize(e) => {
+            Problem::new(ProblemKind::MalformedJson, format!("malformed JSON: {e}"))
         }
-        E::Deserialize(e) => Problem::new(ProblemKind::MalformedJson, format!("malformed JSON: {e}")),
-        other => Problem::new(ProblemKind::BadRequest, format!("cannot read the body: {other}")),
+        other => Problem::new(
+            ProblemKind::BadRequest,
+            format!("cannot read the body: {other}"),
+        ),
     };
     Error::Problem(problem).into()
 }
 
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
-    Error::problem(ProblemKind::BadRequest, format!("invalid query string: {err}")).into()
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    Error::problem(
+        ProblemKind::BadRequest,
+        format!("invalid query string: {err}"),
+    )
+    .into()
 }
 
 /// A path segment that does not parse (e.g. `/users/abc`) names no resource.
-pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn path_error(
+    err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     Error::problem(ProblemKind::NotFound, format!("no such resource: {err}")).into()
 }
 
 pub async fn not_found() -> Result<HttpResponse, Error> {
-    Err(Error::problem(ProblemKind::NotFound, "no route matches this path"))
+    Err(Error::problem(
+        ProblemKind::NotFound,
+        "no route matches this path",
+    ))
 }

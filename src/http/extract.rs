@@ -47,18 +47,30 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| anyhow::anyhow!("application state missing"))?;
-    let header = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| Error::problem(ProblemKind::Unauthenticated, "send an access token: Authorization: Bearer <token>"))?;
+    let header = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        Error::problem(
+            ProblemKind::Unauthenticated,
+            "send an access token: Authorization: Bearer <token>",
+        )
+    })?;
     let token = header
         .to_str()
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| Error::problem(ProblemKind::Unauthenticated, "the Authorization header must be 'Bearer <token>'"))?;
+        .ok_or_else(|| {
+            Error::problem(
+                ProblemKind::Unauthenticated,
+                "the Authorization header must be 'Bearer <token>'",
+            )
+        })?;
     state
         .keys
         .verify(token.trim())
         .map(AuthUser)
-        .ok_or_else(|| Error::problem(ProblemKind::InvalidToken, "the access token is invalid or expired"))
+        .ok_or_else(|| {
+            Error::problem(
+                ProblemKind::InvalidToken,
+                "the access token is invalid or expired",
+            )
+        })
 }

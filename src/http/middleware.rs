@@ -31,9 +31,7 @@ pub fn current_request_id() -> Option<String> {
 /// An incoming id is honoured when it is short and printable, so it cannot forge log lines.
 fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
     let value = req.headers().get(&REQUEST_ID_HEADER)?.to_str().ok()?;
-    let ok = !value.is_empty()
-        && value.len() <= 128
-        && value.bytes().all(|b| b.is_ascii_graphic());
+    let ok = !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_graphic());
     ok.then(|| value.to_string())
 }
 
@@ -44,7 +42,9 @@ impl RootSpanBuilder for KorselRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let id = incoming_request_id(request).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         request.extensions_mut().insert(RequestId(id.clone()));
-        let route = request.match_pattern().unwrap_or_else(|| "<unmatched>".into());
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "<unmatched>".into());
         tracing::info_span!(
             "request",
             method = %request.method(),

@@ -77,7 +77,10 @@ fn lock(m: &Mutex<FailureWindow>) -> std::sync::MutexGuard<'_, FailureWindow> {
 }
 
 fn invalid_token() -> Error {
-    Error::problem(ProblemKind::InvalidToken, "the refresh token is invalid, expired or revoked")
+    Error::problem(
+        ProblemKind::InvalidToken,
+        "the refresh token is invalid, expired or revoked",
+    )
 }
 
 pub fn login(
@@ -88,7 +91,9 @@ pub fn login(
     password: &str,
 ) -> Result<TokenPair> {
     let row = users::find_by_username(conn, &normalize_username(username))?;
-    let hash = row.as_ref().map_or(passwords::dummy_hash(), |r| r.password_hash.as_str());
+    let hash = row
+        .as_ref()
+        .map_or(passwords::dummy_hash(), |r| r.password_hash.as_str());
     let verified = passwords::verify(password, hash);
     let Some(row) = row.filter(|_| verified) else {
         return Err(Error::problem(
@@ -98,7 +103,9 @@ pub fn login(
     };
     let roles = Roles::from_csv(&row.roles).map_err(anyhow::Error::msg)?;
     let family = uuid::Uuid::new_v4().to_string();
-    write_transaction(conn, |conn| issue_pair(conn, keys, refresh_ttl, row.id, &roles, &family))
+    write_transaction(conn, |conn| {
+        issue_pair(conn, keys, refresh_ttl, row.id, &roles, &family)
+    })
 }
 
 fn issue_pair(
@@ -138,7 +145,12 @@ enum Rotation {
 
 /// Exchanges a refresh token for a new pair. The old token stops working. Presenting a token
 /// that was already rotated means it was copied: the whole family (session) is revoked.
-pub fn refresh(conn: &mut DbConnection, keys: &TokenKeys, refresh_ttl: Duration, token: &str) -> Result<TokenPair> {
+pub fn refresh(
+    conn: &mut DbConnection,
+    keys: &TokenKeys,
+    refresh_ttl: Duration,
+    token: &str,
+) -> Result<TokenPair> {
     let hash = tokens::hash_refresh_token(token);
     let outcome = write_transaction(conn, |conn| -> Result<Rotation> {
         let Some(row) = refresh_tokens::find_by_hash(conn, &hash)? else {

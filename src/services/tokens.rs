@@ -118,7 +118,10 @@ mod tests {
     use super::*;
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(900))
+        TokenKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(900),
+        )
     }
 
     #[test]
@@ -133,7 +136,10 @@ mod tests {
     #[test]
     fn other_secret_fails() {
         let token = keys().issue(7, &Roles::default()).unwrap();
-        let other = TokenKeys::new(b"another secret another secret !!", Duration::from_secs(900));
+        let other = TokenKeys::new(
+            b"another secret another secret !!",
+            Duration::from_secs(900),
+        );
         assert!(other.verify(&token).is_none());
     }
 

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::db::{self, is_unique_violation, refresh_tokens, users, write_transaction, DbConnection};
+use crate::db::{
+    self, is_unique_violation, refresh_tokens, users, write_transaction, DbConnection,
+};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::users::{normalize_username, validate_password, validate_username, Role, Roles};
 use crate::error::{Error, ProblemKind, Result};
@@ -31,7 +33,12 @@ impl TryFrom<users::UserRow> for User {
     }
 }
 
-pub fn create(conn: &mut DbConnection, username: &str, password: &str, roles: &Roles) -> Result<User> {
+pub fn create(
+    conn: &mut DbConnection,
+    username: &str,
+    password: &str,
+    roles: &Roles,
+) -> Result<User> {
     let username = normalize_username(username);
     validate_username(&username).map_err(|e| Error::validation("username", e))?;
     validate_password(password).map_err(|e| Error::validation("password", e))?;
@@ -49,7 +56,10 @@ pub fn create(conn: &mut DbConnection, username: &str, password: &str, roles: &R
     )
     .map_err(|e| {
         if is_unique_violation(&e) {
-            Error::problem(ProblemKind::UsernameTaken, format!("username '{username}' is taken"))
+            Error::problem(
+                ProblemKind::UsernameTaken,
+                format!("username '{username}' is taken"),
+            )
         } else {
             e.into()
         }
@@ -102,10 +112,18 @@ pub fn set_password(conn: &mut DbConnection, id: i64, password: &str) -> Result<
 }
 
 /// A user changing their own password must prove they know the current one.
-pub fn change_own_password(conn: &mut DbConnection, id: i64, current: &str, new: &str) -> Result<()> {
+pub fn change_own_password(
+    conn: &mut DbConnection,
+    id: i64,
+    current: &str,
+    new: &str,
+) -> Result<()> {
     let row = users::find(conn, id)?.ok_or_else(|| Error::not_found("user"))?;
     if !passwords::verify(current, &row.password_hash) {
-        return Err(Error::validation("current_password", "is not your current password"));
+        return Err(Error::validation(
+            "current_password",
+            "is not your current password",
+        ));
     }
     set_password(conn, id, new)
 }

@@ -24,7 +24,10 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
         }))),
         Err(cause) => {
             tracing::warn!(error = format!("{cause:#}"), "readiness check failed");
-            Err(Error::problem(ProblemKind::ServiceUnavailable, "the database does not answer"))
+            Err(Error::problem(
+                ProblemKind::ServiceUnavailable,
+                "the database does not answer",
+            ))
         }
     }
 }

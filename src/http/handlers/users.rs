@@ -38,7 +38,8 @@ pub async fn list(
 ) -> Result<HttpResponse, Error> {
     user.require(Role::Admin)?;
     let page = page.into_inner();
-    page.validate().map_err(|(field, e)| Error::validation(field, e))?;
+    page.validate()
+        .map_err(|(field, e)| Error::validation(field, e))?;
     let users = state.db.run(move |conn| users::list(conn, page)).await?;
     Ok(HttpResponse::Ok().json(users))
 }
@@ -83,7 +84,10 @@ pub async fn set_roles(
     user.require(Role::Admin)?;
     let id = id.into_inner();
     let roles = Roles::new(body.into_inner().roles);
-    let updated = state.db.run(move |conn| users::set_roles(conn, id, &roles)).await?;
+    let updated = state
+        .db
+        .run(move |conn| users::set_roles(conn, id, &roles))
+        .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 

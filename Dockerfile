@@ -1,0 +1,24 @@
+# Multi-stage: build with the Rust toolchain, run on a slim Debian with only the binary.
+# SQLite and libpq are compiled in (bundled), so the runtime image needs no client libraries.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock build.rs openapi.yaml ./
+COPY src ./src
+COPY migrations ./migrations
+RUN cargo build --release --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --home /var/lib/korsel --create-home korsel
+COPY --from=build /src/target/release/korsel /usr/local/bin/korsel
+USER korsel
+WORKDIR /var/lib/korsel
+ENV KORSEL_BIND=0.0.0.0:8080 \
+    KORSEL_DATABASE_URL=sqlite:///var/lib/korsel/korsel.db \
+    KORSEL_LOG_FORMAT=json
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fs http://127.0.0.1:8080/readyz || exit 1
+ENTRYPOINT ["korsel"]
+CMD ["serve"]

@@ -1,0 +1,8 @@
+//! One integration binary (zero2prod, crates.io): the real app, real database, real sockets.
+
+mod auth;
+mod errors;
+mod health;
+mod helpers;
+mod openapi;
+mod users;
