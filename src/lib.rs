@@ -11,5 +11,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod payroll;
 pub mod services;
 pub mod telemetry;

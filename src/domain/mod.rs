@@ -1,5 +1,8 @@
 //! Pure rules: no actix, no diesel, no I/O.
 
+pub mod allowance;
+pub mod approvers;
 pub mod page;
+pub mod report_state;
 pub mod throttle;
 pub mod users;

@@ -1,0 +1,755 @@
+//! KMD OPUS "IND01" file: fixed width, 55 characters per line.
+//!
+//! Reproduces `drive_opus_filegenerator:OPUSFileGenerator/Model/FileRecord.cs`:
+//!
+//! ```text
+//! $"DA6{MunicipalityNumber:0000}{EmploymentType:0}{CprNumber}{ExtraNumber:0}{TFCode}{DistanceMeters/10:000000}0000000{AccountNumber,13}{EndOfMonth(DriveDate):ddMMyy}"
+//! ```
+//!
+//! | cols (1-based) | len | field                                   |
+//! |----------------|-----|-----------------------------------------|
+//! | 1–3            | 3   | `DA6` literal                           |
+//! | 4–7            | 4   | municipality number, zero-padded        |
+//! | 8              | 1   | employment type (Ansættelsesform)       |
+//! | 9–18           | 10  | CPR, no hyphen                          |
+//! | 19             | 1   | extra number (ekstra ciffer)            |
+//! | 20–23          | 4   | TF code                                 |
+//! | 24–29          | 6   | distance in 1/100 km (metres / 10, truncated), zero-padded, no sign |
+//! | 30–36          | 7   | `0000000` literal                       |
+//! | 37–49          | 13  | account, right-aligned, space-padded (13 spaces if none) |
+//! | 50–55          | 6   | last day of the drive month, `ddMMyy`   |
+//!
+//! Every line, the optional header included, ends with CRLF (OS2 uses
+//! `File.AppendAllLines` on Windows); the file is UTF-8 without BOM, and the
+//! records themselves are pure ASCII.
+//!
+//! # Grouping (as `OPUSService.GenerateFileRecords`)
+//! Lines are grouped by **(employment number, TF code, account, year, month
+//! of the drive date)**; metres are summed over the group and only then
+//! truncated to 10 m (`sum / 10`). A report with a second TF code arrives as
+//! two [`ExportLine`]s and so yields a second record with its own TF code.
+//! Unlike the classic OS2 generator, the year is part of the key (its
+//! "month only" group break was a bug).
+//!
+//! # Order
+//! Records are written sorted by **employment number (byte-wise string
+//! order), year, month, TF code, account (no account first, then byte-wise)**.
+//! The input order never matters.
+
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::{end_of_month, ExportLine, PayrollError};
+
+/// The literal the records start with ("KMD statisk identifier").
+pub const STATIC_ID: &str = "DA6";
+/// The reserved literal in columns 30–36.
+pub const RESERVED: &str = "0000000";
+/// Length of every record line, line ending excluded.
+pub const LINE_LEN: usize = 55;
+/// Largest value the 6-digit distance field holds (9999.99 km).
+pub const MAX_HUNDREDTHS_KM: i64 = 999_999;
+
+/// KMD codes of one employment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmploymentCodes {
+    /// Ansættelsesform, one digit (e.g. 0, 1, 3).
+    pub employment_type: u8,
+    /// Ekstra ciffer, one digit; distinguishes employments of one CPR.
+    pub extra_number: u8,
+}
+
+/// Settings for one IND01 file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ind01Config {
+    /// Municipality number, 0–9999, written zero-padded to 4 digits.
+    pub municipality_number: u16,
+    /// Codes used for every employment not listed in `employment_codes`.
+    pub default_codes: EmploymentCodes,
+    /// Per-employment codes (key: employment number), as OS2 keeps them on
+    /// `Employment.EmploymentType` / `Employment.ExtraNumber`.
+    #[serde(default)]
+    pub employment_codes: BTreeMap<String, EmploymentCodes>,
+    /// Header line written first (OS2 `FileHeader`, e.g. `"026 Test Kommune"`).
+    /// OS2 writes it only when it creates the file: pass `None` when
+    /// appending to an existing file.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// Leave out records whose distance field would be `000000` (groups
+    /// under 10 m). drive_cloud never sends 0-km reports to the file agent,
+    /// so the default is `true`; their report ids are returned in
+    /// [`Ind01Output::zero_distance_report_ids`] so the caller can still
+    /// mark them processed.
+    #[serde(default = "default_true")]
+    pub skip_zero_distance: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Ind01Config {
+    /// A config with the given municipality and default codes, no
+    /// per-employment codes, no header, zero-distance records skipped.
+    pub fn new(municipality_number: u16, employment_type: u8, extra_number: u8) -> Self {
+        Self {
+            municipality_number,
+            default_codes: EmploymentCodes {
+                employment_type,
+                extra_number,
+            },
+            employment_codes: BTreeMap::new(),
+            header: None,
+            skip_zero_distance: true,
+        }
+    }
+
+    fn codes_for(&self, employment_number: &str) -> EmploymentCodes {
+        self.employment_codes
+            .get(employment_number)
+            .copied()
+            .unwrap_or(self.default_codes)
+    }
+
+    fn validate(&self) -> Result<(), PayrollError> {
+        if self.municipality_number > 9999 {
+            return Err(PayrollError::Config(format!(
+                "municipality number {} has more than 4 digits",
+                self.municipality_number
+            )));
+        }
+        let all = std::iter::once((None, &self.default_codes)).chain(
+            self.employment_codes
+                .iter()
+                .map(|(k, v)| (Some(k.as_str()), v)),
+        );
+        for (emp, c) in all {
+            if c.employment_type > 9 || c.extra_number > 9 {
+                return Err(PayrollError::Config(format!(
+                    "employment type and extra number must be one digit each \
+                     (employment {}: {}, {})",
+                    emp.unwrap_or("default"),
+                    c.employment_type,
+                    c.extra_number
+                )));
+            }
+        }
+        if let Some(h) = &self.header {
+            if h.contains(['\r', '\n']) {
+                return Err(PayrollError::Config(
+                    "header must be a single line".to_string(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One IND01 record: one group of export lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ind01Record {
+    pub municipality_number: u16,
+    pub employment_number: String,
+    /// 10 digits, hyphen removed.
+    pub cpr: String,
+    pub codes: EmploymentCodes,
+    pub tf_code: String,
+    /// Trimmed; `None` for no account (13 spaces).
+    pub account: Option<String>,
+    /// Last day of the drive month.
+    pub period_end: NaiveDate,
+    /// Summed metres, before truncation.
+    pub distance_m: i64,
+    /// Reports in this record, ascending, without duplicates.
+    pub report_ids: Vec<i64>,
+}
+
+impl Ind01Record {
+    /// The value of the distance field: metres / 10, truncated.
+    pub fn hundredths_km(&self) -> i64 {
+        self.distance_m / 10
+    }
+
+    /// The 55-character line, without line ending.
+    pub fn to_line(&self) -> String {
+        let line = format!(
+            "{STATIC_ID}{:04}{}{}{}{}{:06}{RESERVED}{:>13}{}",
+            self.municipality_number,
+            self.codes.employment_type,
+            self.cpr,
+            self.codes.extra_number,
+            self.tf_code,
+            self.hundredths_km(),
+            self.account.as_deref().unwrap_or(""),
+            self.period_end.format("%d%m%y"),
+        );
+        debug_assert_eq!(line.len(), LINE_LEN, "{line:?}");
+        line
+    }
+}
+
+/// What [`write_ind01`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ind01Output {
+    /// The records, in file order.
+    pub records: Vec<Ind01Record>,
+    /// Reports that went into no record because their group's distance
+    /// field was `000000` and `skip_zero_distance` was set (ascending).
+    pub zero_distance_report_ids: Vec<i64>,
+}
+
+impl Ind01Output {
+    /// Every report id in the file, ascending, without duplicates.
+    pub fn written_report_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .records
+            .iter()
+            .flat_map(|r| r.report_ids.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// Group key; its field order is the file's sort order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct GroupKey {
+    employment_number: String,
+    year: i32,
+    month: u32,
+    tf_code: String,
+    account: Option<String>,
+}
+
+/// Groups and validates `lines` into records, in file order, without
+/// writing anything. Zero-distance groups are included here regardless of
+/// `skip_zero_distance`.
+pub fn build_records<I, B>(lines: I, config: &Ind01Config) -> Result<Vec<Ind01Record>, PayrollError>
+where
+    I: IntoIterator<Item = B>,
+    B: Borrow<ExportLine>,
+{
+    config.validate()?;
+    let mut groups: BTreeMap<GroupKey, (i64, Vec<i64>, NaiveDate)> = BTreeMap::new();
+    let mut cprs: BTreeMap<String, String> = BTreeMap::new();
+
+    for line in lines {
+        let line = line.borrow();
+        let cpr = normalize_cpr(line)?;
+        match cprs.get(&line.employment_number) {
+            Some(known) if *known != cpr => {
+                return Err(PayrollError::InconsistentCpr {
+                    employment_number: line.employment_number.clone(),
+                })
+            }
+            Some(_) => {}
+            None => {
+                cprs.insert(line.employment_number.clone(), cpr);
+            }
+        }
+        if !is_fixed_ascii(&line.tf_code, 4, 4) {
+            return Err(PayrollError::InvalidTfCode {
+                report_id: line.report_id,
+                tf_code: line.tf_code.clone(),
+            });
+        }
+        let account = normalize_account(line)?;
+        if line.distance_m < 0 {
+            return Err(PayrollError::NegativeDistance {
+                report_id: line.report_id,
+                distance_m: line.distance_m,
+            });
+        }
+        let key = GroupKey {
+            employment_number: line.employment_number.clone(),
+            year: line.drive_date.year(),
+            month: line.drive_date.month(),
+            tf_code: line.tf_code.clone(),
+            account,
+        };
+        let overflow = |key: &GroupKey, distance_m: i64| PayrollError::DistanceOverflow {
+            employment_number: key.employment_number.clone(),
+            tf_code: key.tf_code.clone(),
+            year: key.year,
+            month: key.month,
+            distance_m,
+        };
+        let entry = groups
+            .entry(key.clone())
+            .or_insert_with(|| (0, Vec::new(), end_of_month(line.drive_date)));
+        entry.0 = entry
+            .0
+            .checked_add(line.distance_m)
+            .ok_or_else(|| overflow(&key, i64::MAX))?;
+        if entry.0 / 10 > MAX_HUNDREDTHS_KM {
+            return Err(overflow(&key, entry.0));
+        }
+        entry.1.push(line.report_id);
+    }
+
+    Ok(groups
+        .into_iter()
+        .map(|(key, (distance_m, mut report_ids, period_end))| {
+            report_ids.sort_unstable();
+            report_ids.dedup();
+            Ind01Record {
+                municipality_number: config.municipality_number,
+                cpr: cprs[&key.employment_number].clone(),
+                codes: config.codes_for(&key.employment_number),
+                employment_number: key.employment_number,
+                tf_code: key.tf_code,
+                account: key.account,
+                period_end,
+                distance_m,
+                report_ids,
+            }
+        })
+        .collect())
+}
+
+/// Writes the IND01 file for `lines` to `out`: the optional header, then one
+/// CRLF-terminated 55-character record per group (see the module docs for
+/// grouping and order).
+///
+/// All validation happens before the first byte is written. `out` is
+/// written line by line; wrap a `File` in a `BufWriter` if needed.
+pub fn write_ind01<W, I, B>(
+    mut out: W,
+    lines: I,
+    config: &Ind01Config,
+) -> Result<Ind01Output, PayrollError>
+where
+    W: Write,
+    I: IntoIterator<Item = B>,
+    B: Borrow<ExportLine>,
+{
+    let all = build_records(lines, config)?;
+    let mut output = Ind01Output::default();
+    for record in all {
+        if config.skip_zero_distance && record.hundredths_km() == 0 {
+            output
+                .zero_distance_report_ids
+                .extend(record.report_ids.iter().copied());
+        } else {
+            output.records.push(record);
+        }
+    }
+    output.zero_distance_report_ids.sort_unstable();
+    output.zero_distance_report_ids.dedup();
+
+    if let Some(header) = &config.header {
+        out.write_all(header.as_bytes())?;
+        out.write_all(b"\r\n")?;
+    }
+    for record in &output.records {
+        out.write_all(record.to_line().as_bytes())?;
+        out.write_all(b"\r\n")?;
+    }
+    out.flush()?;
+    Ok(output)
+}
+
+/// Printable ASCII (no space) of a length in `min..=max`.
+fn is_fixed_ascii(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Trimmed, `DDMMYY-XXXX` → `DDMMYYXXXX`, then exactly 10 ASCII digits.
+fn normalize_cpr(line: &ExportLine) -> Result<String, PayrollError> {
+    let raw = line
+        .cpr
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or(PayrollError::MissingCpr {
+            report_id: line.report_id,
+        })?;
+    let cpr: String = if raw.len() == 11 && raw.as_bytes()[6] == b'-' {
+        raw.chars().filter(|&c| c != '-').collect()
+    } else {
+        raw.to_string()
+    };
+    if cpr.len() == 10 && cpr.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(cpr)
+    } else {
+        Err(PayrollError::InvalidCpr {
+            report_id: line.report_id,
+            len: raw.chars().count(),
+        })
+    }
+}
+
+/// Trimmed; empty → `None`; else 1–13 printable ASCII characters.
+fn normalize_account(line: &ExportLine) -> Result<Option<String>, PayrollError> {
+    match line.account.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(a) if is_fixed_ascii(a, 1, 13) => Ok(Some(a.to_string())),
+        Some(a) => Err(PayrollError::InvalidAccount {
+            report_id: line.report_id,
+            account: a.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// The data of `OpusFileGeneratorTest/FileRecordTest.cs`.
+    fn reference_line(account: Option<&str>) -> ExportLine {
+        ExportLine {
+            report_id: 1,
+            employment_number: "1".to_string(),
+            person_name: "Test".to_string(),
+            cpr: Some("8512481230".to_string()),
+            tf_code: "6666".to_string(),
+            drive_date: date(2020, 1, 27),
+            distance_m: 123_500,
+            ore_per_km: 0,
+            amount_ore: 0,
+            purpose: String::new(),
+            account: account.map(str::to_string),
+        }
+    }
+
+    fn reference_config() -> Ind01Config {
+        Ind01Config::new(123, 9, 5)
+    }
+
+    fn write(lines: &[ExportLine], config: &Ind01Config) -> (String, Ind01Output) {
+        let mut buf = Vec::new();
+        let out = write_ind01(&mut buf, lines, config).unwrap();
+        (String::from_utf8(buf).unwrap(), out)
+    }
+
+    fn line(
+        report_id: i64,
+        emp: &str,
+        tf: &str,
+        d: NaiveDate,
+        m: i64,
+        account: Option<&str>,
+    ) -> ExportLine {
+        ExportLine {
+            report_id,
+            employment_number: emp.to_string(),
+            person_name: format!("Person {emp}"),
+            cpr: Some(format!("01019{:05}", emp.parse::<u32>().unwrap())),
+            tf_code: tf.to_string(),
+            drive_date: d,
+            distance_m: m,
+            ore_per_km: 394,
+            amount_ore: m * 394 / 1000,
+            purpose: "x".to_string(),
+            account: account.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn reference_line_without_account_byte_for_byte() {
+        let (text, _) = write(&[reference_line(None)], &reference_config());
+        assert_eq!(
+            text,
+            "DA6012398512481230566660123500000000             310120\r\n"
+        );
+        assert_eq!(text.len(), LINE_LEN + 2);
+    }
+
+    #[test]
+    fn reference_line_with_account_byte_for_byte() {
+        let (text, _) = write(&[reference_line(Some("9999999999"))], &reference_config());
+        assert_eq!(
+            text,
+            "DA6012398512481230566660123500000000   9999999999310120\r\n"
+        );
+    }
+
+    #[test]
+    fn reference_columns_match_the_table() {
+        let rec =
+            &build_records([reference_line(Some("9999999999"))], &reference_config()).unwrap()[0];
+        let l = rec.to_line();
+        let col = |from: usize, len: usize| &l[from - 1..from - 1 + len];
+        assert_eq!(col(1, 3), "DA6");
+        assert_eq!(col(4, 4), "0123");
+        assert_eq!(col(8, 1), "9");
+        assert_eq!(col(9, 10), "8512481230");
+        assert_eq!(col(19, 1), "5");
+        assert_eq!(col(20, 4), "6666");
+        assert_eq!(col(24, 6), "012350");
+        assert_eq!(col(30, 7), "0000000");
+        assert_eq!(col(37, 13), "   9999999999");
+        assert_eq!(col(50, 6), "310120");
+    }
+
+    #[test]
+    fn header_first_and_every_line_crlf() {
+        let mut config = reference_config();
+        config.header = Some("026 Test Kommune".to_string());
+        let (text, _) = write(&[reference_line(None)], &config);
+        assert_eq!(
+            text,
+            "026 Test Kommune\r\nDA6012398512481230566660123500000000             310120\r\n"
+        );
+    }
+
+    #[test]
+    fn groups_by_employment_tf_account_and_month_summing_metres() {
+        let lines = [
+            line(1, "1", "1111", date(2026, 1, 3), 10_000, None),
+            line(2, "1", "1111", date(2026, 1, 20), 5_000, None),
+            // other account -> own record
+            line(3, "1", "1111", date(2026, 1, 21), 1_000, Some("1234567890")),
+            // other month -> own record
+            line(4, "1", "1111", date(2026, 2, 1), 2_000, None),
+            // same month, other year -> own record (OS2 classic merged these)
+            line(5, "1", "1111", date(2025, 1, 15), 3_000, None),
+            // other employment -> own record
+            line(6, "2", "1111", date(2026, 1, 3), 4_000, None),
+            // blank account is no account
+            line(7, "1", "1111", date(2026, 1, 31), 1_000, Some("  ")),
+        ];
+        let records = build_records(&lines, &reference_config()).unwrap();
+        type Summary = (String, String, Option<String>, NaiveDate, i64, Vec<i64>);
+        let summary: Vec<Summary> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.employment_number.clone(),
+                    r.tf_code.clone(),
+                    r.account.clone(),
+                    r.period_end,
+                    r.distance_m,
+                    r.report_ids.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    "1".into(),
+                    "1111".into(),
+                    None,
+                    date(2025, 1, 31),
+                    3_000,
+                    vec![5]
+                ),
+                (
+                    "1".into(),
+                    "1111".into(),
+                    None,
+                    date(2026, 1, 31),
+                    16_000,
+                    vec![1, 2, 7]
+                ),
+                (
+                    "1".into(),
+                    "1111".into(),
+                    Some("1234567890".into()),
+                    date(2026, 1, 31),
+                    1_000,
+                    vec![3]
+                ),
+                (
+                    "1".into(),
+                    "1111".into(),
+                    None,
+                    date(2026, 2, 28),
+                    2_000,
+                    vec![4]
+                ),
+                (
+                    "2".into(),
+                    "1111".into(),
+                    None,
+                    date(2026, 1, 31),
+                    4_000,
+                    vec![6]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn truncates_after_summing_not_per_line() {
+        // 3 x 12,345 m = 37,035 m -> 003703 (per-line truncation would give 003702)
+        let lines: Vec<ExportLine> = (1..=3)
+            .map(|id| line(id, "7", "2222", date(2026, 3, id as u32), 12_345, None))
+            .collect();
+        let records = build_records(&lines, &reference_config()).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(&records[0].to_line()[23..29], "003703");
+        // 9 m truncates to 0
+        let records = build_records(
+            [line(9, "7", "2222", date(2026, 3, 1), 19, None)],
+            &reference_config(),
+        )
+        .unwrap();
+        assert_eq!(&records[0].to_line()[23..29], "000001");
+    }
+
+    #[test]
+    fn second_tf_code_gives_second_line_with_same_km() {
+        let lines = [
+            line(10, "3", "1111", date(2026, 5, 2), 42_000, None),
+            line(10, "3", "9999", date(2026, 5, 2), 42_000, None),
+        ];
+        let (text, out) = write(&lines, &reference_config());
+        let got: Vec<&str> = text.split_terminator("\r\n").collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(&got[0][19..29], "1111004200");
+        assert_eq!(&got[1][19..29], "9999004200");
+        assert_eq!(out.written_report_ids(), vec![10]);
+    }
+
+    #[test]
+    fn order_does_not_depend_on_input_order() {
+        let mut lines = vec![
+            line(1, "2", "1111", date(2026, 1, 3), 1_000, None),
+            line(2, "1", "2222", date(2026, 1, 3), 1_000, None),
+            line(3, "1", "1111", date(2026, 2, 3), 1_000, None),
+            line(4, "1", "1111", date(2026, 1, 3), 1_000, Some("2")),
+            line(5, "1", "1111", date(2026, 1, 3), 1_000, None),
+        ];
+        let (a, _) = write(&lines, &reference_config());
+        lines.reverse();
+        let (b, _) = write(&lines, &reference_config());
+        assert_eq!(a, b);
+        let tf_and_account: Vec<(&str, &str)> = a
+            .split_terminator("\r\n")
+            .map(|l| (&l[19..23], l[36..49].trim()))
+            .collect();
+        assert_eq!(
+            tf_and_account,
+            vec![
+                ("1111", ""),
+                ("1111", "2"),
+                ("2222", ""),
+                ("1111", ""),
+                ("1111", "")
+            ]
+        );
+    }
+
+    #[test]
+    fn per_employment_codes_override_defaults() {
+        let mut config = reference_config();
+        config.employment_codes.insert(
+            "2".to_string(),
+            EmploymentCodes {
+                employment_type: 1,
+                extra_number: 3,
+            },
+        );
+        let lines = [
+            line(1, "1", "1111", date(2026, 1, 3), 1_000, None),
+            line(2, "2", "1111", date(2026, 1, 3), 1_000, None),
+        ];
+        let (text, _) = write(&lines, &config);
+        let got: Vec<&str> = text.split_terminator("\r\n").collect();
+        assert_eq!((&got[0][7..8], &got[0][18..19]), ("9", "5"));
+        assert_eq!((&got[1][7..8], &got[1][18..19]), ("1", "3"));
+    }
+
+    #[test]
+    fn zero_distance_groups_are_skipped_and_reported() {
+        let lines = [
+            line(1, "1", "1111", date(2026, 1, 3), 0, None),
+            line(2, "1", "1111", date(2026, 1, 4), 9, None),
+            line(3, "1", "2222", date(2026, 1, 3), 10, None),
+        ];
+        let (text, out) = write(&lines, &reference_config());
+        assert_eq!(text.split_terminator("\r\n").count(), 1);
+        assert_eq!(out.zero_distance_report_ids, vec![1, 2]);
+        assert_eq!(out.written_report_ids(), vec![3]);
+
+        let mut keep = reference_config();
+        keep.skip_zero_distance = false;
+        let (text, out) = write(&lines, &keep);
+        assert_eq!(text.split_terminator("\r\n").count(), 2);
+        assert!(out.zero_distance_report_ids.is_empty());
+    }
+
+    #[test]
+    fn cpr_with_hyphen_is_accepted() {
+        let mut l = reference_line(None);
+        l.cpr = Some(" 851248-1230 ".to_string());
+        let (text, _) = write(&[l], &reference_config());
+        assert_eq!(&text[8..18], "8512481230");
+    }
+
+    #[test]
+    fn invalid_input_is_rejected_before_writing() {
+        let check = |l: ExportLine| {
+            let mut buf = Vec::new();
+            let err =
+                write_ind01(&mut buf, [reference_line(None), l], &reference_config()).unwrap_err();
+            assert!(buf.is_empty(), "nothing may be written on error");
+            err
+        };
+        let mut l = reference_line(None);
+        l.cpr = None;
+        assert!(matches!(check(l), PayrollError::MissingCpr { .. }));
+        let mut l = reference_line(None);
+        l.cpr = Some("12345".into());
+        assert!(matches!(check(l), PayrollError::InvalidCpr { .. }));
+        let mut l = reference_line(None);
+        l.cpr = Some("0101901234".into());
+        assert!(matches!(check(l), PayrollError::InconsistentCpr { .. }));
+        let mut l = reference_line(None);
+        l.tf_code = "310-4".into();
+        assert!(matches!(check(l), PayrollError::InvalidTfCode { .. }));
+        let mut l = reference_line(None);
+        l.tf_code = "66 6".into();
+        assert!(matches!(check(l), PayrollError::InvalidTfCode { .. }));
+        let mut l = reference_line(None);
+        l.account = Some("12345678901234".into());
+        assert!(matches!(check(l), PayrollError::InvalidAccount { .. }));
+        let mut l = reference_line(None);
+        l.distance_m = -10;
+        assert!(matches!(check(l), PayrollError::NegativeDistance { .. }));
+        // 123.5 km already in the group; 9876.5 km more -> 10,000.00 km
+        let mut l = reference_line(None);
+        l.distance_m = 9_876_500;
+        assert!(matches!(check(l), PayrollError::DistanceOverflow { .. }));
+    }
+
+    #[test]
+    fn largest_distance_fits() {
+        let mut l = reference_line(None);
+        l.distance_m = 9_999_999;
+        let (text, _) = write(&[l], &reference_config());
+        assert_eq!(&text[23..29], "999999");
+    }
+
+    #[test]
+    fn config_is_validated() {
+        let mut c = reference_config();
+        c.municipality_number = 10_000;
+        assert!(matches!(
+            build_records([reference_line(None)], &c),
+            Err(PayrollError::Config(_))
+        ));
+        let c = Ind01Config::new(123, 10, 0);
+        assert!(matches!(
+            build_records([reference_line(None)], &c),
+            Err(PayrollError::Config(_))
+        ));
+        let mut c = reference_config();
+        c.header = Some("a\r\nb".into());
+        assert!(matches!(
+            build_records([reference_line(None)], &c),
+            Err(PayrollError::Config(_))
+        ));
+    }
+}
