@@ -5,6 +5,7 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::{open_database, Application};
@@ -128,7 +129,19 @@ impl GlobalArgs {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
+        Err(e) => {
+            eprintln!("{}", one_line_error(&e));
+            return ExitCode::from(2);
+        }
+    };
     telemetry::init(cli.global.log_format);
     let settings = cli.global.settings();
     if let Err(message) = settings.validate() {
@@ -141,6 +154,33 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Settings that may come from the environment, by flag.
+const ENV_SETTINGS: [&str; 5] = [
+    "database-url",
+    "bind",
+    "log-format",
+    "jwt-secret",
+    "admin-password",
+];
+
+/// Bad configuration as one line that names the setting both ways, e.g.
+/// `error: invalid value 'x' for '--bind <BIND>': invalid socket address syntax (KORSEL_BIND)`.
+fn one_line_error(e: &clap::Error) -> String {
+    let message = e.to_string();
+    let first = message.lines().next().unwrap_or("error: invalid arguments");
+    let flag = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => {
+            arg.trim_start_matches('-').split(' ').next().unwrap_or("")
+        }
+        _ => "",
+    };
+    if ENV_SETTINGS.contains(&flag) {
+        format!("{first} (KORSEL_{})", flag.to_uppercase().replace('-', "_"))
+    } else {
+        first.to_string()
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod allowance;
 pub mod approvers;
+pub mod gps;
 pub mod page;
 pub mod report_state;
 pub mod throttle;

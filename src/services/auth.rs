@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::config::ThrottleSettings;
 use crate::db::{self, refresh_tokens, users, write_transaction, DbConnection};
 use crate::domain::throttle::FailureWindow;
-use crate::domain::users::{normalize_username, Roles};
+use crate::domain::users::{normalize_username, validate_username, Roles};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::services::passwords;
 use crate::services::tokens::{self, TokenKeys};
@@ -90,7 +90,13 @@ pub fn login(
     username: &str,
     password: &str,
 ) -> Result<TokenPair> {
-    let row = users::find_by_username(conn, &normalize_username(username))?;
+    // A name that could never have been created is not looked up: it could only fail, and some
+    // bytes (NUL) are not even valid in a PostgreSQL query.
+    let username = normalize_username(username);
+    let row = match validate_username(&username) {
+        Ok(()) => users::find_by_username(conn, &username)?,
+        Err(_) => None,
+    };
     let hash = row
         .as_ref()
         .map_or(passwords::dummy_hash(), |r| r.password_hash.as_str());

@@ -309,3 +309,17 @@ async fn a_successful_login_clears_the_username_counter() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn impossible_usernames_are_plain_invalid_credentials() {
+    // A NUL byte would make PostgreSQL reject the query: it must be a 401, never a 500.
+    let app = spawn_app().await;
+    for name in ["ad\u{0}min", "", "😀", &"x".repeat(1000)] {
+        assert_problem(
+            app.login(name, "whatever password").await,
+            401,
+            "invalid-credentials",
+        )
+        .await;
+    }
+}

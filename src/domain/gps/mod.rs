@@ -1,0 +1,40 @@
+//! Driven distance from phone GPS logs of car trips.
+//!
+//! Pure code: no I/O, no database, no `crate::` paths (only `self::`/`super::`), so the
+//! folder can be moved as a whole (e.g. to `src/domain/gps/`).
+//!
+//! Pipeline of [`compute_distance`] (see `shared/reference/gps-distance.md` §3–§8):
+//! 1. hygiene: drop non-finite/out-of-range/(0,0) fixes and negative accuracies, sort by
+//!    time, resolve equal timestamps (keep the better accuracy), drop stale re-sends
+//!    (position bit-identical to the previous fix);
+//! 2. accuracy gate relative to the trip: accuracy > max(4 × median, 30 m) is dropped;
+//! 3. teleports: split where the implied speed beyond the fixes' noise exceeds physics
+//!    (60 m/s) or the Doppler speeds (+ what the car can gain within dt), then drop the
+//!    smallest short pieces whose removal reconciles their neighbours (sandwich test
+//!    generalised to runs);
+//! 4. stationary periods (parked, lights): fixes staying near their running mean for
+//!    ≥ 20 s with no Doppler speed saying "moving" collapse to their mean;
+//! 5. constant-velocity Kalman filter + RTS smoother in a local WGS84-scaled ENU frame,
+//!    accuracy as measurement noise, zero-velocity updates where Doppler ≈ 0, and a
+//!    second pass without fixes whose residual exceeds 5σ;
+//! 6. length: per interval the WGS84 geodesic (Karney) between smoothed positions,
+//!    scaled by the ratio of the cubic-Hermite curve (smoothed velocities, Doppler
+//!    magnitudes) to its chord (sparse sampling cuts corners), fused with the Doppler
+//!    trapezoid v̄·dt by inverse variance where the car moves; gaps (long intervals with
+//!    movement) are bridged with v̄·dt bounded by [chord, 1.4 × chord] and listed.
+
+mod clean;
+mod distance;
+mod gpx;
+mod kalman;
+mod point;
+
+#[cfg(test)]
+mod proptests;
+
+pub use self::distance::{
+    compute_distance, naive_distance, CleanPoint, DistanceReport, DroppedCounts, Gap, LengthMethod,
+    PipelineParams,
+};
+pub use self::gpx::{parse_gpx, GpxError};
+pub use self::point::TrackPoint;

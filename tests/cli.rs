@@ -1,0 +1,86 @@
+//! The binary itself: bad configuration fails at start-up with one line naming the setting, and
+//! the user commands work against a fresh database.
+
+use std::process::{Command, Output};
+
+fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_korsel"));
+    cmd.args(args).env("RUST_LOG", "warn");
+    for key in [
+        "KORSEL_DATABASE_URL",
+        "KORSEL_BIND",
+        "KORSEL_JWT_SECRET",
+        "KORSEL_ADMIN_PASSWORD",
+        "KORSEL_LOG_FORMAT",
+    ] {
+        cmd.env_remove(key);
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("korsel runs")
+}
+
+fn stderr_line(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        text.trim_end().lines().count(),
+        1,
+        "one line expected: {text}"
+    );
+    text.trim_end().to_string()
+}
+
+#[test]
+fn bad_settings_fail_with_one_line_naming_the_setting() {
+    let cases = [
+        ("KORSEL_BIND", "not-an-address"),
+        ("KORSEL_DATABASE_URL", "mysql://localhost/korsel"),
+        ("KORSEL_LOG_FORMAT", "xml"),
+        ("KORSEL_JWT_SECRET", "too-short"),
+    ];
+    for (key, value) in cases {
+        let out = korsel(&["serve"], &[(key, value)]);
+        assert_eq!(out.status.code(), Some(2), "{key}");
+        let line = stderr_line(&out);
+        assert!(
+            line.starts_with("error:") && line.contains(key),
+            "{key}: {line}"
+        );
+    }
+}
+
+#[test]
+fn user_commands_work_on_a_fresh_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let env = [("KORSEL_DATABASE_URL", url.as_str())];
+
+    let out = korsel(
+        &[
+            "user", "add", "Hanne", "--role", "employee", "--role", "approver",
+        ],
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("created user hanne"), "{stdout}");
+    assert!(stdout.contains("employee,approver"), "{stdout}");
+    assert!(
+        stdout.contains("password: "),
+        "a generated password is printed: {stdout}"
+    );
+
+    let out = korsel(&["user", "list"], &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("hanne") && stdout.contains("1 of 1 users"),
+        "{stdout}"
+    );
+
+    let out = korsel(&["user", "set-password", "nobody"], &env);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("user not found"));
+}
