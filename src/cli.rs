@@ -5,11 +5,13 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::{open_database, Application};
 use crate::config::{DatabaseUrl, LogFormat, Secret, Settings};
+use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
 use crate::services::{passwords, users};
@@ -87,6 +89,21 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Inspect GPS tracks (for support staff and the accuracy benchmark).
+    #[command(subcommand)]
+    Track(TrackCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrackCommand {
+    /// Print the driven distance of a track and its quality indicators as one JSON object.
+    /// FILE is the upload JSON (only `points` is read) or GPX 1.1.
+    Distance {
+        file: std::path::PathBuf,
+        /// Also print the cleaned track.
+        #[arg(long)]
+        with_track: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,7 +206,40 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => serve(settings),
         Command::Migrate => open_database(&settings.database_url).map(drop),
         Command::User(cmd) => user(cmd, &settings),
+        Command::Track(TrackCommand::Distance { file, with_track }) => {
+            track_distance(&file, with_track)
+        }
     }
+}
+
+fn track_distance(file: &std::path::Path, with_track: bool) -> anyhow::Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Upload {
+        points: Vec<TrackPoint>,
+    }
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let points = if text.trim_start().starts_with('<') {
+        parse_gpx(&text).with_context(|| format!("{} is not valid GPX", file.display()))?
+    } else {
+        serde_json::from_str::<Upload>(&text)
+            .with_context(|| {
+                format!(
+                    "{} is not a track upload ({{\"points\": [...]}})",
+                    file.display()
+                )
+            })?
+            .points
+    };
+    let report = compute_distance(&points, &PipelineParams::default());
+    let mut json = serde_json::to_value(&report)?;
+    if !with_track {
+        if let Some(map) = json.as_object_mut() {
+            map.remove("track");
+        }
+    }
+    println!("{json}");
+    Ok(())
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -84,3 +84,38 @@ fn user_commands_work_on_a_fresh_database() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("user not found"));
 }
+
+#[test]
+fn track_distance_prints_one_json_object_for_json_and_gpx() {
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/tracks/simulated/real-roads"
+    );
+    for file in ["geo-000.json", "geo-000.gpx"] {
+        let path = format!("{fixtures}/{file}");
+        let out = korsel(&["track", "distance", &path], &[]);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert!(
+            report["distance_m"].as_u64().unwrap() > 1000,
+            "{file}: {report}"
+        );
+        for key in [
+            "points_in",
+            "points_used",
+            "dropped",
+            "gaps_bridged",
+            "uncertainty_m",
+        ] {
+            assert!(report.get(key).is_some(), "{file}: missing {key}");
+        }
+        assert!(report.get("track").is_none());
+    }
+    let out = korsel(&["track", "distance", "/nonexistent.json"], &[]);
+    assert!(!out.status.success());
+}

@@ -228,16 +228,17 @@ async fn expired_tampered_none_and_swapped_algorithm_tokens_are_401() {
     }
 }
 
+fn throttle(per_username: u32, per_ip: u32) -> ThrottleSettings {
+    ThrottleSettings {
+        per_username,
+        per_ip,
+        window: std::time::Duration::from_secs(600),
+    }
+}
+
 #[tokio::test]
 async fn failed_logins_are_throttled_per_username() {
-    let app = spawn_app_with(|s| {
-        s.login_throttle = ThrottleSettings {
-            per_username: 3,
-            per_ip: 100,
-            window: std::time::Duration::from_secs(600),
-        }
-    })
-    .await;
+    let app = spawn_app_with(|s| s.login_throttle = throttle(3, 100)).await;
     for _ in 0..3 {
         assert_problem(
             app.login("admin", "wrong password").await,
@@ -265,14 +266,7 @@ async fn failed_logins_are_throttled_per_username() {
 
 #[tokio::test]
 async fn failed_logins_are_throttled_per_ip() {
-    let app = spawn_app_with(|s| {
-        s.login_throttle = ThrottleSettings {
-            per_username: 100,
-            per_ip: 4,
-            window: std::time::Duration::from_secs(600),
-        }
-    })
-    .await;
+    let app = spawn_app_with(|s| s.login_throttle = throttle(100, 4)).await;
     for i in 0..4 {
         assert_problem(
             app.login(&format!("user{i}"), "wrong password").await,
@@ -288,14 +282,7 @@ async fn failed_logins_are_throttled_per_ip() {
 
 #[tokio::test]
 async fn a_successful_login_clears_the_username_counter() {
-    let app = spawn_app_with(|s| {
-        s.login_throttle = ThrottleSettings {
-            per_username: 3,
-            per_ip: 100,
-            window: std::time::Duration::from_secs(600),
-        }
-    })
-    .await;
+    let app = spawn_app_with(|s| s.login_throttle = throttle(3, 100)).await;
     for _ in 0..2 {
         app.login("admin", "wrong password").await;
     }

@@ -1,7 +1,6 @@
 //! Driven distance from phone GPS logs of car trips.
 //!
-//! Pure code: no I/O, no database, no `crate::` paths (only `self::`/`super::`), so the
-//! folder can be moved as a whole (e.g. to `src/domain/gps/`).
+//! Pure code: no I/O, no database.
 //!
 //! Pipeline of [`compute_distance`] (see `shared/reference/gps-distance.md` §3–§8):
 //! 1. hygiene: drop non-finite/out-of-range/(0,0) fixes and negative accuracies, sort by
