@@ -3,15 +3,18 @@
 
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::{open_database, Application};
 use crate::config::{DatabaseUrl, LogFormat, Secret, Settings};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
+use crate::services::addresses::{self as address_service, ImportFormat};
 use crate::services::{passwords, users};
 use crate::telemetry;
 
@@ -76,6 +79,20 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub admin_password: Option<Secret>,
+
+    /// Reverse geocoding answers 404 when the nearest address is farther than this (metres).
+    #[arg(
+        long,
+        env = "KORSEL_ADDRESS_REVERSE_RADIUS_M",
+        default_value_t = 500.0,
+        global = true
+    )]
+    pub address_reverse_radius_m: f64,
+
+    /// Optional DAWA-compatible upstream for autocomplete, reverse and lookup (e.g.
+    /// https://api.dataforsyningen.dk). Failures fall back to the local index.
+    #[arg(long, env = "KORSEL_ADDRESS_UPSTREAM_URL", global = true)]
+    pub address_upstream_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +104,22 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The address registry.
+    #[command(subcommand)]
+    Addresses(AddressCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddressCommand {
+    /// Import a DAWA CSV/JSON/NDJSON export or a DAR NDJSON file (idempotent upsert by id).
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        format: ImportFormat,
+        /// Mark active addresses that the file lacks inactive (for full exports).
+        #[arg(long)]
+        deactivate_missing: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +157,11 @@ impl GlobalArgs {
         let non_empty = |s: &Option<Secret>| s.clone().filter(|s| !s.expose().is_empty());
         settings.jwt_secret = non_empty(&self.jwt_secret);
         settings.admin_password = non_empty(&self.admin_password);
+        settings.addresses.reverse_radius_m = self.address_reverse_radius_m;
+        settings.addresses.upstream_url = self
+            .address_upstream_url
+            .clone()
+            .filter(|s| !s.trim().is_empty());
         settings
     }
 }
@@ -158,12 +196,14 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 5] = [
+const ENV_SETTINGS: [&str; 7] = [
     "database-url",
     "bind",
     "log-format",
     "jwt-secret",
     "admin-password",
+    "address-reverse-radius-m",
+    "address-upstream-url",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
@@ -189,7 +229,60 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => serve(settings),
         Command::Migrate => open_database(&settings.database_url).map(drop),
         Command::User(cmd) => user(cmd, &settings),
+        Command::Addresses(cmd) => addresses(cmd, &settings),
     }
+}
+
+fn addresses(cmd: AddressCommand, settings: &Settings) -> anyhow::Result<()> {
+    let AddressCommand::Import {
+        file,
+        format,
+        deactivate_missing,
+    } = cmd;
+    let db = open_database(&settings.database_url)?;
+    let mut conn = db.get()?;
+    let size = std::fs::metadata(&file)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?
+        .len();
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let summary = address_service::import_file(&mut conn, &file, format, deactivate_missing, |n| {
+        bar.set_position(n)
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
+    println!(
+        "{} rows in {:.1} s ({} rows/s): {} created, {} updated, {} unchanged, {} deactivated",
+        summary.rows,
+        summary.seconds,
+        summary.rows_per_second,
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.deactivated
+    );
+    if summary.units_created + summary.units_updated + summary.units_unchanged > 0 {
+        println!(
+            "units: {} created, {} updated, {} unchanged",
+            summary.units_created, summary.units_updated, summary.units_unchanged
+        );
+    }
+    if summary.skipped > 0 {
+        println!("{} points for unknown addresses skipped", summary.skipped);
+    }
+    if summary.errors > 0 {
+        println!("{} rows rejected, e.g.:", summary.errors);
+        for e in &summary.error_samples {
+            println!("  {e}");
+        }
+    }
+    println!("a running server picks the new addresses up at its next start or import");
+    Ok(())
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
