@@ -581,3 +581,65 @@ impl Registry {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(i: u128, lat: f64, lon: f64) -> AccessAddress {
+        AccessAddress {
+            id: Uuid::from_u128(i),
+            vejnavn: Arc::from("Hovedgaden"),
+            husnr: Husnr::parse(&i.to_string()).unwrap(),
+            supplerendebynavn: None,
+            postnr: 6720,
+            postnrnavn: Arc::from("Fanø"),
+            kommunekode: 563,
+            lat,
+            lon,
+            status: 1,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn match_point_reports_nearest_distance_and_home() {
+        let index = AddressIndex::build(vec![
+            address(1, 55.4400, 8.4000),
+            address(2, 55.4500, 8.4000),
+        ]);
+        let registry = Registry::new(index, 500.0, 100.0);
+        // ~55 m north of address 1.
+        let m = registry
+            .match_point(55.4405, 8.4000, None, Some((55.4400, 8.4000)))
+            .unwrap();
+        assert_eq!(m.address_id, Uuid::from_u128(1));
+        assert!((m.distance_m - 55.6).abs() < 1.0, "{m:?}");
+        assert!(m.within_tolerance);
+        assert_eq!(m.at_target, Some(true));
+        // ~555 m from both: beyond the tolerance and beyond the reverse radius.
+        let m = registry.match_point(55.4450, 8.4000, None, None).unwrap();
+        assert!(!m.within_tolerance && m.at_target.is_none());
+        assert!(
+            registry
+                .match_point(55.4450, 8.4000, Some(600.0), None)
+                .unwrap()
+                .within_tolerance
+        );
+        assert!(registry.reverse(55.4450, 8.4000).is_none());
+        assert!(registry.reverse(55.4401, 8.4000).is_some());
+    }
+
+    #[test]
+    fn rows_round_trip_to_index_records() {
+        let a = address(7, 55.1, 8.2);
+        let row = access_row(&a);
+        assert_eq!(row.id, a.id.to_string());
+        let back = access_address(&row, &mut Interner::new()).unwrap();
+        assert_eq!(back, a);
+        let mut no_coords = a.clone();
+        no_coords.lat = f64::NAN;
+        let row = access_row(&no_coords);
+        assert_eq!((row.lat, row.lon), (None, None));
+    }
+}
