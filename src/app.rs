@@ -1,6 +1,7 @@
 //! Building and running the HTTP application (zero2prod's `Application::build`).
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -8,12 +9,15 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::address::AddressIndex;
 use crate::config::{DatabaseUrl, Settings};
 use crate::db::{app_settings, Database};
 use crate::http::middleware::{request_context, KorselRootSpan};
 use crate::http::{error, routes, AppState};
+use crate::services::addresses::{self as address_service, Registry};
 use crate::services::auth::LoginThrottle;
 use crate::services::tokens::{self, TokenKeys};
+use crate::services::upstream::Upstream;
 use crate::services::users::{self, BootstrapPassword, BOOTSTRAP_ADMIN};
 
 pub struct Application {
@@ -50,6 +54,7 @@ impl Application {
 struct Prepared {
     db: Database,
     keys: TokenKeys,
+    addresses: AddressIndex,
 }
 
 /// Opens the database, migrates it, bootstraps the admin and loads the signing key. Blocking.
@@ -80,9 +85,15 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
             stored
         }
     };
+    let addresses = address_service::load_index(&mut conn)
+        .map_err(|e| anyhow::anyhow!("cannot build the address index: {e}"))?;
     drop(conn);
     let keys = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl);
-    Ok(Prepared { db, keys })
+    Ok(Prepared {
+        db,
+        keys,
+        addresses,
+    })
 }
 
 /// Opens and migrates the database; shared by `serve` and the other subcommands.
@@ -102,9 +113,22 @@ pub fn open_database(url: &DatabaseUrl) -> anyhow::Result<Database> {
 fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyhow::Result<Server> {
     let max_body = settings.max_body_bytes;
     let workers = settings.workers;
+    let addresses = Arc::new(Registry::new(
+        prepared.addresses,
+        settings.addresses.reverse_radius_m,
+        settings.addresses.match_tolerance_m,
+    ));
+    let upstream = settings
+        .addresses
+        .upstream_url
+        .as_deref()
+        .map(|url| Upstream::new(url, settings.addresses.upstream_timeout))
+        .transpose()?;
     let state = web::Data::new(AppState {
         db: prepared.db,
         keys: prepared.keys,
+        addresses,
+        upstream,
         throttle: LoginThrottle::new(settings.login_throttle),
         settings,
     });

@@ -3,17 +3,20 @@
 
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::{open_database, Application};
 use crate::config::{DatabaseUrl, LogFormat, Secret, Settings};
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
+use crate::services::addresses::{self as address_service, ImportFormat};
 use crate::services::{passwords, users};
 use crate::telemetry;
 
@@ -78,6 +81,20 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub admin_password: Option<Secret>,
+
+    /// Reverse geocoding answers 404 when the nearest address is farther than this (metres).
+    #[arg(
+        long,
+        env = "KORSEL_ADDRESS_REVERSE_RADIUS_M",
+        default_value_t = 500.0,
+        global = true
+    )]
+    pub address_reverse_radius_m: f64,
+
+    /// Optional DAWA-compatible upstream for autocomplete, reverse and lookup (e.g.
+    /// https://api.dataforsyningen.dk). Failures fall back to the local index.
+    #[arg(long, env = "KORSEL_ADDRESS_UPSTREAM_URL", global = true)]
+    pub address_upstream_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,9 +106,25 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The address registry.
+    #[command(subcommand)]
+    Addresses(AddressCommand),
     /// Inspect GPS tracks (for support staff and the accuracy benchmark).
     #[command(subcommand)]
     Track(TrackCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddressCommand {
+    /// Import a DAWA CSV/JSON/NDJSON export or a DAR NDJSON file (idempotent upsert by id).
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        format: ImportFormat,
+        /// Mark active addresses that the file lacks inactive (for full exports).
+        #[arg(long)]
+        deactivate_missing: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,7 +132,7 @@ pub enum TrackCommand {
     /// Print the driven distance of a track and its quality indicators as one JSON object.
     /// FILE is the upload JSON (only `points` is read) or GPX 1.1.
     Distance {
-        file: std::path::PathBuf,
+        file: PathBuf,
         /// Also print the cleaned track.
         #[arg(long)]
         with_track: bool,
@@ -141,6 +174,11 @@ impl GlobalArgs {
         let non_empty = |s: &Option<Secret>| s.clone().filter(|s| !s.expose().is_empty());
         settings.jwt_secret = non_empty(&self.jwt_secret);
         settings.admin_password = non_empty(&self.admin_password);
+        settings.addresses.reverse_radius_m = self.address_reverse_radius_m;
+        settings.addresses.upstream_url = self
+            .address_upstream_url
+            .clone()
+            .filter(|s| !s.trim().is_empty());
         settings
     }
 }
@@ -175,12 +213,14 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 5] = [
+const ENV_SETTINGS: [&str; 7] = [
     "database-url",
     "bind",
     "log-format",
     "jwt-secret",
     "admin-password",
+    "address-reverse-radius-m",
+    "address-upstream-url",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
@@ -206,6 +246,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => serve(settings),
         Command::Migrate => open_database(&settings.database_url).map(drop),
         Command::User(cmd) => user(cmd, &settings),
+        Command::Addresses(cmd) => addresses(cmd, &settings),
         Command::Track(TrackCommand::Distance { file, with_track }) => {
             track_distance(&file, with_track)
         }
@@ -239,6 +280,58 @@ fn track_distance(file: &std::path::Path, with_track: bool) -> anyhow::Result<()
         }
     }
     println!("{json}");
+    Ok(())
+}
+
+fn addresses(cmd: AddressCommand, settings: &Settings) -> anyhow::Result<()> {
+    let AddressCommand::Import {
+        file,
+        format,
+        deactivate_missing,
+    } = cmd;
+    let db = open_database(&settings.database_url)?;
+    let mut conn = db.get()?;
+    let size = std::fs::metadata(&file)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?
+        .len();
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let summary = address_service::import_file(&mut conn, &file, format, deactivate_missing, |n| {
+        bar.set_position(n)
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
+    println!(
+        "{} rows in {:.1} s ({} rows/s): {} created, {} updated, {} unchanged, {} deactivated",
+        summary.rows,
+        summary.seconds,
+        summary.rows_per_second,
+        summary.created,
+        summary.updated,
+        summary.unchanged,
+        summary.deactivated
+    );
+    if summary.units_created + summary.units_updated + summary.units_unchanged > 0 {
+        println!(
+            "units: {} created, {} updated, {} unchanged",
+            summary.units_created, summary.units_updated, summary.units_unchanged
+        );
+    }
+    if summary.skipped > 0 {
+        println!("{} points for unknown addresses skipped", summary.skipped);
+    }
+    if summary.errors > 0 {
+        println!("{} rows rejected, e.g.:", summary.errors);
+        for e in &summary.error_samples {
+            println!("  {e}");
+        }
+    }
+    println!("a running server picks the new addresses up at its next start or import");
     Ok(())
 }
 

@@ -125,6 +125,34 @@ pub struct Settings {
     pub login_throttle: ThrottleSettings,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    pub addresses: AddressSettings,
+}
+
+/// The address registry (issue 3).
+#[derive(Debug, Clone)]
+pub struct AddressSettings {
+    /// Reverse geocoding answers 404 when the nearest address is farther (metres).
+    pub reverse_radius_m: f64,
+    /// Default tolerance of `match_point` (metres).
+    pub match_tolerance_m: f64,
+    /// Optional DAWA-compatible upstream, e.g. `https://api.dataforsyningen.dk`.
+    pub upstream_url: Option<String>,
+    /// Per-request timeout for the upstream.
+    pub upstream_timeout: Duration,
+    /// Largest accepted import body (`POST /api/v1/addresses/import`), in bytes.
+    pub max_import_bytes: u64,
+}
+
+impl Default for AddressSettings {
+    fn default() -> Self {
+        AddressSettings {
+            reverse_radius_m: 500.0,
+            match_tolerance_m: 100.0,
+            upstream_url: None,
+            upstream_timeout: Duration::from_secs(3),
+            max_import_bytes: 2 * 1024 * 1024 * 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -159,6 +187,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             login_throttle: ThrottleSettings::default(),
             max_body_bytes: 4 * 1024 * 1024,
+            addresses: AddressSettings::default(),
         }
     }
 
@@ -174,6 +203,19 @@ impl Settings {
         if let Some(password) = &self.admin_password {
             crate::domain::users::validate_password(password.expose())
                 .map_err(|e| format!("KORSEL_ADMIN_PASSWORD: {e}"))?;
+        }
+        let radius = self.addresses.reverse_radius_m;
+        if !(radius.is_finite() && radius > 0.0) {
+            return Err(
+                "KORSEL_ADDRESS_REVERSE_RADIUS_M must be a positive number of metres".into(),
+            );
+        }
+        if let Some(url) = &self.addresses.upstream_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(
+                    "KORSEL_ADDRESS_UPSTREAM_URL must be an http:// or https:// URL".into(),
+                );
+            }
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! repositories), `http` (handlers, route table, error mapping), with `app`, `cli` and `config`
 //! wiring them together.
 
+pub mod address;
 pub mod app;
 pub mod cli;
 pub mod config;

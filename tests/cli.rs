@@ -12,6 +12,8 @@ fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
         "KORSEL_JWT_SECRET",
         "KORSEL_ADMIN_PASSWORD",
         "KORSEL_LOG_FORMAT",
+        "KORSEL_ADDRESS_REVERSE_RADIUS_M",
+        "KORSEL_ADDRESS_UPSTREAM_URL",
     ] {
         cmd.env_remove(key);
     }
@@ -117,5 +119,35 @@ fn track_distance_prints_one_json_object_for_json_and_gpx() {
         assert!(report.get("track").is_none());
     }
     let out = korsel(&["track", "distance", "/nonexistent.json"], &[]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn addresses_import_prints_a_summary_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/addresses/dawa-fano-2015/adgangsadresser.csv"
+    );
+    let env = [("KORSEL_DATABASE_URL", url.as_str())];
+    let out = korsel(&["addresses", "import", file], &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("4843 rows") && stdout.contains("4843 created, 0 updated, 0 unchanged"),
+        "{stdout}"
+    );
+    let out = korsel(&["addresses", "import", "--format", "csv", file], &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("0 created, 0 updated, 4843 unchanged"),
+        "{stdout}"
+    );
+    let out = korsel(&["addresses", "import", "/nonexistent.csv"], &env);
     assert!(!out.status.success());
 }

@@ -1,5 +1,6 @@
 //! Storage: one binary for SQLite and PostgreSQL through diesel's `MultiConnection`.
 
+pub mod addresses;
 pub mod app_settings;
 pub mod refresh_tokens;
 pub mod schema;

@@ -33,4 +33,38 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, app_settings);
+
+diesel::table! {
+    access_addresses (id) {
+        id -> Text,
+        vejnavn -> Text,
+        husnr -> Text,
+        supplerendebynavn -> Nullable<Text>,
+        postnr -> Integer,
+        postnrnavn -> Text,
+        kommunekode -> Integer,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        status -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    unit_addresses (id) {
+        id -> Text,
+        access_address_id -> Text,
+        etage -> Nullable<Text>,
+        dor -> Nullable<Text>,
+        status -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    app_settings,
+    access_addresses,
+    unit_addresses
+);

@@ -6,15 +6,23 @@ pub mod handlers;
 pub mod middleware;
 pub mod routes;
 
+use std::sync::Arc;
+
 use crate::config::Settings;
 use crate::db::Database;
+use crate::services::addresses::Registry;
 use crate::services::auth::LoginThrottle;
 use crate::services::tokens::TokenKeys;
+use crate::services::upstream::Upstream;
 
 /// Shared by every request.
 pub struct AppState {
     pub db: Database,
     pub keys: TokenKeys,
+    /// The in-memory address index, swapped after every import.
+    pub addresses: Arc<Registry>,
+    /// Optional DAWA-compatible upstream; failures fall back to `addresses`.
+    pub upstream: Option<Upstream>,
     pub throttle: LoginThrottle,
     pub settings: Settings,
 }

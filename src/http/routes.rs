@@ -3,7 +3,7 @@
 
 use actix_web::web;
 
-use crate::http::handlers::{auth, health, me, meta, users};
+use crate::http::handlers::{addresses, auth, health, me, meta, users};
 
 macro_rules! route_table {
     ($( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } ),* $(,)?) => {
@@ -29,4 +29,10 @@ route_table! {
     "/api/v1/users/{id}" => { get: users::show },
     "/api/v1/users/{id}/roles" => { put: users::set_roles },
     "/api/v1/users/{id}/password" => { put: users::set_password },
+    // Fixed paths before "/api/v1/addresses/{id}", which would otherwise take them.
+    "/api/v1/addresses/autocomplete" => { get: addresses::autocomplete },
+    "/api/v1/addresses/reverse" => { get: addresses::reverse },
+    "/api/v1/addresses/wash" => { get: addresses::wash },
+    "/api/v1/addresses/import" => { post: addresses::import },
+    "/api/v1/addresses/{id}" => { get: addresses::show },
 }

@@ -1,6 +1,8 @@
 //! Use cases. Each takes a connection and runs in one transaction where it writes.
 
+pub mod addresses;
 pub mod auth;
 pub mod passwords;
 pub mod tokens;
+pub mod upstream;
 pub mod users;

@@ -1,5 +1,6 @@
 //! One integration binary (zero2prod, crates.io): the real app, real database, real sockets.
 
+mod addresses;
 mod auth;
 mod errors;
 mod health;

@@ -1,3 +1,4 @@
+pub mod addresses;
 pub mod auth;
 pub mod health;
 pub mod me;

@@ -1,0 +1,2 @@
+DROP TABLE unit_addresses;
+DROP TABLE access_addresses;

@@ -1,0 +1,410 @@
+//! The address registry: autocomplete, reverse geocoding, lookup, washing (any authenticated
+//! user) and import (admin). Answers come from the in-memory index, or from the optional
+//! upstream when one is configured and answering.
+
+use std::io::Write;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::address::{AccessAddress, MatchKind, WashCategory};
+use crate::domain::users::Role;
+use crate::error::{Error, ProblemKind};
+use crate::http::extract::AuthUser;
+use crate::http::AppState;
+use crate::services::addresses::{self as service, ImportFormat};
+
+pub const DEFAULT_LIMIT: u32 = 10;
+pub const MAX_LIMIT: u32 = 100;
+/// Longest accepted `q` / `text`.
+pub const MAX_TEXT: usize = 200;
+
+/// One address as the API shows it. Coordinates are WGS84 (null when the source had none).
+#[derive(Debug, Serialize)]
+pub struct AddressOut {
+    pub id: Uuid,
+    /// `access` (adgangsadresse) or `unit` (adresse: floor/door of an access address).
+    pub kind: &'static str,
+    pub text: String,
+    pub vejnavn: String,
+    pub husnr: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etage: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dor: Option<String>,
+    pub supplerendebynavn: Option<String>,
+    pub postnr: String,
+    pub postnrnavn: String,
+    pub kommunekode: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// The access address; equals `id` for an access address.
+    pub access_address_id: Uuid,
+    pub status: u8,
+}
+
+impl AddressOut {
+    pub fn access(a: &AccessAddress) -> Self {
+        let has = a.has_coordinates();
+        AddressOut {
+            id: a.id,
+            kind: "access",
+            text: a.betegnelse(),
+            vejnavn: a.vejnavn.to_string(),
+            husnr: a.husnr.as_str().to_string(),
+            etage: None,
+            dor: None,
+            supplerendebynavn: a.supplerendebynavn.as_deref().map(str::to_string),
+            postnr: a.postnr_str(),
+            postnrnavn: a.postnrnavn.to_string(),
+            kommunekode: a.kommunekode_str(),
+            lat: has.then_some(a.lat),
+            lon: has.then_some(a.lon),
+            access_address_id: a.id,
+            status: a.status,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SuggestionOut {
+    pub id: Uuid,
+    pub text: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub postnr: String,
+    pub kommunekode: String,
+    /// `exact_prefix`, `folded_prefix`, `word_prefix`, `typo` or `upstream`.
+    #[serde(rename = "match")]
+    pub match_kind: &'static str,
+    /// 0..1, higher is better; results are sorted by it.
+    pub score: f32,
+}
+
+fn kind_name(kind: MatchKind) -> &'static str {
+    match kind {
+        MatchKind::ExactPrefix => "exact_prefix",
+        MatchKind::FoldedPrefix => "folded_prefix",
+        MatchKind::WordPrefix => "word_prefix",
+        MatchKind::Typo(_) => "typo",
+    }
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+#[derive(Deserialize)]
+pub struct AutocompleteQuery {
+    q: String,
+    limit: Option<u32>,
+}
+
+fn check_text(field: &str, s: &str) -> Result<(), Error> {
+    if s.trim().is_empty() {
+        return Err(Error::validation(field, "must not be empty"));
+    }
+    if s.chars().count() > MAX_TEXT {
+        return Err(Error::validation(
+            field,
+            format!("must be at most {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn autocomplete(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: web::Query<AutocompleteQuery>,
+) -> Result<HttpResponse, Error> {
+    let AutocompleteQuery { q, limit } = query.into_inner();
+    check_text("q", &q)?;
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(Error::validation(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    if let Some(upstream) = &state.upstream {
+        if let Ok(found) = upstream.autocomplete(&q, limit as usize).await {
+            let n = found.len().max(1) as f32;
+            let out: Vec<SuggestionOut> = found
+                .into_iter()
+                .enumerate()
+                .map(|(i, (text, a))| SuggestionOut {
+                    id: a.id,
+                    text,
+                    lat: finite(a.lat),
+                    lon: finite(a.lon),
+                    postnr: a.postnr_str(),
+                    kommunekode: a.kommunekode_str(),
+                    match_kind: "upstream",
+                    score: 1.0 - i as f32 / n,
+                })
+                .collect();
+            return Ok(HttpResponse::Ok().json(out));
+        }
+    }
+    let index = state.addresses.index();
+    let out: Vec<SuggestionOut> = index
+        .autocomplete(&q, limit as usize)
+        .into_iter()
+        .map(|s| SuggestionOut {
+            id: s.id,
+            text: s.text,
+            lat: finite(s.lat),
+            lon: finite(s.lon),
+            postnr: s.postnr,
+            kommunekode: s.kommunekode,
+            match_kind: kind_name(s.kind),
+            score: s.score,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Deserialize)]
+pub struct ReverseQuery {
+    lat: f64,
+    lon: f64,
+}
+
+#[derive(Serialize)]
+struct ReverseOut {
+    address: AddressOut,
+    distance_m: f64,
+}
+
+pub async fn reverse(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: web::Query<ReverseQuery>,
+) -> Result<HttpResponse, Error> {
+    let ReverseQuery { lat, lon } = query.into_inner();
+    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+        return Err(Error::validation("lat", "must be a number from -90 to 90"));
+    }
+    if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+        return Err(Error::validation(
+            "lon",
+            "must be a number from -180 to 180",
+        ));
+    }
+    let radius = state.addresses.reverse_radius_m;
+    let beyond = || {
+        Error::Problem(
+            crate::error::Problem::new(
+                ProblemKind::NotFound,
+                format!("no address within {radius} m of this point"),
+            )
+            .with("radius_m", radius),
+        )
+    };
+    if let Some(upstream) = &state.upstream {
+        if let Ok(found) = upstream.reverse(lat, lon).await {
+            let hit = found
+                .filter(|a| a.has_coordinates())
+                .map(|a| {
+                    let d = crate::address::distance_m((lat, lon), (a.lat, a.lon));
+                    (a, d)
+                })
+                .filter(|(_, d)| *d <= radius);
+            return match hit {
+                Some((a, d)) => Ok(HttpResponse::Ok().json(ReverseOut {
+                    address: AddressOut::access(&a),
+                    distance_m: d,
+                })),
+                None => Err(beyond()),
+            };
+        }
+    }
+    let (address, distance_m) = state.addresses.reverse(lat, lon).ok_or_else(beyond)?;
+    Ok(HttpResponse::Ok().json(ReverseOut {
+        address: AddressOut::access(&address),
+        distance_m,
+    }))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let Ok(id) = Uuid::parse_str(&id.into_inner()) else {
+        return Err(Error::not_found("address"));
+    };
+    let index = state.addresses.index();
+    if let Some(a) = index.get(&id) {
+        return Ok(HttpResponse::Ok().json(AddressOut::access(a)));
+    }
+    let unit = state
+        .db
+        .run(move |conn| Ok(crate::db::addresses::unit(conn, &id.to_string())?))
+        .await?;
+    if let Some(unit) = unit.filter(|u| u.active) {
+        let access = Uuid::parse_str(&unit.access_address_id)
+            .ok()
+            .and_then(|aid| index.get(&aid));
+        if let Some(a) = access {
+            let model = crate::address::UnitAddress {
+                id,
+                access_address_id: a.id,
+                etage: unit.etage.clone().map(Into::into),
+                dor: unit.dor.clone().map(Into::into),
+                status: u8::try_from(unit.status).unwrap_or(0),
+            };
+            let mut out = AddressOut::access(a);
+            out.id = id;
+            out.kind = "unit";
+            out.text = model.betegnelse(a);
+            out.etage = unit.etage;
+            out.dor = unit.dor;
+            out.status = model.status;
+            return Ok(HttpResponse::Ok().json(out));
+        }
+    }
+    if let Some(upstream) = &state.upstream {
+        if let Ok(Some(a)) = upstream.get(id).await {
+            return Ok(HttpResponse::Ok().json(AddressOut::access(&a)));
+        }
+    }
+    Err(Error::not_found("address"))
+}
+
+#[derive(Deserialize)]
+pub struct WashQuery {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct WashOut {
+    category: &'static str,
+    score: f32,
+    distance: u32,
+    address: AddressOut,
+    parsed: crate::address::ParsedAddress,
+    alternatives: Vec<AddressOut>,
+}
+
+pub async fn wash(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    query: web::Query<WashQuery>,
+) -> Result<HttpResponse, Error> {
+    let text = query.into_inner().text;
+    check_text("text", &text)?;
+    let index = state.addresses.index();
+    let result = index
+        .wash(&text)
+        .ok_or_else(|| Error::problem(ProblemKind::NotFound, "no address resembles this text"))?;
+    Ok(HttpResponse::Ok().json(WashOut {
+        category: match result.category {
+            WashCategory::A => "A",
+            WashCategory::B => "B",
+            WashCategory::C => "C",
+        },
+        score: result.score,
+        distance: result.distance,
+        address: AddressOut::access(result.address),
+        parsed: result.parsed.clone(),
+        alternatives: result
+            .alternatives
+            .iter()
+            .map(|a| AddressOut::access(a))
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    format: Option<ImportFormat>,
+    #[serde(default)]
+    deactivate_missing: bool,
+}
+
+/// The format a Content-Type names, when the query does not name one.
+fn format_for(req: &HttpRequest) -> Result<ImportFormat, Error> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "text/csv" => Ok(ImportFormat::Csv),
+        "application/json" => Ok(ImportFormat::Json),
+        "application/x-ndjson" => Ok(ImportFormat::Ndjson),
+        _ => Err(Error::problem(
+            ProblemKind::UnsupportedMediaType,
+            "send text/csv, application/json or application/x-ndjson",
+        )),
+    }
+}
+
+/// Streams the body to a temporary file, imports it in a blocking task (one transaction), then
+/// rebuilds the index and swaps it in.
+pub async fn import(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: web::Query<ImportQuery>,
+    mut body: web::Payload,
+) -> Result<HttpResponse, Error> {
+    user.require(Role::Admin)?;
+    let ImportQuery {
+        format,
+        deactivate_missing,
+    } = query.into_inner();
+    let by_type = format_for(&req)?;
+    let format = match format {
+        None | Some(ImportFormat::Auto) => by_type,
+        Some(f) => f,
+    };
+    let limit = state.settings.addresses.max_import_bytes;
+    let mut file = tempfile::tempfile()
+        .map_err(|e| anyhow::anyhow!("cannot create a temporary file for the import: {e}"))?;
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            Error::problem(
+                ProblemKind::BadRequest,
+                format!("cannot read the body: {e}"),
+            )
+        })?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(Error::problem(
+                ProblemKind::PayloadTooLarge,
+                format!("the import is larger than {limit} bytes"),
+            ));
+        }
+        file.write_all(&chunk)
+            .map_err(|e| anyhow::anyhow!("cannot write the import to a temporary file: {e}"))?;
+    }
+    let _one_at_a_time = state.addresses.import_lock.lock().await;
+    let registry = state.addresses.clone();
+    let summary = state
+        .db
+        .run(move |conn| {
+            use std::io::Seek;
+            file.rewind()
+                .map_err(|e| anyhow::anyhow!("cannot rewind the import file: {e}"))?;
+            let mut summary = service::import(conn, file, format, deactivate_missing)?;
+            let index = service::load_index(conn)?;
+            summary.index_size = index.len() as u64;
+            registry.replace(index);
+            Ok(summary)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(summary))
+}

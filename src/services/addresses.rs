@@ -1,0 +1,645 @@
+//! The address registry: importing DAWA/DAR files into the database, building the in-memory
+//! [`AddressIndex`] from it, and the shared [`Registry`] the HTTP layer and the trips issue use
+//! (`match_point`). The CLI and the import endpoint run the same [`import`] function.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::address::{
+    AccessAddress, AddressIndex, DarAddressPoint, DarAdresseReader, DarAdressepunktReader,
+    DawaCsvReader, DawaJsonArrayReader, DawaNdjsonReader, Husnr, ImportError, ImportRow, Interner,
+    UnitAddress,
+};
+use crate::db::addresses::{self as repo, AccessRow, UnitRow, CHUNK};
+use crate::db::{write_transaction, DbConnection};
+use crate::error::{Error, Result};
+
+/// Input formats of `korsel addresses import` and `POST /api/v1/addresses/import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportFormat {
+    /// JSON array when the file starts with `[`, NDJSON when with `{`, CSV otherwise.
+    Auto,
+    /// DAWA CSV export of `adgangsadresser` or `adresser` (columns by header name).
+    Csv,
+    /// DAWA JSON array (nestet, flad or mini).
+    Json,
+    /// DAWA newline-delimited JSON.
+    Ndjson,
+    /// Datafordeler DAR 1.0 `Adresse` NDJSON: unit addresses (floor/door) of access addresses.
+    DarAdresse,
+    /// Datafordeler DAR 1.0 `Adressepunkt` NDJSON: new coordinates for known access addresses.
+    DarAdressepunkt,
+}
+
+/// What an import did. Counts are of distinct ids.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportSummary {
+    pub format: Option<ImportFormat>,
+    /// Data rows read (including rejected ones and repeats).
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub units_created: u64,
+    pub units_updated: u64,
+    pub units_unchanged: u64,
+    /// Rows that were active and missing from this import (only with `deactivate_missing`).
+    pub deactivated: u64,
+    /// DAR points for access addresses that are not in the registry.
+    pub skipped: u64,
+    /// Rejected rows; the first few are described in `error_samples`.
+    pub errors: u64,
+    pub error_samples: Vec<String>,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+    /// Active access addresses in the index after the import (0 when not rebuilt).
+    pub index_size: u64,
+}
+
+const MAX_ERROR_SAMPLES: usize = 10;
+
+enum Item {
+    Row(Box<ImportRow>),
+    Unit(UnitAddress),
+    Point(DarAddressPoint),
+}
+
+type Items<'a> = Box<dyn Iterator<Item = std::result::Result<Item, ImportError>> + 'a>;
+
+fn bad_input(e: impl std::fmt::Display) -> Error {
+    Error::validation("file", e)
+}
+
+/// Chooses the reader for `format` (peeking at the first byte for `auto`).
+fn items<'a, R: BufRead + 'a>(
+    mut input: R,
+    format: ImportFormat,
+) -> Result<(ImportFormat, Items<'a>)> {
+    let format = match format {
+        ImportFormat::Auto => {
+            let first = loop {
+                let buf = input.fill_buf().map_err(bad_input)?;
+                if buf.is_empty() {
+                    break None;
+                }
+                match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+                    Some(i) => break Some(buf[i]),
+                    None => {
+                        let n = buf.len();
+                        input.consume(n);
+                    }
+                }
+            };
+            match first {
+                Some(b'[') => ImportFormat::Json,
+                Some(b'{') => ImportFormat::Ndjson,
+                _ => ImportFormat::Csv,
+            }
+        }
+        f => f,
+    };
+    let items: Items<'a> = match format {
+        ImportFormat::Csv => Box::new(
+            DawaCsvReader::new(input)
+                .map_err(bad_input)?
+                .map(|r| r.map(|r| Item::Row(Box::new(r)))),
+        ),
+        ImportFormat::Json => {
+            Box::new(DawaJsonArrayReader::new(input).map(|r| r.map(|r| Item::Row(Box::new(r)))))
+        }
+        ImportFormat::Ndjson => {
+            Box::new(DawaNdjsonReader::new(input).map(|r| r.map(|r| Item::Row(Box::new(r)))))
+        }
+        ImportFormat::DarAdresse => {
+            Box::new(DarAdresseReader::new(input).map(|r| r.map(Item::Unit)))
+        }
+        ImportFormat::DarAdressepunkt => {
+            Box::new(DarAdressepunktReader::new(input).map(|r| r.map(Item::Point)))
+        }
+        ImportFormat::Auto => unreachable!("resolved above"),
+    };
+    Ok((format, items))
+}
+
+pub fn access_row(a: &AccessAddress) -> AccessRow {
+    let (lat, lon) = if a.has_coordinates() {
+        (Some(a.lat), Some(a.lon))
+    } else {
+        (None, None)
+    };
+    AccessRow {
+        id: a.id.to_string(),
+        vejnavn: a.vejnavn.to_string(),
+        husnr: a.husnr.as_str().to_string(),
+        supplerendebynavn: a.supplerendebynavn.as_deref().map(str::to_string),
+        postnr: i32::from(a.postnr),
+        postnrnavn: a.postnrnavn.to_string(),
+        kommunekode: i32::from(a.kommunekode),
+        lat,
+        lon,
+        status: i32::from(a.status),
+        active: a.active,
+    }
+}
+
+fn unit_row(u: &UnitAddress) -> UnitRow {
+    UnitRow {
+        id: u.id.to_string(),
+        access_address_id: u.access_address_id.to_string(),
+        etage: u.etage.as_deref().map(str::to_string),
+        dor: u.dor.as_deref().map(str::to_string),
+        status: i32::from(u.status),
+        active: crate::address::model::status_is_active(u.status),
+    }
+}
+
+/// A stored row back to the index's record; `None` for a row the index cannot hold.
+pub fn access_address(row: &AccessRow, interner: &mut Interner) -> Option<AccessAddress> {
+    Some(AccessAddress {
+        id: Uuid::parse_str(&row.id).ok()?,
+        vejnavn: interner.intern(&row.vejnavn),
+        husnr: Husnr::parse(&row.husnr)?,
+        supplerendebynavn: row.supplerendebynavn.as_deref().map(|s| interner.intern(s)),
+        postnr: u16::try_from(row.postnr).ok()?,
+        postnrnavn: interner.intern(&row.postnrnavn),
+        kommunekode: u16::try_from(row.kommunekode).ok()?,
+        lat: row.lat.unwrap_or(f64::NAN),
+        lon: row.lon.unwrap_or(f64::NAN),
+        status: u8::try_from(row.status).ok()?,
+        active: row.active,
+    })
+}
+
+/// Import state: pending chunks, the ids seen so far, the counters.
+struct Importer<'c> {
+    conn: &'c mut DbConnection,
+    access: Vec<AccessRow>,
+    units: Vec<UnitRow>,
+    points: Vec<DarAddressPoint>,
+    seen_access: HashSet<Uuid>,
+    seen_units: HashSet<Uuid>,
+    summary: ImportSummary,
+}
+
+impl Importer<'_> {
+    fn flush_access(&mut self) -> Result<()> {
+        if self.access.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = self.access.iter().map(|r| r.id.clone()).collect();
+        let existing: HashMap<String, AccessRow> = repo::access_by_ids(self.conn, &ids)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let s = &mut self.summary;
+        let changed: Vec<AccessRow> = std::mem::take(&mut self.access)
+            .into_iter()
+            .filter(|r| match existing.get(&r.id) {
+                None => {
+                    s.created += 1;
+                    true
+                }
+                Some(old) if old == r => {
+                    s.unchanged += 1;
+                    false
+                }
+                Some(_) => {
+                    s.updated += 1;
+                    true
+                }
+            })
+            .collect();
+        repo::upsert_access(self.conn, &changed)?;
+        Ok(())
+    }
+
+    fn flush_units(&mut self) -> Result<()> {
+        if self.units.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = self.units.iter().map(|r| r.id.clone()).collect();
+        let existing: HashMap<String, UnitRow> = repo::units_by_ids(self.conn, &ids)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let s = &mut self.summary;
+        let changed: Vec<UnitRow> = std::mem::take(&mut self.units)
+            .into_iter()
+            .filter(|r| match existing.get(&r.id) {
+                None => {
+                    s.units_created += 1;
+                    true
+                }
+                Some(old) if old == r => {
+                    s.units_unchanged += 1;
+                    false
+                }
+                Some(_) => {
+                    s.units_updated += 1;
+                    true
+                }
+            })
+            .collect();
+        repo::upsert_units(self.conn, &changed)?;
+        Ok(())
+    }
+
+    /// DAR points move known access addresses; unknown ids are skipped.
+    fn flush_points(&mut self) -> Result<()> {
+        if self.points.is_empty() {
+            return Ok(());
+        }
+        let points = std::mem::take(&mut self.points);
+        let ids: Vec<String> = points.iter().map(|p| p.id.to_string()).collect();
+        let mut existing: HashMap<String, AccessRow> = repo::access_by_ids(self.conn, &ids)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        let mut changed = Vec::new();
+        for (p, id) in points.iter().zip(ids) {
+            let Some(mut row) = existing.remove(&id) else {
+                self.summary.skipped += 1;
+                continue;
+            };
+            let (lat, lon) = (Some(p.lat), Some(p.lon));
+            if row.lat == lat && row.lon == lon {
+                self.summary.unchanged += 1;
+            } else {
+                row.lat = lat;
+                row.lon = lon;
+                self.summary.updated += 1;
+                changed.push(row);
+            }
+        }
+        repo::upsert_access(self.conn, &changed)?;
+        Ok(())
+    }
+
+    fn add(&mut self, item: Item) -> Result<()> {
+        match item {
+            Item::Row(row) => {
+                let ImportRow { access, unit } = *row;
+                if self.seen_access.insert(access.id) {
+                    self.access.push(access_row(&access));
+                    if self.access.len() >= CHUNK {
+                        self.flush_access()?;
+                    }
+                }
+                if let Some(unit) = unit {
+                    self.add(Item::Unit(unit))?;
+                }
+            }
+            Item::Unit(unit) => {
+                if self.seen_units.insert(unit.id) {
+                    self.units.push(unit_row(&unit));
+                    if self.units.len() >= CHUNK {
+                        self.flush_units()?;
+                    }
+                }
+            }
+            Item::Point(point) => {
+                if self.seen_access.insert(point.id) {
+                    self.points.push(point);
+                    if self.points.len() >= CHUNK {
+                        self.flush_points()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks active rows that this import did not contain inactive.
+    fn deactivate_missing(&mut self, units: bool) -> Result<()> {
+        let mut after: Option<String> = None;
+        let mut missing = Vec::new();
+        loop {
+            let page = if units {
+                repo::active_unit_ids(self.conn, after.as_deref(), 10_000)?
+            } else {
+                repo::active_access_ids(self.conn, after.as_deref(), 10_000)?
+            };
+            let Some(last) = page.last().cloned() else {
+                break;
+            };
+            let seen = if units {
+                &self.seen_units
+            } else {
+                &self.seen_access
+            };
+            missing.extend(
+                page.into_iter()
+                    .filter(|id| Uuid::parse_str(id).map_or(true, |uuid| !seen.contains(&uuid))),
+            );
+            after = Some(last);
+        }
+        for chunk in missing.chunks(CHUNK) {
+            let n = if units {
+                repo::deactivate_units(self.conn, chunk)?
+            } else {
+                repo::deactivate_access(self.conn, chunk)?
+            };
+            self.summary.deactivated += n as u64;
+        }
+        Ok(())
+    }
+}
+
+/// Imports a stream in one transaction. Bad rows are skipped and counted; a file whose header
+/// or shape is wrong fails with 422. Blocking.
+pub fn import<R: Read>(
+    conn: &mut DbConnection,
+    input: R,
+    format: ImportFormat,
+    deactivate_missing: bool,
+) -> Result<ImportSummary> {
+    let started = Instant::now();
+    let (format, rows) = items(BufReader::with_capacity(256 * 1024, input), format)?;
+    let mut summary = write_transaction(conn, |conn| -> Result<ImportSummary> {
+        let mut importer = Importer {
+            conn,
+            access: Vec::with_capacity(CHUNK),
+            units: Vec::with_capacity(CHUNK),
+            points: Vec::new(),
+            seen_access: HashSet::new(),
+            seen_units: HashSet::new(),
+            summary: ImportSummary {
+                format: Some(format),
+                ..ImportSummary::default()
+            },
+        };
+        for item in rows {
+            importer.summary.rows += 1;
+            match item {
+                Ok(item) => importer.add(item)?,
+                Err(ImportError::Io(e)) => {
+                    return Err(bad_input(format!("cannot read the input: {e}")))
+                }
+                Err(e) => {
+                    importer.summary.errors += 1;
+                    if importer.summary.error_samples.len() < MAX_ERROR_SAMPLES {
+                        importer.summary.error_samples.push(e.to_string());
+                    }
+                }
+            }
+        }
+        importer.flush_access()?;
+        importer.flush_units()?;
+        importer.flush_points()?;
+        if deactivate_missing && format != ImportFormat::DarAdressepunkt {
+            if !importer.seen_access.is_empty() {
+                importer.deactivate_missing(false)?;
+            }
+            if !importer.seen_units.is_empty() {
+                importer.deactivate_missing(true)?;
+            }
+        }
+        Ok(importer.summary)
+    })?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.rows_per_second = if summary.seconds > 0.0 {
+        (summary.rows as f64 / summary.seconds).round()
+    } else {
+        0.0
+    };
+    tracing::info!(
+        format = ?summary.format,
+        rows = summary.rows,
+        created = summary.created,
+        updated = summary.updated,
+        unchanged = summary.unchanged,
+        units_created = summary.units_created,
+        deactivated = summary.deactivated,
+        errors = summary.errors,
+        seconds = summary.seconds,
+        "address import finished"
+    );
+    Ok(summary)
+}
+
+/// Counts bytes read, for progress bars.
+pub struct CountingReader<R, F: FnMut(u64)> {
+    inner: R,
+    read: u64,
+    report: F,
+}
+
+impl<R: Read, F: FnMut(u64)> CountingReader<R, F> {
+    pub fn new(inner: R, report: F) -> Self {
+        CountingReader {
+            inner,
+            read: 0,
+            report,
+        }
+    }
+}
+
+impl<R: Read, F: FnMut(u64)> Read for CountingReader<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        (self.report)(self.read);
+        Ok(n)
+    }
+}
+
+/// [`import`] from a file; `progress` gets the bytes read so far.
+pub fn import_file(
+    conn: &mut DbConnection,
+    path: &Path,
+    format: ImportFormat,
+    deactivate_missing: bool,
+    progress: impl FnMut(u64),
+) -> Result<ImportSummary> {
+    let file =
+        File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    import(
+        conn,
+        CountingReader::new(file, progress),
+        format,
+        deactivate_missing,
+    )
+}
+
+/// Builds the index from the active access addresses in the database. Blocking.
+pub fn load_index(conn: &mut DbConnection) -> Result<AddressIndex> {
+    let started = Instant::now();
+    let mut interner = Interner::new();
+    let mut records = Vec::new();
+    let mut after: Option<String> = None;
+    let mut skipped = 0usize;
+    loop {
+        let page = repo::active_access_page(conn, after.as_deref(), 50_000)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        for row in &page {
+            match access_address(row, &mut interner) {
+                Some(a) => records.push(a),
+                None => skipped += 1,
+            }
+        }
+    }
+    let loaded = started.elapsed();
+    let index = AddressIndex::build(records);
+    tracing::info!(
+        addresses = index.len(),
+        streets = index.street_count(),
+        skipped,
+        load_ms = loaded.as_millis() as u64,
+        build_ms = (started.elapsed() - loaded).as_millis() as u64,
+        "address index built"
+    );
+    Ok(index)
+}
+
+/// Result of [`Registry::match_point`]: owned, so it outlives the index it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointMatch {
+    pub address_id: Uuid,
+    pub text: String,
+    pub distance_m: f64,
+    /// `distance_m` within the registry's match tolerance.
+    pub within_tolerance: bool,
+    /// Distance from the point to the target (e.g. the home address).
+    pub target_distance_m: Option<f64>,
+    /// The point is within tolerance of the target.
+    pub at_target: Option<bool>,
+}
+
+/// The shared, swappable index plus the registry's settings.
+pub struct Registry {
+    index: RwLock<Arc<AddressIndex>>,
+    /// Reverse geocoding answers "not found" beyond this distance.
+    pub reverse_radius_m: f64,
+    /// Default tolerance of [`Registry::match_point`].
+    pub match_tolerance_m: f64,
+    /// Serialises imports.
+    pub import_lock: tokio::sync::Mutex<()>,
+}
+
+impl Registry {
+    pub fn new(index: AddressIndex, reverse_radius_m: f64, match_tolerance_m: f64) -> Self {
+        Registry {
+            index: RwLock::new(Arc::new(index)),
+            reverse_radius_m,
+            match_tolerance_m,
+            import_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The current index (cheap: an `Arc` clone).
+    pub fn index(&self) -> Arc<AddressIndex> {
+        self.index
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub fn replace(&self, index: AddressIndex) {
+        *self
+            .index
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(index);
+    }
+
+    /// Nearest address within the reverse radius, and its distance.
+    pub fn reverse(&self, lat: f64, lon: f64) -> Option<(AccessAddress, f64)> {
+        let index = self.index();
+        index
+            .nearest_within(lat, lon, self.reverse_radius_m)
+            .map(|(a, d)| (a.clone(), d))
+    }
+
+    /// For the trips issue: the nearest address to a GPS point, its distance, whether it is
+    /// within `tolerance_m` (default: the registry's) and, given a target such as the
+    /// employee's home (lat, lon), whether the point is within tolerance of that.
+    pub fn match_point(
+        &self,
+        lat: f64,
+        lon: f64,
+        tolerance_m: Option<f64>,
+        target: Option<(f64, f64)>,
+    ) -> Option<PointMatch> {
+        let index = self.index();
+        let tolerance = tolerance_m.unwrap_or(self.match_tolerance_m);
+        let m = index.match_point(lat, lon, tolerance, target)?;
+        Some(PointMatch {
+            address_id: m.address.id,
+            text: m.address.betegnelse(),
+            distance_m: m.distance_m,
+            within_tolerance: m.within_tolerance,
+            target_distance_m: m.target_distance_m,
+            at_target: m.at_target,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(i: u128, lat: f64, lon: f64) -> AccessAddress {
+        AccessAddress {
+            id: Uuid::from_u128(i),
+            vejnavn: Arc::from("Hovedgaden"),
+            husnr: Husnr::parse(&i.to_string()).unwrap(),
+            supplerendebynavn: None,
+            postnr: 6720,
+            postnrnavn: Arc::from("Fanø"),
+            kommunekode: 563,
+            lat,
+            lon,
+            status: 1,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn match_point_reports_nearest_distance_and_home() {
+        let index = AddressIndex::build(vec![
+            address(1, 55.4400, 8.4000),
+            address(2, 55.4500, 8.4000),
+        ]);
+        let registry = Registry::new(index, 500.0, 100.0);
+        // ~55 m north of address 1.
+        let m = registry
+            .match_point(55.4405, 8.4000, None, Some((55.4400, 8.4000)))
+            .unwrap();
+        assert_eq!(m.address_id, Uuid::from_u128(1));
+        assert!((m.distance_m - 55.6).abs() < 1.0, "{m:?}");
+        assert!(m.within_tolerance);
+        assert_eq!(m.at_target, Some(true));
+        // ~555 m from both: beyond the tolerance and beyond the reverse radius.
+        let m = registry.match_point(55.4450, 8.4000, None, None).unwrap();
+        assert!(!m.within_tolerance && m.at_target.is_none());
+        assert!(
+            registry
+                .match_point(55.4450, 8.4000, Some(600.0), None)
+                .unwrap()
+                .within_tolerance
+        );
+        assert!(registry.reverse(55.4450, 8.4000).is_none());
+        assert!(registry.reverse(55.4401, 8.4000).is_some());
+    }
+
+    #[test]
+    fn rows_round_trip_to_index_records() {
+        let a = address(7, 55.1, 8.2);
+        let row = access_row(&a);
+        assert_eq!(row.id, a.id.to_string());
+        let back = access_address(&row, &mut Interner::new()).unwrap();
+        assert_eq!(back, a);
+        let mut no_coords = a.clone();
+        no_coords.lat = f64::NAN;
+        let row = access_row(&no_coords);
+        assert_eq!((row.lat, row.lon), (None, None));
+    }
+}
