@@ -1,6 +1,7 @@
 //! Storage: one binary for SQLite and PostgreSQL through diesel's `MultiConnection`.
 
 pub mod app_settings;
+pub mod org;
 pub mod refresh_tokens;
 pub mod schema;
 pub mod users;

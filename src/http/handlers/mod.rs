@@ -1,5 +1,7 @@
 pub mod auth;
 pub mod health;
 pub mod me;
+pub mod me_org;
 pub mod meta;
+pub mod org;
 pub mod users;
