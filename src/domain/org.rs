@@ -238,8 +238,16 @@ mod tests {
         assert!(check_period(d(2024, 1, 2), Some(d(2024, 1, 1))).is_err());
         assert!(check_period(d(2024, 1, 1), Some(d(2024, 1, 1))).is_ok());
         assert!(in_period(d(2024, 1, 1), None, d(2030, 1, 1)));
-        assert!(!in_period(d(2024, 1, 1), Some(d(2024, 6, 30)), d(2024, 7, 1)));
-        let history = [(d(2020, 1, 1), "a"), (d(2024, 3, 1), "b"), (d(2025, 1, 1), "c")];
+        assert!(!in_period(
+            d(2024, 1, 1),
+            Some(d(2024, 6, 30)),
+            d(2024, 7, 1)
+        ));
+        let history = [
+            (d(2020, 1, 1), "a"),
+            (d(2024, 3, 1), "b"),
+            (d(2025, 1, 1), "c"),
+        ];
         assert_eq!(valid_on(history, |e| e.0, d(2024, 12, 31)).unwrap().1, "b");
         assert!(valid_on(history, |e| e.0, d(2019, 1, 1)).is_none());
     }

@@ -102,9 +102,10 @@ pub struct UpdateOrgUnit {
 
 fn check_distance(field: &str, value: Option<i64>) -> Result<()> {
     match value {
-        Some(v) if !(0..=1_000_000).contains(&v) => {
-            Err(Error::validation(field, "must be between 0 and 1000000 metres"))
-        }
+        Some(v) if !(0..=1_000_000).contains(&v) => Err(Error::validation(
+            field,
+            "must be between 0 and 1000000 metres",
+        )),
         _ => Ok(()),
     }
 }
@@ -437,7 +438,9 @@ pub fn create_employment(conn: &mut DbConnection, input: CreateEmployment) -> Re
                 updated_at: now,
             },
         )
-        .map_err(conflict_on_unique("an employment with this employment_number"))?;
+        .map_err(conflict_on_unique(
+            "an employment with this employment_number",
+        ))?;
         get_employment(conn, id)
     })
 }
@@ -1107,13 +1110,9 @@ fn resolve(
     employment: &EmploymentRow,
     date: NaiveDate,
 ) -> Result<EmploymentApprovers> {
-    let found = approvers::approvers_for(
-        org,
-        employment.person_id as u64,
-        employment.id as u64,
-        date,
-    )
-    .map_err(|e| Error::validation("date", e))?;
+    let found =
+        approvers::approvers_for(org, employment.person_id as u64, employment.id as u64, date)
+            .map_err(|e| Error::validation("date", e))?;
     let ids: Vec<i64> = found.approvers.iter().map(|a| a.person_id as i64).collect();
     let names: HashMap<i64, String> = repo::persons_by_ids(conn, &ids)?
         .into_iter()
@@ -1203,7 +1202,12 @@ pub fn approvees(
 }
 
 /// Whether `approver` may approve any report of `person` on `date`.
-pub fn approves(conn: &mut DbConnection, approver: i64, person: i64, date: NaiveDate) -> Result<bool> {
+pub fn approves(
+    conn: &mut DbConnection,
+    approver: i64,
+    person: i64,
+    date: NaiveDate,
+) -> Result<bool> {
     Ok(approvees(conn, approver, date)?
         .iter()
         .any(|p| p.id == person))

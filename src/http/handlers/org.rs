@@ -34,10 +34,7 @@ pub async fn list_org_units(
 ) -> Result<HttpResponse, Error> {
     user.require(Role::Admin)?;
     let page = checked(page)?;
-    let out = state
-        .db
-        .run(move |c| org::list_org_units(c, page))
-        .await?;
+    let out = state.db.run(move |c| org::list_org_units(c, page)).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -101,10 +98,7 @@ pub async fn create_person(
 ) -> Result<HttpResponse, Error> {
     user.require(Role::Admin)?;
     let input = body.into_inner();
-    let out = state
-        .db
-        .run(move |c| org::create_person(c, input))
-        .await?;
+    let out = state.db.run(move |c| org::create_person(c, input)).await?;
     Ok(created(format!("/api/v1/persons/{}", out.summary.id), &out))
 }
 
@@ -393,10 +387,7 @@ pub async fn delete_substitute(
 ) -> Result<HttpResponse, Error> {
     user.require(Role::Admin)?;
     let id = id.into_inner();
-    state
-        .db
-        .run(move |c| org::delete_substitute(c, id))
-        .await?;
+    state.db.run(move |c| org::delete_substitute(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -425,7 +416,10 @@ pub async fn create_personal_approver(
         .db
         .run(move |c| org::create_personal_approver(c, input))
         .await?;
-    Ok(created(format!("/api/v1/personal-approvers/{}", out.id), &out))
+    Ok(created(
+        format!("/api/v1/personal-approvers/{}", out.id),
+        &out,
+    ))
 }
 
 pub async fn delete_personal_approver(
@@ -451,9 +445,6 @@ pub async fn list_rate_types(
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     let page = checked(page)?;
-    let out = state
-        .db
-        .run(move |c| org::list_rate_types(c, page))
-        .await?;
+    let out = state.db.run(move |c| org::list_rate_types(c, page)).await?;
     Ok(HttpResponse::Ok().json(out))
 }
