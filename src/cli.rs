@@ -1,10 +1,12 @@
-//! The command line: `korsel serve`, `korsel migrate`, `korsel user ...`. Every subcommand reads
+//! The command line: `korsel serve`, `korsel migrate`, `korsel user ...`, `korsel org import`,
+//! `korsel staff import`. Every subcommand reads
 //! the same settings, from flags or `KORSEL_*` environment variables.
 
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
@@ -12,7 +14,7 @@ use crate::app::{open_database, Application};
 use crate::config::{DatabaseUrl, LogFormat, Secret, Settings};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
-use crate::services::{passwords, users};
+use crate::services::{import, passwords, users};
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -87,6 +89,19 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// The organisation: org units.
+    #[command(subcommand)]
+    Org(ImportCommand),
+    /// Staff: persons, employments, leaders, substitutes and personal approvers.
+    #[command(subcommand)]
+    Staff(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a CSV file (see the README for the columns): an idempotent upsert by external ids
+    /// in one transaction; a bad row aborts the whole import.
+    Import { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +204,8 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => serve(settings),
         Command::Migrate => open_database(&settings.database_url).map(drop),
         Command::User(cmd) => user(cmd, &settings),
+        Command::Org(ImportCommand::Import { file }) => import_file(&file, &settings, true),
+        Command::Staff(ImportCommand::Import { file }) => import_file(&file, &settings, false),
     }
 }
 
@@ -201,6 +218,54 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
             Ok(())
         })
+}
+
+/// Runs one import with a progress bar, then prints the created / updated / unchanged summary.
+fn import_file(file: &std::path::Path, settings: &Settings, org: bool) -> anyhow::Result<()> {
+    let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let db = open_database(&settings.database_url)?;
+    let mut conn = db.get()?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{bar:40}] {pos}/{len} {msg}")
+            .expect("valid progress template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(if org { "org units" } else { "staff" });
+    let mut progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let line = |what: &str, c: &import::Counts| {
+        format!(
+            "{what:<20} created {:>5}   updated {:>5}   unchanged {:>5}",
+            c.created, c.updated, c.unchanged
+        )
+    };
+    let lines = if org {
+        let summary = import::import_org_units(&mut conn, &data, &mut progress);
+        bar.finish_and_clear();
+        let summary = summary.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        vec![
+            format!("{}: {} rows", file.display(), summary.rows),
+            line("org units", &summary.org_units),
+        ]
+    } else {
+        let summary = import::import_staff(&mut conn, &data, &mut progress);
+        bar.finish_and_clear();
+        let summary = summary.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        vec![
+            format!("{}: {} rows", file.display(), summary.rows),
+            line("persons", &summary.persons),
+            line("employments", &summary.employments),
+            line("substitutes", &summary.substitutes),
+            line("personal approvers", &summary.personal_approvers),
+        ]
+    };
+    for l in lines {
+        println!("{l}");
+    }
+    Ok(())
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {

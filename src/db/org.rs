@@ -687,3 +687,27 @@ pub fn list_rate_types(
         .select(RateTypeRow::as_select())
         .load(conn)
 }
+
+pub fn set_personal_approver_end(
+    conn: &mut DbConnection,
+    id: i64,
+    end_date: Option<NaiveDate>,
+) -> QueryResult<usize> {
+    diesel::update(personal_approvers::table.find(id))
+        .set(personal_approvers::end_date.eq(end_date))
+        .execute(conn)
+}
+
+pub fn set_substitute_terms(
+    conn: &mut DbConnection,
+    id: i64,
+    end_date: Option<NaiveDate>,
+    takes_over: bool,
+) -> QueryResult<usize> {
+    diesel::update(substitutes::table.find(id))
+        .set((
+            substitutes::end_date.eq(end_date),
+            substitutes::takes_over.eq(takes_over),
+        ))
+        .execute(conn)
+}

@@ -3,7 +3,7 @@
 
 use actix_web::web;
 
-use crate::http::handlers::{auth, health, me, me_org, meta, org, users};
+use crate::http::handlers::{auth, health, import, me, me_org, meta, org, users};
 
 macro_rules! route_table {
     ($( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } ),* $(,)?) => {
@@ -54,4 +54,6 @@ route_table! {
     "/api/v1/personal-approvers" => { get: org::list_personal_approvers, post: org::create_personal_approver },
     "/api/v1/personal-approvers/{id}" => { delete: org::delete_personal_approver },
     "/api/v1/rate-types" => { get: org::list_rate_types },
+    "/api/v1/import/org-units" => { post: import::org_units },
+    "/api/v1/import/staff" => { post: import::staff },
 }

@@ -1,6 +1,7 @@
 //! Use cases. Each takes a connection and runs in one transaction where it writes.
 
 pub mod auth;
+pub mod import;
 pub mod org;
 pub mod passwords;
 pub mod tokens;

@@ -1,5 +1,6 @@
 pub mod auth;
 pub mod health;
+pub mod import;
 pub mod me;
 pub mod me_org;
 pub mod meta;
