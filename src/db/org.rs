@@ -110,7 +110,8 @@ pub fn all_org_units(conn: &mut DbConnection) -> QueryResult<Vec<OrgUnitRow>> {
 
 // ---------------------------------------------------------------- persons
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+/// A stored person. `Debug` leaves the CPR number out.
+#[derive(Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = persons)]
 pub struct PersonRow {
     pub id: i64,
@@ -122,7 +123,7 @@ pub struct PersonRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[derive(Clone, PartialEq, AsChangeset)]
 #[diesel(table_name = persons, treat_none_as_null = true)]
 pub struct PersonChanges {
     pub name: String,
@@ -130,7 +131,7 @@ pub struct PersonChanges {
     pub cpr: Option<String>,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Insertable)]
 #[diesel(table_name = persons)]
 pub struct NewPerson<'a> {
     pub external_id: &'a str,
@@ -139,6 +140,18 @@ pub struct NewPerson<'a> {
     pub cpr: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl std::fmt::Debug for PersonRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonRow")
+            .field("id", &self.id)
+            .field("external_id", &self.external_id)
+            .field("name", &self.name)
+            .field("username", &self.username)
+            .field("cpr", &self.cpr.as_ref().map(|_| "**********"))
+            .finish()
+    }
 }
 
 pub fn insert_person(conn: &mut DbConnection, new: &NewPerson<'_>) -> QueryResult<i64> {
