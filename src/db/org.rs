@@ -21,6 +21,10 @@ pub struct OrgUnitRow {
     pub parent_id: Option<i64>,
     pub four_km_rule_allowed: bool,
     pub distance_to_border_m: Option<i64>,
+    pub address_registry_id: Option<String>,
+    pub address_label: Option<String>,
+    pub address_latitude: Option<f64>,
+    pub address_longitude: Option<f64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -33,6 +37,10 @@ pub struct OrgUnitChanges {
     pub parent_id: Option<i64>,
     pub four_km_rule_allowed: bool,
     pub distance_to_border_m: Option<i64>,
+    pub address_registry_id: Option<String>,
+    pub address_label: Option<String>,
+    pub address_latitude: Option<f64>,
+    pub address_longitude: Option<f64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -43,6 +51,10 @@ pub struct NewOrgUnit<'a> {
     pub parent_id: Option<i64>,
     pub four_km_rule_allowed: bool,
     pub distance_to_border_m: Option<i64>,
+    pub address_registry_id: Option<&'a str>,
+    pub address_label: Option<&'a str>,
+    pub address_latitude: Option<f64>,
+    pub address_longitude: Option<f64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

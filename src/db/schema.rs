@@ -40,6 +40,10 @@ diesel::table! {
         parent_id -> Nullable<BigInt>,
         four_km_rule_allowed -> Bool,
         distance_to_border_m -> Nullable<BigInt>,
+        address_registry_id -> Nullable<Text>,
+        address_label -> Nullable<Text>,
+        address_latitude -> Nullable<Double>,
+        address_longitude -> Nullable<Double>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

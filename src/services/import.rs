@@ -10,11 +10,12 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::db::org::{self as repo, EmploymentChanges, OrgUnitChanges, PersonChanges};
+use crate::db::org::{self as repo, EmploymentChanges, PersonChanges};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::org::{check_period, optional_text, required_text, Cpr};
+use crate::domain::org::{check_coordinates, check_period, optional_text, required_text, Cpr};
 use crate::domain::users::{normalize_username, validate_username};
 use crate::error::{Error, Problem, ProblemKind, Result};
+use crate::services::org::{current_unit_changes, unit_changes, Location};
 
 /// Called with (done, total) as rows are processed.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
@@ -64,6 +65,10 @@ pub const ORG_COLUMNS: &[(&str, bool)] = &[
     ("parent_external_id", false),
     ("four_km_rule_allowed", false),
     ("distance_to_border_m", false),
+    ("address_registry_id", false),
+    ("address_label", false),
+    ("address_latitude", false),
+    ("address_longitude", false),
 ];
 
 pub const STAFF_COLUMNS: &[(&str, bool)] = &[
@@ -228,6 +233,34 @@ fn rows(table: &Table) -> impl Iterator<Item = Row<'_>> {
 
 // ================================================================ org units
 
+/// The four address columns: all or none.
+fn unit_address(row: &Row<'_>) -> Result<Option<Location>> {
+    let cols = [
+        "address_registry_id",
+        "address_label",
+        "address_latitude",
+        "address_longitude",
+    ];
+    if cols.iter().all(|c| row.get(c).is_none()) {
+        return Ok(None);
+    }
+    let coordinate = |column: &str| -> Result<f64> {
+        row.get(column)
+            .and_then(|v| v.replace(',', ".").parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| row.err(column, "must be a decimal number of degrees"))
+    };
+    let location = Location {
+        registry_address_id: row.text("address_registry_id", 100)?,
+        label: row.text("address_label", 200)?,
+        latitude: coordinate("address_latitude")?,
+        longitude: coordinate("address_longitude")?,
+    };
+    check_coordinates(location.latitude, location.longitude)
+        .map_err(|(f, e)| row.err(&format!("address_{f}"), e))?;
+    Ok(Some(location))
+}
+
 struct OrgLine {
     line: u64,
     external_id: String,
@@ -235,6 +268,7 @@ struct OrgLine {
     parent: Option<String>,
     four_km: bool,
     border: Option<i64>,
+    address: Option<Location>,
 }
 
 /// `org import`: upserts org units by `external_id`; parents by `parent_external_id` (in the
@@ -258,6 +292,7 @@ pub fn import_org_units(
             parent: row.opt_text("parent_external_id", 64)?,
             four_km: row.flag("four_km_rule_allowed")?,
             border: row.metres("distance_to_border_m")?,
+            address: unit_address(&row)?,
             external_id,
         });
     }
@@ -277,6 +312,10 @@ pub fn import_org_units(
                         parent_id: None,
                         four_km_rule_allowed: l.four_km,
                         distance_to_border_m: l.border,
+                        address_registry_id: None,
+                        address_label: None,
+                        address_latitude: None,
+                        address_longitude: None,
                         created_at: now,
                         updated_at: now,
                     },
@@ -303,16 +342,14 @@ pub fn import_org_units(
                         .id,
                 ),
             };
-            let changes = OrgUnitChanges {
-                name: l.name.clone(),
+            let changes = unit_changes(
+                l.name.clone(),
                 parent_id,
-                four_km_rule_allowed: l.four_km,
-                distance_to_border_m: l.border,
-            };
-            let same = current.name == changes.name
-                && current.parent_id == changes.parent_id
-                && current.four_km_rule_allowed == changes.four_km_rule_allowed
-                && current.distance_to_border_m == changes.distance_to_border_m;
+                l.four_km,
+                l.border,
+                l.address.clone(),
+            );
+            let same = current_unit_changes(&current) == changes;
             if !same {
                 repo::update_org_unit(conn, current.id, &changes, now)?;
             }

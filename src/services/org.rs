@@ -50,6 +50,85 @@ fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
 
 // ================================================================ org units
 
+/// An address as stored: the address registry's id, a label, WGS84 coordinates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub registry_address_id: String,
+    pub label: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl Location {
+    /// Trimmed and checked; `prefix` names the fields in errors (e.g. `address/`).
+    pub fn validated(self, prefix: &str) -> Result<Location> {
+        let registry_address_id = text(
+            &format!("{prefix}registry_address_id"),
+            &self.registry_address_id,
+            100,
+        )?;
+        let label = text(&format!("{prefix}label"), &self.label, NAME_MAX)?;
+        check_coordinates(self.latitude, self.longitude)
+            .map_err(|(f, e)| Error::validation(&format!("{prefix}{f}"), e))?;
+        Ok(Location {
+            registry_address_id,
+            label,
+            ..self
+        })
+    }
+
+    /// The location of an org unit row, when it has one.
+    pub fn of_unit(u: &OrgUnitRow) -> Option<Location> {
+        Some(Location {
+            registry_address_id: u.address_registry_id.clone()?,
+            label: u.address_label.clone()?,
+            latitude: u.address_latitude?,
+            longitude: u.address_longitude?,
+        })
+    }
+}
+
+/// The org unit columns that hold `location`.
+pub fn unit_changes(
+    name: String,
+    parent_id: Option<i64>,
+    four_km_rule_allowed: bool,
+    distance_to_border_m: Option<i64>,
+    location: Option<Location>,
+) -> repo::OrgUnitChanges {
+    let (registry, label, lat, lon) = match location {
+        Some(l) => (
+            Some(l.registry_address_id),
+            Some(l.label),
+            Some(l.latitude),
+            Some(l.longitude),
+        ),
+        None => (None, None, None, None),
+    };
+    repo::OrgUnitChanges {
+        name,
+        parent_id,
+        four_km_rule_allowed,
+        distance_to_border_m,
+        address_registry_id: registry,
+        address_label: label,
+        address_latitude: lat,
+        address_longitude: lon,
+    }
+}
+
+/// An org unit row's updatable fields as they are now.
+pub fn current_unit_changes(u: &OrgUnitRow) -> repo::OrgUnitChanges {
+    unit_changes(
+        u.name.clone(),
+        u.parent_id,
+        u.four_km_rule_allowed,
+        u.distance_to_border_m,
+        Location::of_unit(u),
+    )
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgUnit {
     pub id: i64,
@@ -58,12 +137,15 @@ pub struct OrgUnit {
     pub parent_id: Option<i64>,
     pub four_km_rule_allowed: bool,
     pub distance_to_border_m: Option<i64>,
+    /// The default work address of the unit's employees.
+    pub address: Option<Location>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl From<OrgUnitRow> for OrgUnit {
     fn from(r: OrgUnitRow) -> Self {
         OrgUnit {
+            address: Location::of_unit(&r),
             id: r.id,
             external_id: r.external_id,
             name: r.name,
@@ -86,6 +168,8 @@ pub struct CreateOrgUnit {
     pub four_km_rule_allowed: bool,
     #[serde(default)]
     pub distance_to_border_m: Option<i64>,
+    #[serde(default)]
+    pub address: Option<Location>,
 }
 
 /// The fields an update names; the external id is the import key and never changes.
@@ -98,6 +182,8 @@ pub struct UpdateOrgUnit {
     pub four_km_rule_allowed: bool,
     #[serde(default)]
     pub distance_to_border_m: Option<i64>,
+    #[serde(default)]
+    pub address: Option<Location>,
 }
 
 fn check_distance(field: &str, value: Option<i64>) -> Result<()> {
@@ -135,6 +221,7 @@ pub fn create_org_unit(conn: &mut DbConnection, input: CreateOrgUnit) -> Result<
     let external_id = text("external_id", &input.external_id, ID_MAX)?;
     let name = text("name", &input.name, NAME_MAX)?;
     check_distance("distance_to_border_m", input.distance_to_border_m)?;
+    let address = input.address.map(|a| a.validated("address/")).transpose()?;
     write_transaction(conn, |conn| {
         check_parent(conn, None, input.parent_id)?;
         let now = db::utc_now();
@@ -146,6 +233,10 @@ pub fn create_org_unit(conn: &mut DbConnection, input: CreateOrgUnit) -> Result<
                 parent_id: input.parent_id,
                 four_km_rule_allowed: input.four_km_rule_allowed,
                 distance_to_border_m: input.distance_to_border_m,
+                address_registry_id: address.as_ref().map(|a| a.registry_address_id.as_str()),
+                address_label: address.as_ref().map(|a| a.label.as_str()),
+                address_latitude: address.as_ref().map(|a| a.latitude),
+                address_longitude: address.as_ref().map(|a| a.longitude),
                 created_at: now,
                 updated_at: now,
             },
@@ -156,12 +247,13 @@ pub fn create_org_unit(conn: &mut DbConnection, input: CreateOrgUnit) -> Result<
 }
 
 pub fn update_org_unit(conn: &mut DbConnection, id: i64, input: UpdateOrgUnit) -> Result<OrgUnit> {
-    let changes = repo::OrgUnitChanges {
-        name: text("name", &input.name, NAME_MAX)?,
-        parent_id: input.parent_id,
-        four_km_rule_allowed: input.four_km_rule_allowed,
-        distance_to_border_m: input.distance_to_border_m,
-    };
+    let changes = unit_changes(
+        text("name", &input.name, NAME_MAX)?,
+        input.parent_id,
+        input.four_km_rule_allowed,
+        input.distance_to_border_m,
+        input.address.map(|a| a.validated("address/")).transpose()?,
+    );
     check_distance("distance_to_border_m", input.distance_to_border_m)?;
     write_transaction(conn, |conn| {
         if repo::find_org_unit(conn, id)?.is_none() {
@@ -1275,4 +1367,111 @@ pub fn my_employments(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Emplo
         .filter(|e| e.person_id == me.id)
         .map(Employment::from)
         .collect())
+}
+
+/// Where an address valid on a date came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressSource {
+    /// The person's own address history.
+    Personal,
+    /// No personal work address: the org unit's address.
+    OrgUnit,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveAddress {
+    #[serde(flatten)]
+    pub location: Location,
+    /// From the person's history; `None` for an org unit's address.
+    pub valid_from: Option<NaiveDate>,
+    pub source: AddressSource,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveWorkplace {
+    pub employment_id: i64,
+    pub org_unit_id: i64,
+    pub work: Option<EffectiveAddress>,
+    pub alternative_work: Option<EffectiveAddress>,
+    pub home_work_distance_override_m: Option<i64>,
+}
+
+/// The addresses valid on one date: what a report driven that day uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveAddresses {
+    pub date: NaiveDate,
+    pub home: Option<EffectiveAddress>,
+    pub alternative_home: Option<EffectiveAddress>,
+    /// One per employment valid on the date.
+    pub employments: Vec<EffectiveWorkplace>,
+}
+
+/// For each kind (and employment), the address with the latest `valid_from` on or before
+/// `date`; a work address defaults to the employment's org unit address.
+pub fn addresses_on(
+    conn: &mut DbConnection,
+    person_id: i64,
+    date: NaiveDate,
+) -> Result<EffectiveAddresses> {
+    use crate::domain::org::valid_on;
+    if repo::find_person(conn, person_id)?.is_none() {
+        return Err(Error::not_found("person"));
+    }
+    let history = repo::addresses_of(conn, person_id)?;
+    let overrides = repo::overrides_of(conn, person_id)?;
+    let pick = |kind: AddressKind, employment: Option<i64>| {
+        valid_on(
+            history
+                .iter()
+                .filter(|a| a.kind == kind.as_str() && a.employment_id == employment),
+            |a| a.valid_from,
+            date,
+        )
+        .map(|a| EffectiveAddress {
+            location: Location {
+                registry_address_id: a.registry_address_id.clone(),
+                label: a.label.clone(),
+                latitude: a.latitude,
+                longitude: a.longitude,
+            },
+            valid_from: Some(a.valid_from),
+            source: AddressSource::Personal,
+        })
+    };
+    let mut employments = Vec::new();
+    for e in repo::all_employments(conn)?
+        .into_iter()
+        .filter(|e| e.person_id == person_id && in_period(e.start_date, e.end_date, date))
+    {
+        let work = match pick(AddressKind::Work, Some(e.id)) {
+            Some(w) => Some(w),
+            None => repo::find_org_unit(conn, e.org_unit_id)?
+                .as_ref()
+                .and_then(Location::of_unit)
+                .map(|location| EffectiveAddress {
+                    location,
+                    valid_from: None,
+                    source: AddressSource::OrgUnit,
+                }),
+        };
+        employments.push(EffectiveWorkplace {
+            employment_id: e.id,
+            org_unit_id: e.org_unit_id,
+            work,
+            alternative_work: pick(AddressKind::AlternativeWork, Some(e.id)),
+            home_work_distance_override_m: valid_on(
+                overrides.iter().filter(|o| o.employment_id == e.id),
+                |o| o.valid_from,
+                date,
+            )
+            .map(|o| o.distance_m),
+        });
+    }
+    Ok(EffectiveAddresses {
+        date,
+        home: pick(AddressKind::Home, None),
+        alternative_home: pick(AddressKind::AlternativeHome, None),
+        employments,
+    })
 }

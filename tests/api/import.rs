@@ -261,3 +261,118 @@ async fn approvers_of_the_example_municipality() {
         vec![pair("Jesper Bøgh", "leader")]
     );
 }
+
+#[tokio::test]
+async fn addresses_valid_on_a_date_default_work_to_the_org_unit() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    import_ok(&app, &admin, "org-units", ORG).await;
+    import_ok(&app, &admin, "staff", STAFF).await;
+    let camilla = person_id(&app, &admin, "P006").await;
+    let emp = employment_of(&app, &admin, camilla).await;
+    let path = |date: &str| format!("/api/v1/persons/{camilla}/effective-addresses?date={date}");
+
+    // No addresses of her own: work is Sundhedsplejen's address.
+    let on = get_ok(&app, &admin, &path("2026-01-15")).await;
+    assert_eq!(on["home"], Value::Null);
+    assert_eq!(on["employments"][0]["employment_id"], emp);
+    assert_eq!(on["employments"][0]["work"]["source"], "org_unit");
+    assert_eq!(
+        on["employments"][0]["work"]["label"],
+        "Sundhedshuset, Parkvej 12, 8900 Egebjerg"
+    );
+
+    for (kind, label, from) in [
+        ("home", "Gammel vej 1", "2024-01-01"),
+        ("home", "Ny vej 2", "2026-03-01"),
+        ("work", "Skolevej 3", "2026-02-01"),
+    ] {
+        let mut body = json!({"kind": kind, "registry_address_id": format!("dar-{label}"),
+                              "label": label, "latitude": 56.45, "longitude": 10.05,
+                              "valid_from": from});
+        if kind == "work" {
+            body["employment_id"] = json!(emp);
+        }
+        let res = app
+            .post(
+                &format!("/api/v1/persons/{camilla}/addresses"),
+                Some(&admin),
+                &body,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    let res = app
+        .post(
+            &format!("/api/v1/persons/{camilla}/home-work-overrides"),
+            Some(&admin),
+            &json!({"employment_id": emp, "distance_m": 7300, "valid_from": "2026-02-15"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let on = get_ok(&app, &admin, &path("2026-01-15")).await;
+    assert_eq!(on["home"]["label"], "Gammel vej 1");
+    assert_eq!(on["employments"][0]["work"]["source"], "org_unit");
+    assert_eq!(
+        on["employments"][0]["home_work_distance_override_m"],
+        Value::Null
+    );
+    let on = get_ok(&app, &admin, &path("2026-02-20")).await;
+    assert_eq!(on["home"]["label"], "Gammel vej 1");
+    assert_eq!(on["employments"][0]["work"]["label"], "Skolevej 3");
+    assert_eq!(on["employments"][0]["work"]["source"], "personal");
+    assert_eq!(on["employments"][0]["home_work_distance_override_m"], 7300);
+    let on = get_ok(&app, &admin, &path("2026-03-01")).await;
+    assert_eq!(on["home"]["label"], "Ny vej 2");
+    assert_eq!(on["home"]["valid_from"], "2026-03-01");
+
+    // She sees the same through /me; another employee may not ask about her.
+    app.create_user("camilla.noergaard", "a long password", &["employee"])
+        .await;
+    app.create_user("helle.dam", "a long password", &["employee"])
+        .await;
+    let token = |name: &'static str| {
+        let app = &app;
+        async move {
+            app.tokens(name, "a long password").await["access_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let camilla_token = token("camilla.noergaard").await;
+    let mine = get_ok(
+        &app,
+        &camilla_token,
+        "/api/v1/me/effective-addresses?date=2026-03-01",
+    )
+    .await;
+    assert_eq!(mine["home"]["label"], "Ny vej 2");
+    let helle_token = token("helle.dam").await;
+    let res = app.get(&path("2026-03-01"), Some(&helle_token)).await;
+    assert_problem(res, 403, "forbidden").await;
+
+    // The org unit API shows and updates the unit address.
+    let units = get_ok(&app, &admin, "/api/v1/org-units?per_page=200").await;
+    let tek = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["external_id"] == "TEK")
+        .unwrap()
+        .clone();
+    assert_eq!(tek["address"], Value::Null);
+    let res = app
+        .put(
+            &format!("/api/v1/org-units/{}", tek["id"]),
+            Some(&admin),
+            &json!({"name": "Teknik og Miljø", "parent_id": tek["parent_id"],
+                    "four_km_rule_allowed": false, "distance_to_border_m": 12000,
+                    "address": {"registry_address_id": "dar-tek", "label": "Teknikhuset",
+                                "latitude": 56.46, "longitude": 191.0}}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "validation-failed").await;
+    assert_eq!(body["field"], "address/longitude");
+}

@@ -6,6 +6,11 @@ CREATE TABLE org_units (
     parent_id BIGINT REFERENCES org_units (id),
     four_km_rule_allowed BOOLEAN NOT NULL DEFAULT FALSE,
     distance_to_border_m BIGINT,
+    -- The unit's address (registry id, label, WGS84): the default work address of its employees.
+    address_registry_id TEXT,
+    address_label TEXT,
+    address_latitude DOUBLE PRECISION,
+    address_longitude DOUBLE PRECISION,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );

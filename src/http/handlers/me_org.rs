@@ -177,3 +177,22 @@ pub async fn make_primary_vehicle(
         .await?;
     Ok(HttpResponse::Ok().json(out))
 }
+
+/// My addresses valid on the date (default today): home, alternative home, and per employment
+/// the work address (the org unit's when I have none of my own), alternative work and override.
+pub async fn effective_addresses(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DateQuery>,
+) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let date = query.into_inner().date.unwrap_or_else(org::today);
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::addresses_on(c, me.id, date)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}

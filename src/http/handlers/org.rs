@@ -448,3 +448,34 @@ pub async fn list_rate_types(
     let out = state.db.run(move |c| org::list_rate_types(c, page)).await?;
     Ok(HttpResponse::Ok().json(out))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateQuery {
+    #[serde(default)]
+    date: Option<NaiveDate>,
+}
+
+/// A person's addresses valid on a date (default today): an administrator or the person.
+pub async fn person_effective_addresses(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    query: web::Query<DateQuery>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    let date = query.into_inner().date.unwrap_or_else(org::today);
+    let (user_id, admin) = (user.id(), user.has(Role::Admin));
+    let out = state
+        .db
+        .run(move |c| {
+            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
+                return Err(Error::forbidden(
+                    "addresses are visible to the person and administrators only",
+                ));
+            }
+            org::addresses_on(c, id, date)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
