@@ -736,3 +736,41 @@ pub fn set_substitute_terms(
         ))
         .execute(conn)
 }
+
+/// A rate type's kind and period are fixed; these may change.
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = rate_types, treat_none_as_null = true)]
+pub struct RateTypeChanges {
+    pub description: String,
+    pub tf_code: String,
+    pub tf_code_2: Option<String>,
+    pub requires_license_plate: bool,
+    pub is_bicycle: bool,
+    pub ore_per_km: i64,
+    pub unverified: bool,
+}
+
+pub fn update_rate_type(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &RateTypeChanges,
+) -> QueryResult<usize> {
+    diesel::update(rate_types::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+pub fn find_rate_type(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RateTypeRow>> {
+    rate_types::table
+        .find(id)
+        .select(RateTypeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn all_rate_types(conn: &mut DbConnection) -> QueryResult<Vec<RateTypeRow>> {
+    rate_types::table
+        .order(rate_types::id.asc())
+        .select(RateTypeRow::as_select())
+        .load(conn)
+}

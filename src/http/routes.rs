@@ -55,7 +55,8 @@ route_table! {
     "/api/v1/substitutes/{id}" => { delete: org::delete_substitute },
     "/api/v1/personal-approvers" => { get: org::list_personal_approvers, post: org::create_personal_approver },
     "/api/v1/personal-approvers/{id}" => { delete: org::delete_personal_approver },
-    "/api/v1/rate-types" => { get: org::list_rate_types },
+    "/api/v1/rate-types" => { get: org::list_rate_types, post: org::create_rate_type },
+    "/api/v1/rate-types/{id}" => { put: org::update_rate_type },
     "/api/v1/import/org-units" => { post: import::org_units },
     "/api/v1/import/staff" => { post: import::staff },
 }

@@ -732,3 +732,82 @@ async fn authorization_matrix() {
     assert_eq!(ids, vec![org.lea]);
     let _ = org.sara;
 }
+
+#[tokio::test]
+async fn rate_types_are_seeded_and_administered_by_whitelist() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let rates = get_ok(&app, &admin, "/api/v1/rate-types?per_page=200").await;
+    let low_2026 = rates["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "car_low" && r["valid_from"] == "2026-01-01")
+        .unwrap()
+        .clone();
+    assert_eq!(low_2026["ore_per_km"], 228);
+    assert_eq!(low_2026["unverified"], true);
+    assert_eq!(low_2026["requires_license_plate"], true);
+    assert!(low_2026["tf_code"]
+        .as_str()
+        .unwrap()
+        .starts_with("PLACEHOLDER"));
+    let path = format!("/api/v1/rate-types/{}", low_2026["id"]);
+
+    // Kind and period are not in the whitelist.
+    let res = app
+        .put(
+            &path,
+            Some(&admin),
+            &json!({"description": "x", "tf_code": "0611", "ore_per_km": 228,
+                    "unverified": false, "valid_from": "2026-02-01"}),
+        )
+        .await;
+    assert_problem(res, 422, "validation-failed").await;
+    let res = app
+        .put(
+            &path,
+            Some(&admin),
+            &json!({"description": "Bil, lav takst", "tf_code": "0611", "tf_code_2": "0612",
+                    "ore_per_km": 228, "unverified": false}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let updated: Value = res.json().await.unwrap();
+    assert_eq!(updated["tf_code"], "0611");
+    assert_eq!(updated["tf_code_2"], "0612");
+    assert_eq!(updated["valid_from"], "2026-01-01");
+    assert_eq!(updated["kind"], "car_low");
+
+    // A new year's period; an overlapping one is refused.
+    let next = json!({"kind": "bicycle", "valid_from": "2027-01-01", "valid_to": "2027-12-31",
+                      "description": "Cykel", "tf_code": "0620", "ore_per_km": 65});
+    let created = post_ok(&app, &admin, "/api/v1/rate-types", next).await;
+    assert_eq!(created["is_bicycle"], true);
+    assert_eq!(created["requires_license_plate"], false);
+    let res = app
+        .post(
+            "/api/v1/rate-types",
+            Some(&admin),
+            &json!({"kind": "bicycle", "valid_from": "2026-12-01", "valid_to": "2027-01-31",
+                    "description": "Cykel", "tf_code": "0620", "ore_per_km": 65}),
+        )
+        .await;
+    assert_problem(res, 422, "validation-failed").await;
+
+    // Everyone reads them; only an admin changes them.
+    app.create_user("eva", PW, &["employee"]).await;
+    let eva = app.tokens("eva", PW).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(get_ok(&app, &eva, "/api/v1/rate-types").await["total"], 25);
+    let res = app
+        .put(
+            &path,
+            Some(&eva),
+            &json!({"description": "x", "tf_code": "1", "ore_per_km": 1, "unverified": false}),
+        )
+        .await;
+    assert_problem(res, 403, "forbidden").await;
+}

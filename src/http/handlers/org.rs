@@ -479,3 +479,32 @@ pub async fn person_effective_addresses(
         .await?;
     Ok(HttpResponse::Ok().json(out))
 }
+
+pub async fn create_rate_type(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<org::CreateRateType>,
+) -> Result<HttpResponse, Error> {
+    user.require(Role::Admin)?;
+    let input = body.into_inner();
+    let out = state
+        .db
+        .run(move |c| org::create_rate_type(c, input))
+        .await?;
+    Ok(created(format!("/api/v1/rate-types/{}", out.id), &out))
+}
+
+pub async fn update_rate_type(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: web::Json<org::UpdateRateType>,
+) -> Result<HttpResponse, Error> {
+    user.require(Role::Admin)?;
+    let (id, input) = (id.into_inner(), body.into_inner());
+    let out = state
+        .db
+        .run(move |c| org::update_rate_type(c, id, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
