@@ -73,6 +73,11 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         ),
         None => {}
     }
+    let seeded = crate::services::org::seed_rate_types(&mut conn)
+        .map_err(|e| anyhow::anyhow!("cannot seed the rate types: {e}"))?;
+    if seeded > 0 {
+        tracing::info!(rate_types = seeded, "seeded the rate types 2022-2026");
+    }
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.expose().to_string(),
         None => {

@@ -1,4 +1,5 @@
-//! The command line: `korsel serve`, `korsel migrate`, `korsel user ...`. Every subcommand reads
+//! The command line: `korsel serve`, `korsel migrate`, `korsel user ...`, `korsel org import`,
+//! `korsel staff import`. Every subcommand reads
 //! the same settings, from flags or `KORSEL_*` environment variables.
 
 use std::io::BufRead;
@@ -17,7 +18,7 @@ use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
 use crate::services::addresses::{self as address_service, ImportFormat};
-use crate::services::{passwords, users};
+use crate::services::{import, passwords, users};
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -112,6 +113,12 @@ pub enum Command {
     /// Inspect GPS tracks (for support staff and the accuracy benchmark).
     #[command(subcommand)]
     Track(TrackCommand),
+    /// The organisation: org units.
+    #[command(subcommand)]
+    Org(ImportCommand),
+    /// Staff: persons, employments, leaders, substitutes and personal approvers.
+    #[command(subcommand)]
+    Staff(ImportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +144,13 @@ pub enum TrackCommand {
         #[arg(long)]
         with_track: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a CSV file (see the README for the columns): an idempotent upsert by external ids
+    /// in one transaction; a bad row aborts the whole import.
+    Import { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,6 +264,8 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Track(TrackCommand::Distance { file, with_track }) => {
             track_distance(&file, with_track)
         }
+        Command::Org(ImportCommand::Import { file }) => import_file(&file, &settings, true),
+        Command::Staff(ImportCommand::Import { file }) => import_file(&file, &settings, false),
     }
 }
 
@@ -344,6 +360,54 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
             Ok(())
         })
+}
+
+/// Runs one import with a progress bar, then prints the created / updated / unchanged summary.
+fn import_file(file: &std::path::Path, settings: &Settings, org: bool) -> anyhow::Result<()> {
+    let data = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let db = open_database(&settings.database_url)?;
+    let mut conn = db.get()?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{bar:40}] {pos}/{len} {msg}")
+            .expect("valid progress template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(if org { "org units" } else { "staff" });
+    let mut progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let line = |what: &str, c: &import::Counts| {
+        format!(
+            "{what:<20} created {:>5}   updated {:>5}   unchanged {:>5}",
+            c.created, c.updated, c.unchanged
+        )
+    };
+    let lines = if org {
+        let summary = import::import_org_units(&mut conn, &data, &mut progress);
+        bar.finish_and_clear();
+        let summary = summary.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        vec![
+            format!("{}: {} rows", file.display(), summary.rows),
+            line("org units", &summary.org_units),
+        ]
+    } else {
+        let summary = import::import_staff(&mut conn, &data, &mut progress);
+        bar.finish_and_clear();
+        let summary = summary.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        vec![
+            format!("{}: {} rows", file.display(), summary.rows),
+            line("persons", &summary.persons),
+            line("employments", &summary.employments),
+            line("substitutes", &summary.substitutes),
+            line("personal approvers", &summary.personal_approvers),
+        ]
+    };
+    for l in lines {
+        println!("{l}");
+    }
+    Ok(())
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {

@@ -151,3 +151,38 @@ fn addresses_import_prints_a_summary_and_is_idempotent() {
     let out = korsel(&["addresses", "import", "/nonexistent.csv"], &env);
     assert!(!out.status.success());
 }
+
+#[test]
+fn org_and_staff_import_print_a_summary_and_are_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("import.db").display());
+    let env = [("KORSEL_DATABASE_URL", url.as_str())];
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+
+    let run = |args: &[&str]| {
+        let out = korsel(args, &env);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let org = format!("{examples}/org_units.csv");
+    let staff = format!("{examples}/staff.csv");
+    let out = run(&["org", "import", &org]);
+    assert!(out.contains("6 rows"), "{out}");
+    assert!(out.contains("created     6"), "{out}");
+    let out = run(&["staff", "import", &staff]);
+    assert!(out.contains("31 rows"), "{out}");
+    assert!(out.contains("persons              created    30"), "{out}");
+    let out = run(&["staff", "import", &staff]);
+    assert!(out.contains("unchanged    30"), "{out}");
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "external_id,name,parent_external_id\nX,Y,NOPE\n").unwrap();
+    let out = korsel(&["org", "import", bad.to_str().unwrap()], &env);
+    assert!(!out.status.success());
+    let line = stderr_line(&out);
+    assert!(line.contains("row 2, column parent_external_id"), "{line}");
+}

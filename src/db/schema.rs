@@ -1,5 +1,5 @@
 //! One schema for both backends, written by hand with portable column types only
-//! (`BigInt` ids, `Text`, `Timestamp` as UTC, `Bool`, `Double`).
+//! (`BigInt` ids, `Text`, `Timestamp` as UTC, `Date`, `Bool`, `Double`).
 
 diesel::table! {
     users (id) {
@@ -32,7 +32,126 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::table! {
+    org_units (id) {
+        id -> BigInt,
+        external_id -> Text,
+        name -> Text,
+        parent_id -> Nullable<BigInt>,
+        four_km_rule_allowed -> Bool,
+        distance_to_border_m -> Nullable<BigInt>,
+        address_registry_id -> Nullable<Text>,
+        address_label -> Nullable<Text>,
+        address_latitude -> Nullable<Double>,
+        address_longitude -> Nullable<Double>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    persons (id) {
+        id -> BigInt,
+        external_id -> Text,
+        name -> Text,
+        username -> Nullable<Text>,
+        cpr -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employments (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        org_unit_id -> BigInt,
+        employment_number -> Text,
+        position -> Text,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        cost_centre -> Nullable<Text>,
+        is_leader -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    substitutes (id) {
+        id -> BigInt,
+        org_unit_id -> BigInt,
+        substitute_person_id -> BigInt,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        takes_over -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    personal_approvers (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        approver_person_id -> BigInt,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_addresses (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        employment_id -> Nullable<BigInt>,
+        kind -> Text,
+        registry_address_id -> Text,
+        label -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        valid_from -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    home_work_overrides (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        employment_id -> BigInt,
+        distance_m -> BigInt,
+        valid_from -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vehicles (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        plate -> Text,
+        description -> Text,
+        is_primary -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_types (id) {
+        id -> BigInt,
+        kind -> Text,
+        valid_from -> Date,
+        valid_to -> Date,
+        description -> Text,
+        tf_code -> Text,
+        tf_code_2 -> Nullable<Text>,
+        requires_license_plate -> Bool,
+        is_bicycle -> Bool,
+        ore_per_km -> BigInt,
+        unverified -> Bool,
+    }
+}
 
 diesel::table! {
     access_addresses (id) {
@@ -61,10 +180,23 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(employments -> persons (person_id));
+diesel::joinable!(employments -> org_units (org_unit_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     app_settings,
     access_addresses,
-    unit_addresses
+    unit_addresses,
+    org_units,
+    persons,
+    employments,
+    substitutes,
+    personal_approvers,
+    person_addresses,
+    home_work_overrides,
+    vehicles,
+    rate_types,
 );

@@ -3,6 +3,7 @@
 pub mod allowance;
 pub mod approvers;
 pub mod gps;
+pub mod org;
 pub mod page;
 pub mod report_state;
 pub mod throttle;

@@ -3,7 +3,7 @@
 
 use actix_web::web;
 
-use crate::http::handlers::{addresses, auth, health, me, meta, users};
+use crate::http::handlers::{addresses, auth, health, import, me, me_org, meta, org, users};
 
 macro_rules! route_table {
     ($( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } ),* $(,)?) => {
@@ -25,6 +25,16 @@ route_table! {
     "/api/v1/auth/logout" => { post: auth::logout },
     "/api/v1/me" => { get: me::show },
     "/api/v1/me/password" => { put: me::change_password },
+    "/api/v1/me/person" => { get: me_org::person },
+    "/api/v1/me/employments" => { get: me_org::employments },
+    "/api/v1/me/approvers" => { get: me_org::approvers },
+    "/api/v1/me/approvees" => { get: me_org::approvees },
+    "/api/v1/me/addresses" => { get: me_org::addresses, post: me_org::add_address },
+    "/api/v1/me/addresses/{id}" => { delete: me_org::delete_address },
+    "/api/v1/me/effective-addresses" => { get: me_org::effective_addresses },
+    "/api/v1/me/vehicles" => { get: me_org::vehicles, post: me_org::add_vehicle },
+    "/api/v1/me/vehicles/{id}" => { delete: me_org::delete_vehicle },
+    "/api/v1/me/vehicles/{id}/primary" => { put: me_org::make_primary_vehicle },
     "/api/v1/users" => { get: users::list, post: users::create },
     "/api/v1/users/{id}" => { get: users::show },
     "/api/v1/users/{id}/roles" => { put: users::set_roles },
@@ -35,4 +45,24 @@ route_table! {
     "/api/v1/addresses/wash" => { get: addresses::wash },
     "/api/v1/addresses/import" => { post: addresses::import },
     "/api/v1/addresses/{id}" => { get: addresses::show },
+    "/api/v1/org-units" => { get: org::list_org_units, post: org::create_org_unit },
+    "/api/v1/org-units/{id}" => { get: org::show_org_unit, put: org::update_org_unit },
+    "/api/v1/persons" => { get: org::list_persons, post: org::create_person },
+    "/api/v1/persons/{id}" => { get: org::show_person, put: org::update_person },
+    "/api/v1/persons/{id}/approvers" => { get: org::person_approvers },
+    "/api/v1/persons/{id}/addresses" => { get: org::person_addresses, post: org::add_person_address },
+    "/api/v1/persons/{id}/addresses/{address_id}" => { delete: org::delete_person_address },
+    "/api/v1/persons/{id}/home-work-overrides" => { post: org::add_home_work_override },
+    "/api/v1/persons/{id}/effective-addresses" => { get: org::person_effective_addresses },
+    "/api/v1/persons/{id}/vehicles" => { get: org::person_vehicles, post: org::add_person_vehicle },
+    "/api/v1/employments" => { get: org::list_employments, post: org::create_employment },
+    "/api/v1/employments/{id}" => { get: org::show_employment, put: org::update_employment },
+    "/api/v1/substitutes" => { get: org::list_substitutes, post: org::create_substitute },
+    "/api/v1/substitutes/{id}" => { delete: org::delete_substitute },
+    "/api/v1/personal-approvers" => { get: org::list_personal_approvers, post: org::create_personal_approver },
+    "/api/v1/personal-approvers/{id}" => { delete: org::delete_personal_approver },
+    "/api/v1/rate-types" => { get: org::list_rate_types, post: org::create_rate_type },
+    "/api/v1/rate-types/{id}" => { put: org::update_rate_type },
+    "/api/v1/import/org-units" => { post: import::org_units },
+    "/api/v1/import/staff" => { post: import::staff },
 }

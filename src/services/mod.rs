@@ -2,6 +2,8 @@
 
 pub mod addresses;
 pub mod auth;
+pub mod import;
+pub mod org;
 pub mod passwords;
 pub mod tokens;
 pub mod upstream;

@@ -5,5 +5,7 @@ mod auth;
 mod errors;
 mod health;
 mod helpers;
+mod import;
 mod openapi;
+mod org;
 mod users;

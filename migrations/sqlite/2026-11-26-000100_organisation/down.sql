@@ -1,0 +1,9 @@
+DROP TABLE rate_types;
+DROP TABLE vehicles;
+DROP TABLE home_work_overrides;
+DROP TABLE person_addresses;
+DROP TABLE personal_approvers;
+DROP TABLE substitutes;
+DROP TABLE employments;
+DROP TABLE persons;
+DROP TABLE org_units;

@@ -1,0 +1,776 @@
+//! Organisation and people: org units, persons, employments, substitutes, personal approvers,
+//! addresses, vehicles and rate types. Plain queries; the rules live in services and domain.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{
+    employments, home_work_overrides, org_units, person_addresses, personal_approvers, persons,
+    rate_types, substitutes, vehicles,
+};
+use super::DbConnection;
+
+// ---------------------------------------------------------------- org units
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = org_units)]
+pub struct OrgUnitRow {
+    pub id: i64,
+    pub external_id: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub four_km_rule_allowed: bool,
+    pub distance_to_border_m: Option<i64>,
+    pub address_registry_id: Option<String>,
+    pub address_label: Option<String>,
+    pub address_latitude: Option<f64>,
+    pub address_longitude: Option<f64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The fields an org unit update may touch (all of them but the external id).
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = org_units, treat_none_as_null = true)]
+pub struct OrgUnitChanges {
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub four_km_rule_allowed: bool,
+    pub distance_to_border_m: Option<i64>,
+    pub address_registry_id: Option<String>,
+    pub address_label: Option<String>,
+    pub address_latitude: Option<f64>,
+    pub address_longitude: Option<f64>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = org_units)]
+pub struct NewOrgUnit<'a> {
+    pub external_id: &'a str,
+    pub name: &'a str,
+    pub parent_id: Option<i64>,
+    pub four_km_rule_allowed: bool,
+    pub distance_to_border_m: Option<i64>,
+    pub address_registry_id: Option<&'a str>,
+    pub address_label: Option<&'a str>,
+    pub address_latitude: Option<f64>,
+    pub address_longitude: Option<f64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_org_unit(conn: &mut DbConnection, new: &NewOrgUnit<'_>) -> QueryResult<i64> {
+    diesel::insert_into(org_units::table)
+        .values(new)
+        .returning(org_units::id)
+        .get_result(conn)
+}
+
+pub fn update_org_unit(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &OrgUnitChanges,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(org_units::table.find(id))
+        .set((changes, org_units::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn find_org_unit(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OrgUnitRow>> {
+    org_units::table
+        .find(id)
+        .select(OrgUnitRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_org_unit_by_external_id(
+    conn: &mut DbConnection,
+    external_id: &str,
+) -> QueryResult<Option<OrgUnitRow>> {
+    org_units::table
+        .filter(org_units::external_id.eq(external_id))
+        .select(OrgUnitRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count_org_units(conn: &mut DbConnection) -> QueryResult<i64> {
+    org_units::table.count().get_result(conn)
+}
+
+pub fn list_org_units(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<OrgUnitRow>> {
+    org_units::table
+        .order(org_units::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(OrgUnitRow::as_select())
+        .load(conn)
+}
+
+pub fn all_org_units(conn: &mut DbConnection) -> QueryResult<Vec<OrgUnitRow>> {
+    org_units::table
+        .order(org_units::id.asc())
+        .select(OrgUnitRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- persons
+
+/// A stored person. `Debug` leaves the CPR number out.
+#[derive(Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = persons)]
+pub struct PersonRow {
+    pub id: i64,
+    pub external_id: String,
+    pub name: String,
+    pub username: Option<String>,
+    pub cpr: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = persons, treat_none_as_null = true)]
+pub struct PersonChanges {
+    pub name: String,
+    pub username: Option<String>,
+    pub cpr: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = persons)]
+pub struct NewPerson<'a> {
+    pub external_id: &'a str,
+    pub name: &'a str,
+    pub username: Option<&'a str>,
+    pub cpr: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl std::fmt::Debug for PersonRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonRow")
+            .field("id", &self.id)
+            .field("external_id", &self.external_id)
+            .field("name", &self.name)
+            .field("username", &self.username)
+            .field("cpr", &self.cpr.as_ref().map(|_| "**********"))
+            .finish()
+    }
+}
+
+pub fn insert_person(conn: &mut DbConnection, new: &NewPerson<'_>) -> QueryResult<i64> {
+    diesel::insert_into(persons::table)
+        .values(new)
+        .returning(persons::id)
+        .get_result(conn)
+}
+
+pub fn update_person(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &PersonChanges,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(persons::table.find(id))
+        .set((changes, persons::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn find_person(conn: &mut DbConnection, id: i64) -> QueryResult<Option<PersonRow>> {
+    persons::table
+        .find(id)
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_person_by_external_id(
+    conn: &mut DbConnection,
+    external_id: &str,
+) -> QueryResult<Option<PersonRow>> {
+    persons::table
+        .filter(persons::external_id.eq(external_id))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_person_by_username(
+    conn: &mut DbConnection,
+    username: &str,
+) -> QueryResult<Option<PersonRow>> {
+    persons::table
+        .filter(persons::username.eq(username))
+        .select(PersonRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count_persons(conn: &mut DbConnection) -> QueryResult<i64> {
+    persons::table.count().get_result(conn)
+}
+
+pub fn list_persons(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<PersonRow>> {
+    persons::table
+        .order(persons::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(PersonRow::as_select())
+        .load(conn)
+}
+
+pub fn persons_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<PersonRow>> {
+    persons::table
+        .filter(persons::id.eq_any(ids))
+        .order(persons::id.asc())
+        .select(PersonRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- employments
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = employments)]
+pub struct EmploymentRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub org_unit_id: i64,
+    pub employment_number: String,
+    pub position: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub cost_centre: Option<String>,
+    pub is_leader: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An employment's person and employment number are fixed; these may change.
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = employments, treat_none_as_null = true)]
+pub struct EmploymentChanges {
+    pub org_unit_id: i64,
+    pub position: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub cost_centre: Option<String>,
+    pub is_leader: bool,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = employments)]
+pub struct NewEmployment<'a> {
+    pub person_id: i64,
+    pub org_unit_id: i64,
+    pub employment_number: &'a str,
+    pub position: &'a str,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub cost_centre: Option<&'a str>,
+    pub is_leader: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert_employment(conn: &mut DbConnection, new: &NewEmployment<'_>) -> QueryResult<i64> {
+    diesel::insert_into(employments::table)
+        .values(new)
+        .returning(employments::id)
+        .get_result(conn)
+}
+
+pub fn update_employment(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &EmploymentChanges,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(employments::table.find(id))
+        .set((changes, employments::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn find_employment(conn: &mut DbConnection, id: i64) -> QueryResult<Option<EmploymentRow>> {
+    employments::table
+        .find(id)
+        .select(EmploymentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_employment_by_number(
+    conn: &mut DbConnection,
+    number: &str,
+) -> QueryResult<Option<EmploymentRow>> {
+    employments::table
+        .filter(employments::employment_number.eq(number))
+        .select(EmploymentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count_employments(conn: &mut DbConnection, person: Option<i64>) -> QueryResult<i64> {
+    let mut q = employments::table.into_boxed();
+    if let Some(p) = person {
+        q = q.filter(employments::person_id.eq(p));
+    }
+    q.count().get_result(conn)
+}
+
+pub fn list_employments(
+    conn: &mut DbConnection,
+    person: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<EmploymentRow>> {
+    let mut q = employments::table.into_boxed();
+    if let Some(p) = person {
+        q = q.filter(employments::person_id.eq(p));
+    }
+    q.order(employments::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(EmploymentRow::as_select())
+        .load(conn)
+}
+
+pub fn all_employments(conn: &mut DbConnection) -> QueryResult<Vec<EmploymentRow>> {
+    employments::table
+        .order(employments::id.asc())
+        .select(EmploymentRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- substitutes
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = substitutes)]
+pub struct SubstituteRow {
+    pub id: i64,
+    pub org_unit_id: i64,
+    pub substitute_person_id: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub takes_over: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = substitutes)]
+pub struct NewSubstitute {
+    pub org_unit_id: i64,
+    pub substitute_person_id: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub takes_over: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_substitute(conn: &mut DbConnection, new: &NewSubstitute) -> QueryResult<i64> {
+    diesel::insert_into(substitutes::table)
+        .values(new)
+        .returning(substitutes::id)
+        .get_result(conn)
+}
+
+pub fn find_substitute(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SubstituteRow>> {
+    substitutes::table
+        .find(id)
+        .select(SubstituteRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn delete_substitute(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(substitutes::table.find(id)).execute(conn)
+}
+
+pub fn count_substitutes(conn: &mut DbConnection) -> QueryResult<i64> {
+    substitutes::table.count().get_result(conn)
+}
+
+pub fn list_substitutes(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<SubstituteRow>> {
+    substitutes::table
+        .order(substitutes::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(SubstituteRow::as_select())
+        .load(conn)
+}
+
+pub fn all_substitutes(conn: &mut DbConnection) -> QueryResult<Vec<SubstituteRow>> {
+    substitutes::table
+        .order(substitutes::id.asc())
+        .select(SubstituteRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- personal approvers
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = personal_approvers)]
+pub struct PersonalApproverRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub approver_person_id: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = personal_approvers)]
+pub struct NewPersonalApprover {
+    pub person_id: i64,
+    pub approver_person_id: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_personal_approver(
+    conn: &mut DbConnection,
+    new: &NewPersonalApprover,
+) -> QueryResult<i64> {
+    diesel::insert_into(personal_approvers::table)
+        .values(new)
+        .returning(personal_approvers::id)
+        .get_result(conn)
+}
+
+pub fn find_personal_approver(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<PersonalApproverRow>> {
+    personal_approvers::table
+        .find(id)
+        .select(PersonalApproverRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn delete_personal_approver(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(personal_approvers::table.find(id)).execute(conn)
+}
+
+pub fn count_personal_approvers(conn: &mut DbConnection) -> QueryResult<i64> {
+    personal_approvers::table.count().get_result(conn)
+}
+
+pub fn list_personal_approvers(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<PersonalApproverRow>> {
+    personal_approvers::table
+        .order(personal_approvers::id.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(PersonalApproverRow::as_select())
+        .load(conn)
+}
+
+pub fn all_personal_approvers(conn: &mut DbConnection) -> QueryResult<Vec<PersonalApproverRow>> {
+    personal_approvers::table
+        .order(personal_approvers::id.asc())
+        .select(PersonalApproverRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- addresses
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = person_addresses)]
+pub struct AddressRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub employment_id: Option<i64>,
+    pub kind: String,
+    pub registry_address_id: String,
+    pub label: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub valid_from: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = person_addresses)]
+pub struct NewAddress<'a> {
+    pub person_id: i64,
+    pub employment_id: Option<i64>,
+    pub kind: &'a str,
+    pub registry_address_id: &'a str,
+    pub label: &'a str,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub valid_from: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_address(conn: &mut DbConnection, new: &NewAddress<'_>) -> QueryResult<i64> {
+    diesel::insert_into(person_addresses::table)
+        .values(new)
+        .returning(person_addresses::id)
+        .get_result(conn)
+}
+
+pub fn find_address(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AddressRow>> {
+    person_addresses::table
+        .find(id)
+        .select(AddressRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn delete_address(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(person_addresses::table.find(id)).execute(conn)
+}
+
+/// Every address of a person, newest validity first.
+pub fn addresses_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<AddressRow>> {
+    person_addresses::table
+        .filter(person_addresses::person_id.eq(person_id))
+        .order((
+            person_addresses::valid_from.desc(),
+            person_addresses::id.desc(),
+        ))
+        .select(AddressRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = home_work_overrides)]
+pub struct OverrideRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub employment_id: i64,
+    pub distance_m: i64,
+    pub valid_from: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = home_work_overrides)]
+pub struct NewOverride {
+    pub person_id: i64,
+    pub employment_id: i64,
+    pub distance_m: i64,
+    pub valid_from: NaiveDate,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_override(conn: &mut DbConnection, new: &NewOverride) -> QueryResult<i64> {
+    diesel::insert_into(home_work_overrides::table)
+        .values(new)
+        .returning(home_work_overrides::id)
+        .get_result(conn)
+}
+
+pub fn overrides_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<OverrideRow>> {
+    home_work_overrides::table
+        .filter(home_work_overrides::person_id.eq(person_id))
+        .order((
+            home_work_overrides::valid_from.desc(),
+            home_work_overrides::id.desc(),
+        ))
+        .select(OverrideRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- vehicles
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = vehicles)]
+pub struct VehicleRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub plate: String,
+    pub description: String,
+    pub is_primary: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = vehicles)]
+pub struct NewVehicle<'a> {
+    pub person_id: i64,
+    pub plate: &'a str,
+    pub description: &'a str,
+    pub is_primary: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_vehicle(conn: &mut DbConnection, new: &NewVehicle<'_>) -> QueryResult<i64> {
+    diesel::insert_into(vehicles::table)
+        .values(new)
+        .returning(vehicles::id)
+        .get_result(conn)
+}
+
+pub fn find_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<Option<VehicleRow>> {
+    vehicles::table
+        .find(id)
+        .select(VehicleRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn vehicles_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<VehicleRow>> {
+    vehicles::table
+        .filter(vehicles::person_id.eq(person_id))
+        .order(vehicles::id.asc())
+        .select(VehicleRow::as_select())
+        .load(conn)
+}
+
+pub fn clear_primary_vehicle(conn: &mut DbConnection, person_id: i64) -> QueryResult<usize> {
+    diesel::update(vehicles::table.filter(vehicles::person_id.eq(person_id)))
+        .set(vehicles::is_primary.eq(false))
+        .execute(conn)
+}
+
+pub fn set_primary_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(vehicles::table.find(id))
+        .set(vehicles::is_primary.eq(true))
+        .execute(conn)
+}
+
+pub fn delete_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(vehicles::table.find(id)).execute(conn)
+}
+
+// ---------------------------------------------------------------- rate types
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = rate_types)]
+pub struct RateTypeRow {
+    pub id: i64,
+    pub kind: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub description: String,
+    pub tf_code: String,
+    pub tf_code_2: Option<String>,
+    pub requires_license_plate: bool,
+    pub is_bicycle: bool,
+    pub ore_per_km: i64,
+    pub unverified: bool,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = rate_types)]
+pub struct NewRateType<'a> {
+    pub kind: &'a str,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub description: &'a str,
+    pub tf_code: &'a str,
+    pub tf_code_2: Option<&'a str>,
+    pub requires_license_plate: bool,
+    pub is_bicycle: bool,
+    pub ore_per_km: i64,
+    pub unverified: bool,
+}
+
+pub fn insert_rate_type(conn: &mut DbConnection, new: &NewRateType<'_>) -> QueryResult<i64> {
+    diesel::insert_into(rate_types::table)
+        .values(new)
+        .returning(rate_types::id)
+        .get_result(conn)
+}
+
+pub fn count_rate_types(conn: &mut DbConnection) -> QueryResult<i64> {
+    rate_types::table.count().get_result(conn)
+}
+
+pub fn list_rate_types(
+    conn: &mut DbConnection,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<RateTypeRow>> {
+    rate_types::table
+        .order((rate_types::valid_from.asc(), rate_types::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select(RateTypeRow::as_select())
+        .load(conn)
+}
+
+pub fn set_personal_approver_end(
+    conn: &mut DbConnection,
+    id: i64,
+    end_date: Option<NaiveDate>,
+) -> QueryResult<usize> {
+    diesel::update(personal_approvers::table.find(id))
+        .set(personal_approvers::end_date.eq(end_date))
+        .execute(conn)
+}
+
+pub fn set_substitute_terms(
+    conn: &mut DbConnection,
+    id: i64,
+    end_date: Option<NaiveDate>,
+    takes_over: bool,
+) -> QueryResult<usize> {
+    diesel::update(substitutes::table.find(id))
+        .set((
+            substitutes::end_date.eq(end_date),
+            substitutes::takes_over.eq(takes_over),
+        ))
+        .execute(conn)
+}
+
+/// A rate type's kind and period are fixed; these may change.
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = rate_types, treat_none_as_null = true)]
+pub struct RateTypeChanges {
+    pub description: String,
+    pub tf_code: String,
+    pub tf_code_2: Option<String>,
+    pub requires_license_plate: bool,
+    pub is_bicycle: bool,
+    pub ore_per_km: i64,
+    pub unverified: bool,
+}
+
+pub fn update_rate_type(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &RateTypeChanges,
+) -> QueryResult<usize> {
+    diesel::update(rate_types::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+pub fn find_rate_type(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RateTypeRow>> {
+    rate_types::table
+        .find(id)
+        .select(RateTypeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn all_rate_types(conn: &mut DbConnection) -> QueryResult<Vec<RateTypeRow>> {
+    rate_types::table
+        .order(rate_types::id.asc())
+        .select(RateTypeRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,262 @@
+//! Pure rules for organisation data: text fields, CPR numbers, licence plates, date ranges,
+//! address kinds and the org unit tree.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Trims `value`; it must then be 1..=`max` characters.
+pub fn required_text(value: &str, max: usize) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if v.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if v.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(v.to_string())
+}
+
+/// Like [`required_text`], but empty means absent.
+pub fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => required_text(v, max).map(Some),
+    }
+}
+
+/// A CPR number: 10 digits, optionally written `DDMMYY-SSSS`. Never echoed in errors or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Cpr(String);
+
+impl Cpr {
+    pub fn parse(value: &str) -> Result<Cpr, String> {
+        let digits: String = value.trim().chars().filter(|c| *c != '-').collect();
+        if digits.len() != 10 || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err("must be 10 digits (DDMMYY-SSSS)".into());
+        }
+        let (d, m) = (&digits[0..2], &digits[2..4]);
+        let (d, m): (u32, u32) = (d.parse().unwrap_or(0), m.parse().unwrap_or(0));
+        if !(1..=31).contains(&d) || !(1..=12).contains(&m) {
+            return Err("must start with a valid day and month (DDMMYY)".into());
+        }
+        Ok(Cpr(digits))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Cpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Cpr(**********)")
+    }
+}
+
+/// A Danish licence plate, normalised: upper case, no spaces, 2–10 of A–Z, Æ, Ø, Å and digits.
+pub fn normalize_plate(value: &str) -> Result<String, String> {
+    let plate: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    let len = plate.chars().count();
+    if !(2..=10).contains(&len)
+        || !plate
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "ÆØÅ".contains(c))
+    {
+        return Err("must be 2 to 10 letters and digits".into());
+    }
+    Ok(plate)
+}
+
+/// `end`, when set, must not be before `start`.
+pub fn check_period(start: NaiveDate, end: Option<NaiveDate>) -> Result<(), String> {
+    match end {
+        Some(end) if end < start => Err(format!("must not be before the start date {start}")),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `date` lies in the inclusive period.
+pub fn in_period(start: NaiveDate, end: Option<NaiveDate>, date: NaiveDate) -> bool {
+    start <= date && end.is_none_or(|e| date <= e)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressKind {
+    Home,
+    Work,
+    AlternativeHome,
+    AlternativeWork,
+}
+
+impl AddressKind {
+    pub const ALL: [AddressKind; 4] = [
+        AddressKind::Home,
+        AddressKind::Work,
+        AddressKind::AlternativeHome,
+        AddressKind::AlternativeWork,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AddressKind::Home => "home",
+            AddressKind::Work => "work",
+            AddressKind::AlternativeHome => "alternative_home",
+            AddressKind::AlternativeWork => "alternative_work",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AddressKind> {
+        AddressKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Employees manage only their alternative addresses themselves.
+    pub fn self_service(self) -> bool {
+        matches!(
+            self,
+            AddressKind::AlternativeHome | AddressKind::AlternativeWork
+        )
+    }
+
+    /// Work addresses belong to one employment.
+    pub fn per_employment(self) -> bool {
+        matches!(self, AddressKind::Work | AddressKind::AlternativeWork)
+    }
+}
+
+/// Coordinates must be plausible WGS84 degrees.
+pub fn check_coordinates(lat: f64, lon: f64) -> Result<(), (&'static str, String)> {
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(("latitude", "must be between -90 and 90".into()));
+    }
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(("longitude", "must be between -180 and 180".into()));
+    }
+    Ok(())
+}
+
+/// Of dated entries, the one valid on `date`: the latest `valid_from` on or before it.
+pub fn valid_on<T>(
+    entries: impl IntoIterator<Item = T>,
+    valid_from: impl Fn(&T) -> NaiveDate,
+    date: NaiveDate,
+) -> Option<T> {
+    entries
+        .into_iter()
+        .filter(|e| valid_from(e) <= date)
+        .max_by_key(|e| valid_from(e))
+}
+
+/// Whether giving `unit` the parent `new_parent` would close a cycle in the tree described by
+/// `parents` (unit → parent).
+pub fn would_cycle(parents: &HashMap<i64, Option<i64>>, unit: i64, new_parent: i64) -> bool {
+    let mut seen = HashSet::new();
+    let mut current = Some(new_parent);
+    while let Some(u) = current {
+        if u == unit || !seen.insert(u) {
+            return true;
+        }
+        current = parents.get(&u).copied().flatten();
+    }
+    false
+}
+
+fn last_sunday_0100_utc(year: i32, month: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::Datelike;
+    let first_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    }
+    .expect("valid date");
+    let last = first_next.pred_opt().expect("valid date");
+    let back = last.weekday().num_days_from_sunday();
+    let sunday = last - chrono::Days::new(u64::from(back));
+    sunday.and_hms_opt(1, 0, 0).expect("valid time").and_utc()
+}
+
+/// The calendar date in Denmark (Europe/Copenhagen: CET, CEST between the last Sundays of March
+/// and October at 01:00 UTC) at the instant `now`.
+pub fn copenhagen_date(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    use chrono::Datelike;
+    let year = now.year();
+    let summer = now >= last_sunday_0100_utc(year, 3) && now < last_sunday_0100_utc(year, 10);
+    let offset = chrono::Duration::hours(if summer { 2 } else { 1 });
+    (now + offset).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copenhagen_dates() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(copenhagen_date(at("2026-01-31T23:30:00Z")), d(2026, 2, 1));
+        assert_eq!(copenhagen_date(at("2026-01-31T22:30:00Z")), d(2026, 1, 31));
+        assert_eq!(copenhagen_date(at("2026-06-30T22:30:00Z")), d(2026, 7, 1));
+        assert_eq!(copenhagen_date(at("2026-06-30T21:30:00Z")), d(2026, 6, 30));
+        // 2026: CEST from 29 March 01:00 UTC to 25 October 01:00 UTC
+        assert_eq!(copenhagen_date(at("2026-03-29T00:59:00Z")), d(2026, 3, 29));
+        assert_eq!(copenhagen_date(at("2026-10-24T22:30:00Z")), d(2026, 10, 25));
+        assert_eq!(copenhagen_date(at("2026-12-31T23:00:00Z")), d(2027, 1, 1));
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn cpr_is_validated_and_never_debug_printed() {
+        let cpr = Cpr::parse("010190-1234").unwrap();
+        assert_eq!(cpr.expose(), "0101901234");
+        assert!(!format!("{cpr:?}").contains("0101"));
+        assert!(Cpr::parse("12345").is_err());
+        assert!(Cpr::parse("3213901234").is_err());
+    }
+
+    #[test]
+    fn plates_are_normalised() {
+        assert_eq!(normalize_plate(" ab 12 345 ").unwrap(), "AB12345");
+        assert_eq!(normalize_plate("æø-123").unwrap(), "ÆØ123");
+        assert!(normalize_plate("A").is_err());
+        assert!(normalize_plate("AB!123").is_err());
+    }
+
+    #[test]
+    fn periods_and_validity() {
+        assert!(check_period(d(2024, 1, 2), Some(d(2024, 1, 1))).is_err());
+        assert!(check_period(d(2024, 1, 1), Some(d(2024, 1, 1))).is_ok());
+        assert!(in_period(d(2024, 1, 1), None, d(2030, 1, 1)));
+        assert!(!in_period(
+            d(2024, 1, 1),
+            Some(d(2024, 6, 30)),
+            d(2024, 7, 1)
+        ));
+        let history = [
+            (d(2020, 1, 1), "a"),
+            (d(2024, 3, 1), "b"),
+            (d(2025, 1, 1), "c"),
+        ];
+        assert_eq!(valid_on(history, |e| e.0, d(2024, 12, 31)).unwrap().1, "b");
+        assert!(valid_on(history, |e| e.0, d(2019, 1, 1)).is_none());
+    }
+
+    #[test]
+    fn tree_cycles_are_detected() {
+        let parents = HashMap::from([(1, None), (2, Some(1)), (3, Some(2))]);
+        assert!(would_cycle(&parents, 1, 3));
+        assert!(would_cycle(&parents, 2, 2));
+        assert!(!would_cycle(&parents, 3, 1));
+    }
+}

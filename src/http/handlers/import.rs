@@ -1,0 +1,71 @@
+//! CSV imports through the API (admin only): the same use cases as `korsel org import` and
+//! `korsel staff import`. The body is the CSV file itself (`Content-Type: text/csv`).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::domain::users::Role;
+use crate::error::{Error, ProblemKind};
+use crate::http::extract::AuthUser;
+use crate::http::AppState;
+use crate::services::import;
+
+fn require_csv(req: &HttpRequest) -> Result<(), Error> {
+    let is_csv = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/csv"));
+    if is_csv {
+        Ok(())
+    } else {
+        Err(Error::problem(
+            ProblemKind::UnsupportedMediaType,
+            "expected Content-Type: text/csv",
+        ))
+    }
+}
+
+pub async fn org_units(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Error> {
+    user.require(Role::Admin)?;
+    require_csv(&req)?;
+    let summary = state
+        .db
+        .run(move |c| import::import_org_units(c, &body, &mut |_, _| {}))
+        .await?;
+    tracing::info!(
+        rows = summary.rows,
+        created = summary.org_units.created,
+        updated = summary.org_units.updated,
+        unchanged = summary.org_units.unchanged,
+        "org units imported"
+    );
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+pub async fn staff(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Error> {
+    user.require(Role::Admin)?;
+    require_csv(&req)?;
+    let summary = state
+        .db
+        .run(move |c| import::import_staff(c, &body, &mut |_, _| {}))
+        .await?;
+    tracing::info!(
+        rows = summary.rows,
+        persons_created = summary.persons.created,
+        persons_updated = summary.persons.updated,
+        "staff imported"
+    );
+    Ok(HttpResponse::Ok().json(summary))
+}

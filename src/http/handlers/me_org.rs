@@ -1,0 +1,198 @@
+//! Self-service: the caller's own person, employments, approvers, addresses and vehicles.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::http::extract::AuthUser;
+use crate::http::AppState;
+use crate::services::org;
+
+pub async fn person(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let out = state
+        .db
+        .run(move |c| Ok(org::PersonDetail::from(org::my_person(c, id)?)))
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn employments(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let out = state.db.run(move |c| org::my_employments(c, id)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateQuery {
+    #[serde(default)]
+    date: Option<NaiveDate>,
+}
+
+/// Who approves my reports: per employment valid on the date (default today).
+pub async fn approvers(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DateQuery>,
+) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let date = query.into_inner().date.unwrap_or_else(org::today);
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::approvers_of_person(c, me.id, date)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// The people whose reports I approve on the date (default today).
+pub async fn approvees(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DateQuery>,
+) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let date = query.into_inner().date.unwrap_or_else(org::today);
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::approvees(c, me.id, date)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn addresses(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::addresses(c, me.id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn add_address(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<org::CreateAddress>,
+) -> Result<HttpResponse, Error> {
+    let (id, input) = (user.id(), body.into_inner());
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::add_address(c, me.id, input, true)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", "/api/v1/me/addresses"))
+        .json(out))
+}
+
+pub async fn delete_address(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    address: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    let (id, address) = (user.id(), address.into_inner());
+    state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::delete_address(c, me.id, address, true)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn vehicles(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::vehicles(c, me.id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn add_vehicle(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<org::CreateVehicle>,
+) -> Result<HttpResponse, Error> {
+    let (id, input) = (user.id(), body.into_inner());
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::add_vehicle(c, me.id, input)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", "/api/v1/me/vehicles"))
+        .json(out))
+}
+
+pub async fn delete_vehicle(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    vehicle: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    let (id, vehicle) = (user.id(), vehicle.into_inner());
+    state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::delete_vehicle(c, me.id, vehicle)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn make_primary_vehicle(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    vehicle: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    let (id, vehicle) = (user.id(), vehicle.into_inner());
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::make_primary_vehicle(c, me.id, vehicle)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// My addresses valid on the date (default today): home, alternative home, and per employment
+/// the work address (the org unit's when I have none of my own), alternative work and override.
+pub async fn effective_addresses(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<DateQuery>,
+) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let date = query.into_inner().date.unwrap_or_else(org::today);
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            org::addresses_on(c, me.id, date)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
