@@ -7,7 +7,6 @@ pub mod refresh_tokens;
 pub mod schema;
 pub mod users;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -168,14 +167,6 @@ impl Database {
         let mut conn = self.pool.get_timeout(timeout)?;
         conn.batch_execute("SELECT 1")?;
         Ok(())
-    }
-
-    /// The SQLite file, if this is SQLite.
-    pub fn sqlite_path(&self) -> Option<PathBuf> {
-        match &self.url {
-            DatabaseUrl::Sqlite(path) => Some(path.clone()),
-            DatabaseUrl::Postgres(_) => None,
-        }
     }
 }
 
