@@ -180,9 +180,114 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trips (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        client_trip_id -> Text,
+        body_sha256 -> Text,
+        employment_id -> Nullable<BigInt>,
+        vehicle_id -> Nullable<BigInt>,
+        purpose -> Nullable<Text>,
+        started_at -> Timestamp,
+        ended_at -> Timestamp,
+        local_date -> Date,
+        distance_m -> BigInt,
+        naive_distance_m -> BigInt,
+        uncertainty_m -> BigInt,
+        points_in -> BigInt,
+        points_used -> BigInt,
+        quality -> Text,
+        start_latitude -> Double,
+        start_longitude -> Double,
+        end_latitude -> Double,
+        end_longitude -> Double,
+        start_address_id -> Nullable<Text>,
+        start_address_label -> Nullable<Text>,
+        start_address_distance_m -> Nullable<BigInt>,
+        end_address_id -> Nullable<Text>,
+        end_address_label -> Nullable<Text>,
+        end_address_distance_m -> Nullable<BigInt>,
+        starts_at_home -> Bool,
+        ends_at_home -> Bool,
+        starts_at_work -> Bool,
+        ends_at_work -> Bool,
+        track -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    drive_reports (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        employment_id -> BigInt,
+        rate_type_id -> BigInt,
+        vehicle_id -> Nullable<BigInt>,
+        trip_id -> Nullable<BigInt>,
+        drive_date -> Date,
+        purpose -> Text,
+        remark -> Nullable<Text>,
+        distance_mode -> Text,
+        is_round_trip -> Bool,
+        route -> Text,
+        typed_distance_m -> Nullable<BigInt>,
+        starts_at_home -> Bool,
+        ends_at_home -> Bool,
+        route_distance_m -> BigInt,
+        home_work_deduction_m -> BigInt,
+        four_km_deduction_m -> BigInt,
+        reimbursable_m -> BigInt,
+        amount_ore -> BigInt,
+        status -> Text,
+        version -> BigInt,
+        rejection_comment -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by_user_id -> Nullable<BigInt>,
+        created_by_user_id -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_lines (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        position -> BigInt,
+        tf_code -> Text,
+        rate_kind -> Text,
+        distance_m -> BigInt,
+        ore_per_km -> BigInt,
+        amount_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_events (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        actor_user_id -> Nullable<BigInt>,
+        at -> Timestamp,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        version -> BigInt,
+        changes -> Nullable<Text>,
+        comment -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(employments -> persons (person_id));
 diesel::joinable!(employments -> org_units (org_unit_id));
+diesel::joinable!(trips -> users (user_id));
+diesel::joinable!(drive_reports -> persons (person_id));
+diesel::joinable!(drive_reports -> employments (employment_id));
+diesel::joinable!(drive_reports -> rate_types (rate_type_id));
+diesel::joinable!(report_lines -> drive_reports (report_id));
+diesel::joinable!(report_events -> drive_reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -199,4 +304,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     home_work_overrides,
     vehicles,
     rate_types,
+    trips,
+    drive_reports,
+    report_lines,
+    report_events,
 );
