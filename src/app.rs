@@ -14,6 +14,8 @@ use crate::config::{DatabaseUrl, Settings};
 use crate::db::{app_settings, Database};
 use crate::http::middleware::{request_context, KorselRootSpan};
 use crate::http::{error, routes, AppState};
+use crate::routing::osrm::OsrmRouter;
+use crate::routing::RouteService;
 use crate::services::addresses::{self as address_service, Registry};
 use crate::services::auth::LoginThrottle;
 use crate::services::tokens::{self, TokenKeys};
@@ -129,12 +131,21 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
         .as_deref()
         .map(|url| Upstream::new(url, settings.addresses.upstream_timeout))
         .transpose()?;
+    let router = match &settings.reports.router_url {
+        Some(url) => {
+            let bicycle = settings.reports.bicycle_router_url.as_deref().unwrap_or(url);
+            let router = OsrmRouter::new(url, bicycle, settings.reports.router_timeout)?;
+            Some(Arc::new(router) as Arc<dyn RouteService>)
+        }
+        None => None,
+    };
     let state = web::Data::new(AppState {
         db: prepared.db,
         keys: prepared.keys,
         addresses,
         upstream,
         throttle: LoginThrottle::new(settings.login_throttle),
+        router,
         settings,
     });
     let mut server = HttpServer::new(move || {

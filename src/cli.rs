@@ -96,6 +96,20 @@ pub struct GlobalArgs {
     /// https://api.dataforsyningen.dk). Failures fall back to the local index.
     #[arg(long, env = "KORSEL_ADDRESS_UPSTREAM_URL", global = true)]
     pub address_upstream_url: Option<String>,
+
+    /// Self-hosted OSRM server for report routes (e.g. http://osrm:5000). Unset: the
+    /// "calculated" distance mode is unavailable.
+    #[arg(long, env = "KORSEL_ROUTER_URL", global = true)]
+    pub router_url: Option<String>,
+
+    /// OSRM server with the bicycle network, for bicycle rate types (default: the router URL).
+    #[arg(long, env = "KORSEL_BICYCLE_ROUTER_URL", global = true)]
+    pub bicycle_router_url: Option<String>,
+
+    /// Pay a report starting at home the shorter of the routes from home and from work
+    /// (Norddjurs' method) instead of deducting the home-work distance.
+    #[arg(long, env = "KORSEL_NORDDJURS_METHOD", global = true)]
+    pub norddjurs_method: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,6 +207,10 @@ impl GlobalArgs {
             .address_upstream_url
             .clone()
             .filter(|s| !s.trim().is_empty());
+        let non_blank = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+        settings.reports.router_url = non_blank(&self.router_url);
+        settings.reports.bicycle_router_url = non_blank(&self.bicycle_router_url);
+        settings.reports.norddjurs_method = self.norddjurs_method;
         settings
     }
 }
@@ -227,7 +245,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 7] = [
+const ENV_SETTINGS: [&str; 10] = [
     "database-url",
     "bind",
     "log-format",
@@ -235,6 +253,9 @@ const ENV_SETTINGS: [&str; 7] = [
     "admin-password",
     "address-reverse-radius-m",
     "address-upstream-url",
+    "router-url",
+    "bicycle-router-url",
+    "norddjurs-method",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.

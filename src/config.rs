@@ -126,6 +126,35 @@ pub struct Settings {
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     pub addresses: AddressSettings,
+    pub reports: ReportSettings,
+}
+
+/// Drive reports (issue 6): the route service and the municipality's home rule.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    /// A self-hosted OSRM server (`KORSEL_ROUTER_URL`). Unset: distance mode "calculated" and
+    /// anything else that needs a route answers `router-unavailable`.
+    pub router_url: Option<String>,
+    /// OSRM server with the bicycle network (`KORSEL_BICYCLE_ROUTER_URL`); defaults to
+    /// `router_url`.
+    pub bicycle_router_url: Option<String>,
+    /// Per-request timeout of the route service.
+    pub router_timeout: Duration,
+    /// Norddjurs' alternative method (`KORSEL_NORDDJURS_METHOD`): a report starting at home is
+    /// paid the shorter of the route from home and the route from work through the same stops,
+    /// instead of deducting the home-work distance.
+    pub norddjurs_method: bool,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            router_url: None,
+            bicycle_router_url: None,
+            router_timeout: Duration::from_secs(5),
+            norddjurs_method: false,
+        }
+    }
 }
 
 /// The address registry (issue 3).
@@ -188,6 +217,7 @@ impl Settings {
             login_throttle: ThrottleSettings::default(),
             max_body_bytes: 4 * 1024 * 1024,
             addresses: AddressSettings::default(),
+            reports: ReportSettings::default(),
         }
     }
 
@@ -215,6 +245,16 @@ impl Settings {
                 return Err(
                     "KORSEL_ADDRESS_UPSTREAM_URL must be an http:// or https:// URL".into(),
                 );
+            }
+        }
+        for (name, url) in [
+            ("KORSEL_ROUTER_URL", &self.reports.router_url),
+            ("KORSEL_BICYCLE_ROUTER_URL", &self.reports.bicycle_router_url),
+        ] {
+            if let Some(url) = url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(format!("{name} must be an http:// or https:// URL"));
+                }
             }
         }
         Ok(())

@@ -23,10 +23,14 @@ pub enum ProblemKind {
     TooManyRequests,
     ServiceUnavailable,
     Internal,
+    VersionConflict,
+    PreconditionFailed,
+    PreconditionRequired,
+    RouterUnavailable,
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 16] = [
+    pub const ALL: [ProblemKind; 20] = [
         ProblemKind::BadRequest,
         ProblemKind::MalformedJson,
         ProblemKind::UnsupportedMediaType,
@@ -43,6 +47,10 @@ impl ProblemKind {
         ProblemKind::TooManyRequests,
         ProblemKind::ServiceUnavailable,
         ProblemKind::Internal,
+        ProblemKind::VersionConflict,
+        ProblemKind::PreconditionFailed,
+        ProblemKind::PreconditionRequired,
+        ProblemKind::RouterUnavailable,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -63,6 +71,10 @@ impl ProblemKind {
             ProblemKind::TooManyRequests => "too-many-requests",
             ProblemKind::ServiceUnavailable => "service-unavailable",
             ProblemKind::Internal => "internal-error",
+            ProblemKind::VersionConflict => "version-conflict",
+            ProblemKind::PreconditionFailed => "precondition-failed",
+            ProblemKind::PreconditionRequired => "precondition-required",
+            ProblemKind::RouterUnavailable => "router-unavailable",
         }
     }
 
@@ -84,6 +96,10 @@ impl ProblemKind {
             ProblemKind::TooManyRequests => "Too many requests",
             ProblemKind::ServiceUnavailable => "Service unavailable",
             ProblemKind::Internal => "Internal server error",
+            ProblemKind::VersionConflict => "The resource was changed by someone else",
+            ProblemKind::PreconditionFailed => "Precondition failed",
+            ProblemKind::PreconditionRequired => "Precondition required",
+            ProblemKind::RouterUnavailable => "Route service unavailable",
         }
     }
 
@@ -96,13 +112,15 @@ impl ProblemKind {
             ProblemKind::Forbidden => 403,
             ProblemKind::NotFound => 404,
             ProblemKind::MethodNotAllowed => 405,
-            ProblemKind::Conflict | ProblemKind::UsernameTaken => 409,
+            ProblemKind::Conflict | ProblemKind::UsernameTaken | ProblemKind::VersionConflict => 409,
+            ProblemKind::PreconditionFailed => 412,
+            ProblemKind::PreconditionRequired => 428,
             ProblemKind::PayloadTooLarge => 413,
             ProblemKind::UnsupportedMediaType => 415,
             ProblemKind::Validation => 422,
             ProblemKind::TooManyRequests => 429,
             ProblemKind::Internal => 500,
-            ProblemKind::ServiceUnavailable => 503,
+            ProblemKind::ServiceUnavailable | ProblemKind::RouterUnavailable => 503,
         }
     }
 
@@ -114,6 +132,8 @@ impl ProblemKind {
             404 => ProblemKind::NotFound,
             405 => ProblemKind::MethodNotAllowed,
             409 => ProblemKind::Conflict,
+            412 => ProblemKind::PreconditionFailed,
+            428 => ProblemKind::PreconditionRequired,
             413 => ProblemKind::PayloadTooLarge,
             415 => ProblemKind::UnsupportedMediaType,
             422 => ProblemKind::Validation,

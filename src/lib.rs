@@ -13,5 +13,6 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod payroll;
+pub mod routing;
 pub mod services;
 pub mod telemetry;

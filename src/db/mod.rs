@@ -4,6 +4,7 @@ pub mod addresses;
 pub mod app_settings;
 pub mod org;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod schema;
 pub mod users;
 

@@ -234,6 +234,7 @@ diesel::table! {
         typed_distance_m -> Nullable<BigInt>,
         starts_at_home -> Bool,
         ends_at_home -> Bool,
+        four_km_rule -> Bool,
         route_distance_m -> BigInt,
         home_work_deduction_m -> BigInt,
         four_km_deduction_m -> BigInt,

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! Draft --submit(owner)--> Pending
+//! Pending --withdraw(owner)--> Draft
 //! Draft/Pending --edit(owner)--> same state;  Rejected --edit(owner)--> Pending
 //! Pending --approve(responsible approver, not owner)--> Approved
 //! Pending --reject(responsible approver, not owner, comment)--> Rejected
@@ -88,6 +89,7 @@ impl FromStr for ReportStatus {
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Submit,
+    Withdraw,
     Approve,
     Reject,
     Edit,
@@ -100,6 +102,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Submit => "submit",
+            Action::Withdraw => "withdraw",
             Action::Approve => "approve",
             Action::Reject => "reject",
             Action::Edit => "edit",
@@ -169,6 +172,20 @@ pub fn submit(
     }
     expect(Action::Submit, from, &[ReportStatus::Draft])?;
     Ok(ReportStatus::Pending)
+}
+
+/// Pending → Draft, by the owner: takes a submitted report back out of the approval queue
+/// (it stops counting for the 4‑km and 20,000 km rules until submitted again).
+pub fn withdraw(
+    from: ReportStatus,
+    actor: PersonId,
+    owner: PersonId,
+) -> Result<ReportStatus, TransitionError> {
+    if actor != owner {
+        return Err(TransitionError::NotOwner(Action::Withdraw));
+    }
+    expect(Action::Withdraw, from, &[ReportStatus::Pending])?;
+    Ok(ReportStatus::Draft)
 }
 
 /// Pending → Approved, by a responsible approver (see `approvers`) who is
@@ -307,8 +324,9 @@ mod tests {
     #[test]
     fn transition_matrix() {
         type F = fn(ReportStatus) -> Result<ReportStatus, TransitionError>;
-        let actions: [(Action, F); 7] = [
+        let actions: [(Action, F); 8] = [
             (Action::Submit, |s| submit(s, OWNER, OWNER)),
+            (Action::Withdraw, |s| withdraw(s, OWNER, OWNER)),
             (Action::Approve, |s| approve(s, LEADER, OWNER, &[LEADER])),
             (Action::Reject, |s| {
                 reject(s, LEADER, OWNER, &[LEADER], "forkert rute")
@@ -324,6 +342,7 @@ mod tests {
         let expected = |a: Action, from: ReportStatus| -> Option<ReportStatus> {
             match (a, from) {
                 (Action::Submit, Draft) => Some(Pending),
+                (Action::Withdraw, Pending) => Some(Draft),
                 (Action::Approve, Pending) => Some(Approved),
                 (Action::Reject, Pending) => Some(Rejected),
                 (Action::Edit, Draft) => Some(Draft),
@@ -362,6 +381,11 @@ mod tests {
                 "submit by other",
                 submit(Draft, OTHER, OWNER),
                 TransitionError::NotOwner(Action::Submit),
+            ),
+            (
+                "withdraw by other",
+                withdraw(Pending, LEADER, OWNER),
+                TransitionError::NotOwner(Action::Withdraw),
             ),
             (
                 "edit by other",

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::db::Database;
+use crate::routing::RouteService;
 use crate::services::addresses::Registry;
 use crate::services::auth::LoginThrottle;
 use crate::services::tokens::TokenKeys;
@@ -24,5 +25,7 @@ pub struct AppState {
     /// Optional DAWA-compatible upstream; failures fall back to `addresses`.
     pub upstream: Option<Upstream>,
     pub throttle: LoginThrottle,
+    /// The route service for report distances; `None` when no router is configured.
+    pub router: Option<Arc<dyn RouteService>>,
     pub settings: Settings,
 }

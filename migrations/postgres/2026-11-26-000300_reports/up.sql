@@ -20,9 +20,15 @@ CREATE TABLE drive_reports (
     typed_distance_m BIGINT,
     starts_at_home BOOLEAN NOT NULL,
     ends_at_home BOOLEAN NOT NULL,
+    -- The report takes part in the 4-km rule (border deduction per home leg + 4 km per day).
+    four_km_rule BOOLEAN NOT NULL DEFAULT FALSE,
     route_distance_m BIGINT NOT NULL,
+    -- Home-work (or border, or Norddjurs) deduction of one way, before round-trip doubling.
     home_work_deduction_m BIGINT NOT NULL,
+    -- This report's share of the day's 4 km (4-km rule).
     four_km_deduction_m BIGINT NOT NULL,
+    -- Whole metres after every deduction; always = (route - home/work deduction, >= 0,
+    -- doubled for a round trip) - four_km_deduction_m. The lines round it to 10 m units.
     reimbursable_m BIGINT NOT NULL,
     -- Sum of report_lines.amount_ore.
     amount_ore BIGINT NOT NULL,

@@ -10,9 +10,14 @@
 //! 4. per person × employer × year: [`price_reports`] (20,000 km split,
 //!    calls [`compute_allowance`] per report; amounts rounded half‑up to
 //!    whole øre per line).
+//!
+//! [`ledger::price_person`] runs steps 2–4 over all reports of a person and
+//! holds the recompute policy (which reports count, which are frozen, how
+//! drafts are previewed).
 
 pub mod distance;
 pub mod four_km;
+pub mod ledger;
 pub mod rates;
 pub mod threshold;
 pub mod units;
@@ -27,6 +32,7 @@ pub use self::distance::{
 pub use self::four_km::{
     apply_four_km_day, four_km_day_deductions, FourKmDayEntry, FOUR_KM_PER_DAY_M,
 };
+pub use self::ledger::{price_person, FrozenReport, LedgerReport, PricedFigures};
 pub use self::rates::{
     placeholder_tf_code, rate_for, require_rate, seed_rates, validate_rate_table, RateKind,
     RatePeriod,

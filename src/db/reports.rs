@@ -1,0 +1,368 @@
+//! Drive reports, their priced lines and their audit events; and the few trip columns a report
+//! made from a GPS trip needs. Plain queries; the rules live in services and domain.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{drive_reports, persons, report_events, report_lines, trips};
+use super::DbConnection;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = drive_reports)]
+pub struct ReportRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub employment_id: i64,
+    pub rate_type_id: i64,
+    pub vehicle_id: Option<i64>,
+    pub trip_id: Option<i64>,
+    pub drive_date: NaiveDate,
+    pub purpose: String,
+    pub remark: Option<String>,
+    pub distance_mode: String,
+    pub is_round_trip: bool,
+    pub route: String,
+    pub typed_distance_m: Option<i64>,
+    pub starts_at_home: bool,
+    pub ends_at_home: bool,
+    pub four_km_rule: bool,
+    pub route_distance_m: i64,
+    pub home_work_deduction_m: i64,
+    pub four_km_deduction_m: i64,
+    pub reimbursable_m: i64,
+    pub amount_ore: i64,
+    pub status: String,
+    pub version: i64,
+    pub rejection_comment: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by_user_id: Option<i64>,
+    pub created_by_user_id: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What the owner's input and the distance rules decide: written on create and on every edit.
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = drive_reports, treat_none_as_null = true)]
+pub struct ReportContent {
+    pub employment_id: i64,
+    pub rate_type_id: i64,
+    pub vehicle_id: Option<i64>,
+    pub trip_id: Option<i64>,
+    pub drive_date: NaiveDate,
+    pub purpose: String,
+    pub remark: Option<String>,
+    pub distance_mode: String,
+    pub is_round_trip: bool,
+    pub route: String,
+    pub typed_distance_m: Option<i64>,
+    pub starts_at_home: bool,
+    pub ends_at_home: bool,
+    pub four_km_rule: bool,
+    pub route_distance_m: i64,
+    pub home_work_deduction_m: i64,
+}
+
+/// The figures that re-pricing decides (see `domain::allowance::ledger`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, AsChangeset)]
+#[diesel(table_name = drive_reports)]
+pub struct ReportFigures {
+    pub four_km_deduction_m: i64,
+    pub reimbursable_m: i64,
+    pub amount_ore: i64,
+}
+
+/// A change of status and its bookkeeping.
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = drive_reports, treat_none_as_null = true)]
+pub struct StatusChange {
+    pub status: String,
+    pub rejection_comment: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_by_user_id: Option<i64>,
+}
+
+pub fn insert_report(
+    conn: &mut DbConnection,
+    person_id: i64,
+    content: &ReportContent,
+    status: &str,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(drive_reports::table)
+        .values((
+            content,
+            drive_reports::person_id.eq(person_id),
+            drive_reports::four_km_deduction_m.eq(0),
+            drive_reports::reimbursable_m.eq(0),
+            drive_reports::amount_ore.eq(0),
+            drive_reports::status.eq(status),
+            drive_reports::version.eq(1),
+            drive_reports::created_by_user_id.eq(user_id),
+            drive_reports::created_at.eq(now),
+            drive_reports::updated_at.eq(now),
+        ))
+        .returning(drive_reports::id)
+        .get_result(conn)
+}
+
+pub fn find_report(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ReportRow>> {
+    drive_reports::table
+        .find(id)
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The gate of every change: bumps `version` to `version + 1` only when the report still has
+/// `version`, and says whether it did. Run first in the transaction; on PostgreSQL it also takes
+/// the row lock, so of two racing writers exactly one sees `true`.
+pub fn bump_version(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let rows = diesel::update(
+        drive_reports::table
+            .find(id)
+            .filter(drive_reports::version.eq(version)),
+    )
+    .set((
+        drive_reports::version.eq(version + 1),
+        drive_reports::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(rows == 1)
+}
+
+pub fn set_content(conn: &mut DbConnection, id: i64, content: &ReportContent) -> QueryResult<usize> {
+    diesel::update(drive_reports::table.find(id))
+        .set(content)
+        .execute(conn)
+}
+
+pub fn set_figures(conn: &mut DbConnection, id: i64, figures: &ReportFigures) -> QueryResult<usize> {
+    diesel::update(drive_reports::table.find(id))
+        .set(figures)
+        .execute(conn)
+}
+
+pub fn set_status(conn: &mut DbConnection, id: i64, change: &StatusChange) -> QueryResult<usize> {
+    diesel::update(drive_reports::table.find(id))
+        .set(change)
+        .execute(conn)
+}
+
+pub fn delete_report(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(report_events::table.filter(report_events::report_id.eq(id))).execute(conn)?;
+    diesel::delete(report_lines::table.filter(report_lines::report_id.eq(id))).execute(conn)?;
+    diesel::delete(drive_reports::table.find(id)).execute(conn)
+}
+
+/// Serialises the writers of one person's reports: re-pricing reads all of them, so two
+/// transactions for the same person must not interleave. A no-op update takes the row lock on
+/// PostgreSQL; SQLite has one writer anyway (`BEGIN IMMEDIATE`).
+pub fn lock_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<usize> {
+    diesel::update(persons::table.find(person_id))
+        .set(persons::updated_at.eq(persons::updated_at))
+        .execute(conn)
+}
+
+/// Every report of a person with a drive date in one of `years`.
+pub fn reports_of_person_in_years(
+    conn: &mut DbConnection,
+    person_id: i64,
+    years: &[i32],
+) -> QueryResult<Vec<ReportRow>> {
+    let mut out = Vec::new();
+    for &year in years {
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            continue;
+        };
+        out.extend(
+            drive_reports::table
+                .filter(drive_reports::person_id.eq(person_id))
+                .filter(drive_reports::drive_date.between(first, last))
+                .order(drive_reports::id.asc())
+                .select(ReportRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Filters of a report listing; `None` = any.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub person_ids: Option<Vec<i64>>,
+    pub ids: Option<Vec<i64>>,
+    pub status: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+type Backend = <DbConnection as Connection>::Backend;
+
+fn filtered(filter: &ReportFilter) -> drive_reports::BoxedQuery<'static, Backend> {
+    let mut query = drive_reports::table.into_boxed();
+    if let Some(persons) = &filter.person_ids {
+        query = query.filter(drive_reports::person_id.eq_any(persons.clone()));
+    }
+    if let Some(ids) = &filter.ids {
+        query = query.filter(drive_reports::id.eq_any(ids.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(drive_reports::status.eq(status.clone()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(drive_reports::drive_date.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(drive_reports::drive_date.le(to));
+    }
+    query
+}
+
+pub fn count_reports(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
+}
+
+/// Newest drive date first (then newest report), a page at a time.
+pub fn list_reports(
+    conn: &mut DbConnection,
+    filter: &ReportFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<ReportRow>> {
+    filtered(filter)
+        .order((drive_reports::drive_date.desc(), drive_reports::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(ReportRow::as_select())
+        .load(conn)
+}
+
+/// Every report matching `filter`, oldest drive date first (for the approval queue, whose
+/// approver check is done in the service).
+pub fn all_reports(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResult<Vec<ReportRow>> {
+    filtered(filter)
+        .order((drive_reports::drive_date.asc(), drive_reports::id.asc()))
+        .select(ReportRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- lines
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = report_lines)]
+pub struct LineRow {
+    pub report_id: i64,
+    pub position: i64,
+    pub tf_code: String,
+    pub rate_kind: String,
+    pub distance_m: i64,
+    pub ore_per_km: i64,
+    pub amount_ore: i64,
+}
+
+pub fn lines_of(conn: &mut DbConnection, report_ids: &[i64]) -> QueryResult<Vec<LineRow>> {
+    report_lines::table
+        .filter(report_lines::report_id.eq_any(report_ids))
+        .order((report_lines::report_id.asc(), report_lines::position.asc()))
+        .select(LineRow::as_select())
+        .load(conn)
+}
+
+/// The lines are derived from the report (never edited on their own), so a re-pricing replaces
+/// them, inside the report's transaction. One row per statement (MultiConnection).
+pub fn replace_lines(conn: &mut DbConnection, report_id: i64, lines: &[LineRow]) -> QueryResult<()> {
+    diesel::delete(report_lines::table.filter(report_lines::report_id.eq(report_id)))
+        .execute(conn)?;
+    for line in lines {
+        diesel::insert_into(report_lines::table)
+            .values(line)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- events
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = report_events)]
+pub struct EventRow {
+    pub id: i64,
+    pub report_id: i64,
+    pub actor_user_id: Option<i64>,
+    pub at: NaiveDateTime,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub version: i64,
+    pub changes: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = report_events)]
+pub struct NewEvent<'a> {
+    pub report_id: i64,
+    pub actor_user_id: Option<i64>,
+    pub at: NaiveDateTime,
+    pub action: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub version: i64,
+    pub changes: Option<String>,
+    pub comment: Option<&'a str>,
+}
+
+pub fn insert_event(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResult<usize> {
+    diesel::insert_into(report_events::table)
+        .values(event)
+        .execute(conn)
+}
+
+pub fn events_of(conn: &mut DbConnection, report_id: i64) -> QueryResult<Vec<EventRow>> {
+    report_events::table
+        .filter(report_events::report_id.eq(report_id))
+        .order(report_events::id.asc())
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+// ---------------------------------------------------------------- trips
+
+/// The columns of a GPS trip (issue 4) that a report made from it takes.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = trips)]
+pub struct TripFacts {
+    pub id: i64,
+    pub user_id: i64,
+    pub local_date: NaiveDate,
+    pub distance_m: i64,
+    pub starts_at_home: bool,
+    pub ends_at_home: bool,
+    pub starts_at_work: bool,
+    pub ends_at_work: bool,
+    pub employment_id: Option<i64>,
+    pub vehicle_id: Option<i64>,
+    pub purpose: Option<String>,
+    pub end_latitude: f64,
+    pub end_longitude: f64,
+}
+
+pub fn find_trip(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TripFacts>> {
+    trips::table
+        .find(id)
+        .select(TripFacts::as_select())
+        .first(conn)
+        .optional()
+}
