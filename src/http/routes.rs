@@ -3,7 +3,9 @@
 
 use actix_web::web;
 
-use crate::http::handlers::{addresses, auth, health, import, me, me_org, meta, org, users};
+use crate::http::handlers::{
+    addresses, approvals, auth, health, import, me, me_org, meta, org, reports, users,
+};
 
 macro_rules! route_table {
     ($( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } ),* $(,)?) => {
@@ -65,4 +67,15 @@ route_table! {
     "/api/v1/rate-types/{id}" => { put: org::update_rate_type },
     "/api/v1/import/org-units" => { post: import::org_units },
     "/api/v1/import/staff" => { post: import::staff },
+    "/api/v1/reports" => { get: reports::list, post: reports::create },
+    "/api/v1/reports/{id}" => { get: reports::show, put: reports::update, delete: reports::delete },
+    "/api/v1/reports/{id}/history" => { get: reports::history },
+    "/api/v1/reports/{id}/submit" => { post: reports::submit },
+    "/api/v1/reports/{id}/withdraw" => { post: reports::withdraw },
+    "/api/v1/reports/{id}/approve" => { post: reports::approve },
+    "/api/v1/reports/{id}/reject" => { post: reports::reject },
+    "/api/v1/reports/{id}/admin-reject" => { post: reports::admin_reject },
+    "/api/v1/approvals" => { get: approvals::queue },
+    "/api/v1/approvals/approve" => { post: approvals::bulk_approve },
+    "/api/v1/me/summary" => { get: reports::summary },
 }

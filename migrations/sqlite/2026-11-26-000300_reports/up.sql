@@ -11,7 +11,7 @@ CREATE TABLE drive_reports (
     drive_date DATE NOT NULL,
     purpose TEXT NOT NULL,
     remark TEXT,
-    -- calculated | read | calculated_without_extra | gps
+    -- calculated | read | calculated_without_extra_distance | gps
     distance_mode TEXT NOT NULL,
     is_round_trip BOOLEAN NOT NULL,
     -- JSON array of the route's stops (registry id, label, latitude, longitude).

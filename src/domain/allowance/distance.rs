@@ -34,6 +34,37 @@ pub enum DistanceMode {
     Gps,
 }
 
+impl DistanceMode {
+    pub const ALL: [DistanceMode; 4] = [
+        DistanceMode::Calculated,
+        DistanceMode::Read,
+        DistanceMode::CalculatedWithoutExtraDistance,
+        DistanceMode::Gps,
+    ];
+
+    /// The stored and serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DistanceMode::Calculated => "calculated",
+            DistanceMode::Read => "read",
+            DistanceMode::CalculatedWithoutExtraDistance => "calculated_without_extra_distance",
+            DistanceMode::Gps => "gps",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DistanceMode> {
+        DistanceMode::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// The driven distance is a route through the report's stops (from the route service).
+    pub fn is_routed(self) -> bool {
+        matches!(
+            self,
+            DistanceMode::Calculated | DistanceMode::CalculatedWithoutExtraDistance
+        )
+    }
+}
+
 /// Home–work distance for the employment on the drive date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HomeWorkDistance {
@@ -422,6 +453,20 @@ mod tests {
             assert_eq!(got.distance_m, want, "{name}");
             assert!(!got.four_km_rule, "{name}");
         }
+    }
+
+    #[test]
+    fn distance_mode_names_round_trip_and_match_serde() {
+        for mode in DistanceMode::ALL {
+            assert_eq!(DistanceMode::parse(mode.as_str()), Some(mode));
+            assert_eq!(
+                serde_json::to_value(mode).unwrap(),
+                serde_json::json!(mode.as_str())
+            );
+        }
+        assert_eq!(DistanceMode::parse("Calculated"), None);
+        assert!(Calculated.is_routed() && CalculatedWithoutExtraDistance.is_routed());
+        assert!(!Read.is_routed() && !Gps.is_routed());
     }
 
     #[test]

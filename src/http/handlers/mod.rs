@@ -1,4 +1,5 @@
 pub mod addresses;
+pub mod approvals;
 pub mod auth;
 pub mod health;
 pub mod import;
@@ -6,4 +7,5 @@ pub mod me;
 pub mod me_org;
 pub mod meta;
 pub mod org;
+pub mod reports;
 pub mod users;
