@@ -1004,42 +1004,46 @@ fn plan(
         needs.driven = Some((profile, route.iter().map(waypoint).collect()));
     }
     let deducts = mode != DistanceMode::CalculatedWithoutExtraDistance;
-    let norddjurs_applies = ctx_norddjurs
+    // Norddjurs replaces the home-work deduction of routed and GPS reports: one starting at
+    // home is paid the shorter of its route and the route from work through its other stops;
+    // one that only ends at home gets no deduction (as OS2). Of a GPS trip only the end is
+    // known, so one that starts and ends at home keeps the standard deduction.
+    let norddjurs = ctx_norddjurs
         && !input.four_km_rule
-        && starts_at_home
         && match mode {
             DistanceMode::Calculated => true,
-            // Only the trip's end is known: with both ends at home there is no stop to route
-            // from work to, so the standard deduction applies.
-            DistanceMode::Gps => !ends_at_home,
+            DistanceMode::Gps => !(starts_at_home && ends_at_home),
             _ => false,
         };
     let rule = if input.four_km_rule {
         RulePlan::FourKm {
             border_m: unit.distance_to_border_m.unwrap_or(0),
         }
-    } else if norddjurs_applies {
-        let work = work.as_ref().ok_or_else(|| {
-            Error::validation(
-                "employment_id",
-                format!("no work address is known for this employment on {drive_date}"),
-            )
-        })?;
-        let mut points = vec![waypoint(work)];
-        match &trip {
-            Some(t) => points.push(Waypoint {
-                latitude: t.end_latitude,
-                longitude: t.end_longitude,
-            }),
-            None => points.extend(
-                route
-                    .iter()
-                    .filter(|s| !is_home(s, home.as_ref(), home_tolerance_m))
-                    .map(waypoint),
-            ),
-        }
-        if points.len() >= 2 {
-            needs.work_route = Some((profile, points));
+    } else if norddjurs {
+        if starts_at_home {
+            let work = work.as_ref().ok_or_else(|| {
+                Error::validation(
+                    "employment_id",
+                    format!("no work address is known for this employment on {drive_date}"),
+                )
+            })?;
+            let mut points = vec![waypoint(work)];
+            match &trip {
+                Some(t) => points.push(Waypoint {
+                    latitude: t.end_latitude,
+                    longitude: t.end_longitude,
+                }),
+                None => points.extend(
+                    route
+                        .iter()
+                        .filter(|s| !is_home(s, home.as_ref(), home_tolerance_m))
+                        .map(waypoint),
+                ),
+            }
+            // Only home stops: nothing to drive from work to, so the work route is 0 m.
+            if points.len() >= 2 {
+                needs.work_route = Some((profile, points));
+            }
         }
         RulePlan::Norddjurs
     } else {
@@ -1048,8 +1052,7 @@ fn plan(
     let home_legs = starts_at_home || ends_at_home;
     if deducts
         && home_legs
-        && !matches!(rule, RulePlan::FourKm { .. })
-        && !(matches!(rule, RulePlan::Norddjurs) && mode != DistanceMode::Read)
+        && matches!(rule, RulePlan::Standard)
         && !override_m.is_some_and(|o| o > 0)
     {
         let (Some(home), Some(work)) = (&home, &work) else {
@@ -1479,7 +1482,15 @@ pub fn decide(
         let person_id = reload(c, id)?.person_id;
         repo::lock_person(c, person_id)?;
         let before = reload(c, id)?;
-        let to = authorise(c, caller, &before, &decision)?;
+        // A stale caller is told so, rather than that the status moved on (a racing approver
+        // gets 409 version-conflict, not "cannot approve an approved report").
+        let to = match authorise(c, caller, &before, &decision) {
+            Err(e) if e.kind() == ProblemKind::Conflict => {
+                expected.check(before.version)?;
+                return Err(e);
+            }
+            other => other?,
+        };
         expected.check(before.version)?;
         if !repo::bump_version(c, id, before.version, now)? {
             return Err(expected.stale(before.version + 1));

@@ -8,4 +8,6 @@ mod helpers;
 mod import;
 mod openapi;
 mod org;
+mod report_fixtures;
+mod reports;
 mod users;

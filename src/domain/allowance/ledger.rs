@@ -203,11 +203,12 @@ mod tests {
             figures(&price_person(&rates, &reports).unwrap()),
             vec![(4_000, km(36), 14_184), (0, km(40), 15_760)]
         );
-        // the first is rejected: the second now carries the day's 4 km, the first previews 0
+        // the first is rejected: the second now carries the day's 4 km; the rejected one
+        // previews what it would get if resubmitted (first of the day again: the 4 km)
         reports[0].counted = false;
         assert_eq!(
             figures(&price_person(&rates, &reports).unwrap()),
-            vec![(0, km(40), 15_760), (4_000, km(36), 14_184)]
+            vec![(4_000, km(36), 14_184), (4_000, km(36), 14_184)]
         );
     }
 
