@@ -133,7 +133,11 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
         .transpose()?;
     let router = match &settings.reports.router_url {
         Some(url) => {
-            let bicycle = settings.reports.bicycle_router_url.as_deref().unwrap_or(url);
+            let bicycle = settings
+                .reports
+                .bicycle_router_url
+                .as_deref()
+                .unwrap_or(url);
             let router = OsrmRouter::new(url, bicycle, settings.reports.router_timeout)?;
             Some(Arc::new(router) as Arc<dyn RouteService>)
         }

@@ -249,7 +249,10 @@ impl Settings {
         }
         for (name, url) in [
             ("KORSEL_ROUTER_URL", &self.reports.router_url),
-            ("KORSEL_BICYCLE_ROUTER_URL", &self.reports.bicycle_router_url),
+            (
+                "KORSEL_BICYCLE_ROUTER_URL",
+                &self.reports.bicycle_router_url,
+            ),
         ] {
             if let Some(url) = url {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -112,7 +112,9 @@ impl ProblemKind {
             ProblemKind::Forbidden => 403,
             ProblemKind::NotFound => 404,
             ProblemKind::MethodNotAllowed => 405,
-            ProblemKind::Conflict | ProblemKind::UsernameTaken | ProblemKind::VersionConflict => 409,
+            ProblemKind::Conflict | ProblemKind::UsernameTaken | ProblemKind::VersionConflict => {
+                409
+            }
             ProblemKind::PreconditionFailed => 412,
             ProblemKind::PreconditionRequired => 428,
             ProblemKind::PayloadTooLarge => 413,

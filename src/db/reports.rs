@@ -139,13 +139,21 @@ pub fn bump_version(
     Ok(rows == 1)
 }
 
-pub fn set_content(conn: &mut DbConnection, id: i64, content: &ReportContent) -> QueryResult<usize> {
+pub fn set_content(
+    conn: &mut DbConnection,
+    id: i64,
+    content: &ReportContent,
+) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
         .set(content)
         .execute(conn)
 }
 
-pub fn set_figures(conn: &mut DbConnection, id: i64, figures: &ReportFigures) -> QueryResult<usize> {
+pub fn set_figures(
+    conn: &mut DbConnection,
+    id: i64,
+    figures: &ReportFigures,
+) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
         .set(figures)
         .execute(conn)
@@ -282,7 +290,11 @@ pub fn lines_of(conn: &mut DbConnection, report_ids: &[i64]) -> QueryResult<Vec<
 
 /// The lines are derived from the report (never edited on their own), so a re-pricing replaces
 /// them, inside the report's transaction. One row per statement (MultiConnection).
-pub fn replace_lines(conn: &mut DbConnection, report_id: i64, lines: &[LineRow]) -> QueryResult<()> {
+pub fn replace_lines(
+    conn: &mut DbConnection,
+    report_id: i64,
+    lines: &[LineRow],
+) -> QueryResult<()> {
     diesel::delete(report_lines::table.filter(report_lines::report_id.eq(report_id)))
         .execute(conn)?;
     for line in lines {

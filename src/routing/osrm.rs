@@ -88,7 +88,9 @@ impl OsrmRouter {
 
     async fn fetch(&self, profile: Profile, waypoints: &[Waypoint]) -> Result<i64, RouteError> {
         if waypoints.len() < 2 {
-            return Err(RouteError::NoRoute("a route needs at least two points".into()));
+            return Err(RouteError::NoRoute(
+                "a route needs at least two points".into(),
+            ));
         }
         let url = self.url(profile, waypoints);
         let response = self
@@ -122,7 +124,9 @@ impl OsrmRouter {
             .sum();
         let metres = (route.distance - ferry).max(0.0);
         if !metres.is_finite() {
-            return Err(RouteError::Unavailable("the router sent no distance".into()));
+            return Err(RouteError::Unavailable(
+                "the router sent no distance".into(),
+            ));
         }
         Ok(metres.round() as i64)
     }
@@ -229,10 +233,9 @@ mod tests {
         Mock::given(path(
             "/route/v1/driving/10.203921,56.162939;10.180000,56.150000",
         ))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_json(json!({"code": "NoRoute", "message": "Impossible route between points"})),
-        )
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"code": "NoRoute", "message": "Impossible route between points"}),
+        ))
         .mount(&server)
         .await;
         let got = router(&server, 1_000)
@@ -264,7 +267,9 @@ mod tests {
             .await;
         assert!(matches!(got, Err(RouteError::Unavailable(_))), "{got:?}");
 
-        let got = router(&broken, 1_000).route(Profile::Driving, &[HOME]).await;
+        let got = router(&broken, 1_000)
+            .route(Profile::Driving, &[HOME])
+            .await;
         assert!(matches!(got, Err(RouteError::NoRoute(_))));
     }
 }

@@ -1045,7 +1045,16 @@ pub fn make_primary_vehicle(conn: &mut DbConnection, person_id: i64, id: i64) ->
 pub fn delete_vehicle(conn: &mut DbConnection, person_id: i64, id: i64) -> Result<()> {
     write_transaction(conn, |conn| {
         let vehicle = own_vehicle(conn, person_id, id)?;
-        repo::delete_vehicle(conn, id)?;
+        repo::delete_vehicle(conn, id).map_err(|e| {
+            if db::is_foreign_key_violation(&e) {
+                Error::problem(
+                    ProblemKind::Conflict,
+                    "drive reports name this vehicle, so it stays on record",
+                )
+            } else {
+                e.into()
+            }
+        })?;
         if vehicle.is_primary {
             if let Some(next) = repo::vehicles_of(conn, person_id)?.first() {
                 repo::set_primary_vehicle(conn, next.id)?;

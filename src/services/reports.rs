@@ -340,9 +340,7 @@ impl RateBook {
             .zip(&self.periods)
             .find(|(r, _)| r.id == rate_type_id)
             .map(|(_, p)| p.kind)
-            .ok_or_else(|| {
-                Error::Internal(anyhow::anyhow!("rate type {rate_type_id} is missing"))
-            })
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("rate type {rate_type_id} is missing")))
     }
 
     /// The stored lines of priced figures: each domain line, followed by a km-only line for
@@ -504,7 +502,10 @@ fn reprice(
     let stored_lines = repo::lines_of(conn, &ids)?;
     let mut lines_by_report: HashMap<i64, Vec<&LineRow>> = HashMap::new();
     for line in &stored_lines {
-        lines_by_report.entry(line.report_id).or_default().push(line);
+        lines_by_report
+            .entry(line.report_id)
+            .or_default()
+            .push(line);
     }
     let mut ledger = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -527,8 +528,8 @@ fn reprice(
             frozen,
         });
     }
-    let priced = price_person(&rates.periods, &ledger)
-        .map_err(|e| allowance_error("drive_date", e))?;
+    let priced =
+        price_person(&rates.periods, &ledger).map_err(|e| allowance_error("drive_date", e))?;
     for (row, figures) in rows.iter().zip(priced) {
         if status_of(row)?.is_frozen() {
             continue;
@@ -601,12 +602,7 @@ fn write_figures(
 /// The persons who may approve `row` on `today` (see the module docs).
 fn responsible_approvers(org: &OrgSnapshot, row: &ReportRow, today: NaiveDate) -> Vec<u64> {
     let resolve = |date| {
-        approver_rules::approvers_for(
-            org,
-            row.person_id as u64,
-            row.employment_id as u64,
-            date,
-        )
+        approver_rules::approvers_for(org, row.person_id as u64, row.employment_id as u64, date)
     };
     match resolve(today) {
         Ok(found) => found.person_ids(),
@@ -920,7 +916,10 @@ fn plan(
     };
 
     let vehicles = org_repo::vehicles_of(conn, me.id)?;
-    let vehicle_id = match input.vehicle_id.or(trip.as_ref().and_then(|t| t.vehicle_id)) {
+    let vehicle_id = match input
+        .vehicle_id
+        .or(trip.as_ref().and_then(|t| t.vehicle_id))
+    {
         Some(id) => Some(
             vehicles
                 .iter()
@@ -966,10 +965,7 @@ fn plan(
     };
 
     let places = org::addresses_on(conn, me.id, drive_date)?;
-    let home: Option<Location> = places
-        .alternative_home
-        .or(places.home)
-        .map(|a| a.location);
+    let home: Option<Location> = places.alternative_home.or(places.home).map(|a| a.location);
     let workplace = places
         .employments
         .into_iter()
@@ -1194,13 +1190,7 @@ async fn planned(ctx: &Context, user_id: i64, input: ReportInput) -> Result<(Pla
         .await?;
     let routes = fetch_routes(ctx.router.as_deref(), &plan.needs).await?;
     let (content, distance_m) = finish(&plan, routes)?;
-    Ok((
-        Plan {
-            content,
-            ..plan
-        },
-        distance_m,
-    ))
+    Ok((Plan { content, ..plan }, distance_m))
 }
 
 /// A new report of the caller, as a draft.
@@ -1831,8 +1821,8 @@ pub fn summary(conn: &mut DbConnection, caller: Caller, year: i32) -> Result<Sum
         .map(|l| l.distance_m)
         .sum();
     let counted_totals = by_status.iter().filter(|t| t.status.is_counted());
-    let (counted_reimbursable_m, counted_amount_ore) = counted_totals
-        .fold((0, 0), |(m, a), t| (m + t.reimbursable_m, a + t.amount_ore));
+    let (counted_reimbursable_m, counted_amount_ore) =
+        counted_totals.fold((0, 0), |(m, a), t| (m + t.reimbursable_m, a + t.amount_ore));
     let limit = HIGH_RATE_LIMIT_UNITS * 10;
     Ok(Summary {
         year,

@@ -161,11 +161,14 @@ pub async fn world_with(with_router: bool, configure: impl FnOnce(&mut Settings)
         async move { id(&post_created(app, admin, "/api/v1/org-units", body).await) }
     };
     let k = unit(json!({"external_id": "K", "name": "Kommune"})).await;
-    let sp = unit(json!({"external_id": "SP", "name": "Sundhedspleje", "parent_id": k,
-        "four_km_rule_allowed": true, "distance_to_border_m": 2000, "address": stop(WORK)}))
+    let sp = unit(
+        json!({"external_id": "SP", "name": "Sundhedspleje", "parent_id": k,
+        "four_km_rule_allowed": true, "distance_to_border_m": 2000, "address": stop(WORK)}),
+    )
     .await;
-    let ot = unit(json!({"external_id": "OT", "name": "Teknik", "parent_id": k, "address": stop(WORK)}))
-        .await;
+    let ot =
+        unit(json!({"external_id": "OT", "name": "Teknik", "parent_id": k, "address": stop(WORK)}))
+            .await;
 
     let mut persons = std::collections::HashMap::new();
     let mut tokens = std::collections::HashMap::new();
@@ -315,13 +318,23 @@ impl World {
     }
 
     pub async fn submit(&self, token: &str, report: &Value) -> Value {
-        self.act(token, report, "submit", json!({"version": report["version"]}))
-            .await
+        self.act(
+            token,
+            report,
+            "submit",
+            json!({"version": report["version"]}),
+        )
+        .await
     }
 
     pub async fn approve(&self, token: &str, report: &Value) -> Value {
-        self.act(token, report, "approve", json!({"version": report["version"]}))
-            .await
+        self.act(
+            token,
+            report,
+            "approve",
+            json!({"version": report["version"]}),
+        )
+        .await
     }
 
     pub async fn get(&self, token: &str, report_id: i64) -> Value {

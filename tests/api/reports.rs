@@ -44,7 +44,12 @@ async fn manual_report_reject_edit_resubmit_approve_with_full_audit_trail() {
     let created = w
         .create(
             &w.nina,
-            calculated_report(w.emp_nina, "2026-03-10", "car_low", &[HOME, CITIZEN_A, HOME]),
+            calculated_report(
+                w.emp_nina,
+                "2026-03-10",
+                "car_low",
+                &[HOME, CITIZEN_A, HOME],
+            ),
         )
         .await;
     assert_eq!(created["status"], "draft");
@@ -131,7 +136,10 @@ async fn manual_report_reject_edit_resubmit_approve_with_full_audit_trail() {
             ("approve".into(), Some("pending".into()), "approved".into()),
         ]
     );
-    let versions: Vec<i64> = events.iter().map(|e| e["version"].as_i64().unwrap()).collect();
+    let versions: Vec<i64> = events
+        .iter()
+        .map(|e| e["version"].as_i64().unwrap())
+        .collect();
     assert_eq!(versions, vec![1, 2, 3, 4, 5]);
     let who: Vec<&str> = events
         .iter()
@@ -140,10 +148,16 @@ async fn manual_report_reject_edit_resubmit_approve_with_full_audit_trail() {
     assert_eq!(who, vec!["nina", "nina", "lea", "nina", "lea"]);
     assert_eq!(events[2]["comment"], "Borger B mangler");
     let edit = &events[3]["changes"];
-    assert_eq!(edit["route_distance_m"], json!({"from": 28_000, "to": 40_000}));
+    assert_eq!(
+        edit["route_distance_m"],
+        json!({"from": 28_000, "to": 40_000})
+    );
     assert_eq!(edit["amount_ore"], json!({"from": 1_824, "to": 4_560}));
     assert_eq!(edit["status"], json!({"from": "rejected", "to": "pending"}));
-    assert!(edit.get("purpose").is_none(), "unchanged fields are not listed");
+    assert!(
+        edit.get("purpose").is_none(),
+        "unchanged fields are not listed"
+    );
     assert_eq!(events[0]["changes"]["purpose"]["to"], "Hjemmebesøg");
     // the approver reads the same history
     assert_eq!(history(&w, &w.lea, id(&created)).await.len(), 5);
@@ -181,9 +195,15 @@ async fn gps_trip_report_with_the_four_km_rule_submit_approve_and_rebalance() {
     assert_eq!(first["four_km_deduction_m"], 4_000);
     assert_eq!(first["amount_ore"], 14_184);
     // a trip becomes at most one report; another user's trip is not yours
-    let res = w.app.post("/api/v1/reports", Some(&w.nina), &gps(trip1)).await;
+    let res = w
+        .app
+        .post("/api/v1/reports", Some(&w.nina), &gps(trip1))
+        .await;
     assert_problem(res, 409, "conflict").await;
-    let res = w.app.post("/api/v1/reports", Some(&w.nils), &gps(trip2)).await;
+    let res = w
+        .app
+        .post("/api/v1/reports", Some(&w.nils), &gps(trip2))
+        .await;
     assert_problem(res, 422, "validation-failed").await;
 
     let first = w.submit(&w.nina, &first).await;
@@ -227,7 +247,10 @@ async fn gps_trip_report_with_the_four_km_rule_submit_approve_and_rebalance() {
     let last = events.last().unwrap();
     assert_eq!(last["action"], "reprice");
     assert_eq!(last["actor_user_id"], Value::Null);
-    assert_eq!(last["changes"]["amount_ore"], json!({"from": 15_760, "to": 14_184}));
+    assert_eq!(
+        last["changes"]["amount_ore"],
+        json!({"from": 15_760, "to": 14_184})
+    );
     // the approver approves the re-priced amount
     let second_now = w.approve(&w.sara, &second_now).await;
     assert_eq!(second_now["status"], "approved");
@@ -249,7 +272,10 @@ async fn twenty_thousand_km_split_late_earlier_trip_reprices_and_exported_stays(
     }
     assert_eq!(big[3]["amount_ore"], 1_968_030); // 4,995 x 3.94 kr
     let late = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-03-01", "car_high", 50_000))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-03-01", "car_high", 50_000),
+        )
         .await;
     let late = w.submit(&w.nina, &late).await;
     // 20 km x 3.94 + 30 km x 2.28 = 147.20 kr, in two lines
@@ -293,9 +319,15 @@ async fn twenty_thousand_km_split_late_earlier_trip_reprices_and_exported_stays(
 
     // an earlier trip submitted late takes the remaining high-rate km first
     let february = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-02-01", "car_high", 10_000))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-02-01", "car_high", 10_000),
+        )
         .await;
-    assert_eq!(february["amount_ore"], 3_940, "a draft previews 10 km x 3.94");
+    assert_eq!(
+        february["amount_ore"], 3_940,
+        "a draft previews 10 km x 3.94"
+    );
     let late_before = w.get(&w.nina, id(&late)).await;
     assert_eq!(late_before["amount_ore"], 14_720, "a draft takes nothing");
     let february = w.submit(&w.nina, &february).await;
@@ -331,7 +363,10 @@ async fn twenty_thousand_km_split_late_earlier_trip_reprices_and_exported_stays(
     let exported = w.get(&w.nina, id(&late)).await;
     assert_eq!(exported["status"], "exported");
     assert_eq!(exported["amount_ore"], 13_060);
-    assert_eq!(exported["version"], late_now["version"].as_i64().unwrap() + 1);
+    assert_eq!(
+        exported["version"],
+        late_now["version"].as_i64().unwrap() + 1
+    );
     // an exported report is not the owner's to edit
     let mut body = read_report(w.emp_nina, "2026-03-01", "car_high", 1_000);
     body["version"] = exported["version"].clone();
@@ -351,21 +386,34 @@ async fn twenty_thousand_km_split_late_earlier_trip_reprices_and_exported_stays(
 async fn stale_versions_get_412_or_409_and_a_missing_one_428() {
     let w = world().await;
     let report = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-04-01", "car_low", 12_345))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-04-01", "car_low", 12_345),
+        )
         .await;
     // 12,345 m -> 12.35 km x 2.28 = 28.158 kr -> 28.16 kr
     assert_eq!(report["amount_ore"], 2_816);
     let path = format!("/api/v1/reports/{}/submit", id(&report));
-    let res = w.send(Method::POST, &path, &w.nina, Some("\"7\""), None).await;
+    let res = w
+        .send(Method::POST, &path, &w.nina, Some("\"7\""), None)
+        .await;
     let problem = assert_problem(res, 412, "precondition-failed").await;
     assert_eq!(problem["current_version"], 1);
     let res = w
-        .send(Method::POST, &path, &w.nina, None, Some(&json!({"version": 7})))
+        .send(
+            Method::POST,
+            &path,
+            &w.nina,
+            None,
+            Some(&json!({"version": 7})),
+        )
         .await;
     assert_problem(res, 409, "version-conflict").await;
     let res = w.send(Method::POST, &path, &w.nina, None, None).await;
     assert_problem(res, 428, "precondition-required").await;
-    let res = w.send(Method::POST, &path, &w.nina, Some("garbage"), None).await;
+    let res = w
+        .send(Method::POST, &path, &w.nina, Some("garbage"), None)
+        .await;
     assert_problem(res, 412, "precondition-failed").await;
     // If-Match wins over the body
     let res = w
@@ -405,7 +453,12 @@ async fn two_approvers_racing_exactly_one_wins() {
         let r = w
             .create(
                 &w.nina,
-                read_report(w.emp_nina, &format!("2026-05-0{}", round + 1), "car_low", 5_000),
+                read_report(
+                    w.emp_nina,
+                    &format!("2026-05-0{}", round + 1),
+                    "car_low",
+                    5_000,
+                ),
             )
             .await;
         let r = w.submit(&w.nina, &r).await;
@@ -434,19 +487,31 @@ async fn two_approvers_racing_exactly_one_wins() {
 async fn substitutes_and_personal_approvers_route_the_queue() {
     let w = world().await;
     let nina_report = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-06-01", "car_low", 5_000))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-06-01", "car_low", 5_000),
+        )
         .await;
     let nina_report = w.submit(&w.nina, &nina_report).await;
     let nils_report = w
-        .create(&w.nils, read_report(w.emp_nils, "2026-06-02", "car_low", 6_000))
+        .create(
+            &w.nils,
+            read_report(w.emp_nils, "2026-06-02", "car_low", 6_000),
+        )
         .await;
     let nils_report = w.submit(&w.nils, &nils_report).await;
     let lea_report = w
-        .create(&w.lea, read_report(w.emp_lea, "2026-06-03", "car_low", 7_000))
+        .create(
+            &w.lea,
+            read_report(w.emp_lea, "2026-06-03", "car_low", 7_000),
+        )
         .await;
     let lea_report = w.submit(&w.lea, &lea_report).await;
     let otto_report = w
-        .create(&w.otto, read_report(w.emp_otto, "2026-06-04", "car_low", 8_000))
+        .create(
+            &w.otto,
+            read_report(w.emp_otto, "2026-06-04", "car_low", 8_000),
+        )
         .await;
     let otto_report = w.submit(&w.otto, &otto_report).await;
 
@@ -526,7 +591,10 @@ async fn substitutes_and_personal_approvers_route_the_queue() {
 async fn authorization_matrix() {
     let w = world().await;
     let report = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-06-10", "car_low", 5_000))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-06-10", "car_low", 5_000),
+        )
         .await;
     let report = w.submit(&w.nina, &report).await;
     let path = |action: &str| format!("/api/v1/reports/{}/{action}", id(&report));
@@ -554,12 +622,18 @@ async fn authorization_matrix() {
     assert_problem(res, 403, "forbidden").await;
     let res = w
         .app
-        .get(&format!("/api/v1/reports/{}/history", id(&report)), Some(&w.nils))
+        .get(
+            &format!("/api/v1/reports/{}/history", id(&report)),
+            Some(&w.nils),
+        )
         .await;
     assert_problem(res, 403, "forbidden").await;
     // nobody approves their own report, not even a leader who approves others
     let own = w
-        .create(&w.lea, read_report(w.emp_lea, "2026-06-11", "car_low", 5_000))
+        .create(
+            &w.lea,
+            read_report(w.emp_lea, "2026-06-11", "car_low", 5_000),
+        )
         .await;
     let own = w.submit(&w.lea, &own).await;
     let res = w
@@ -676,7 +750,10 @@ async fn bulk_approve_is_per_item() {
         reports.push(w.submit(&w.nina, &r).await);
     }
     let other = w
-        .create(&w.otto, read_report(w.emp_otto, "2026-08-01", "car_low", 5_000))
+        .create(
+            &w.otto,
+            read_report(w.emp_otto, "2026-08-01", "car_low", 5_000),
+        )
         .await;
     let other = w.submit(&w.otto, &other).await;
     let items = json!({"items": [
@@ -692,7 +769,10 @@ async fn bulk_approve_is_per_item() {
     assert_eq!(res.status(), StatusCode::OK);
     let out: Value = res.json().await.unwrap();
     let results = out["results"].as_array().unwrap();
-    let outcomes: Vec<&str> = results.iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> = results
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
     assert_eq!(outcomes, vec!["approved", "failed", "failed", "approved"]);
     assert_eq!(results[1]["problem"]["status"], 409);
     assert_eq!(results[2]["problem"]["status"], 403);
@@ -706,7 +786,11 @@ async fn bulk_approve_is_per_item() {
     assert_problem(res, 403, "forbidden").await;
     let res = w
         .app
-        .post("/api/v1/approvals/approve", Some(&w.lea), &json!({"items": []}))
+        .post(
+            "/api/v1/approvals/approve",
+            Some(&w.lea),
+            &json!({"items": []}),
+        )
         .await;
     assert_problem(res, 422, "validation-failed").await;
 }
@@ -715,26 +799,47 @@ async fn bulk_approve_is_per_item() {
 async fn withdraw_and_delete() {
     let w = world().await;
     let draft = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-09-01", "car_low", 5_000))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-09-01", "car_low", 5_000),
+        )
         .await;
     let path = format!("/api/v1/reports/{}", id(&draft));
-    let res = w.send(Method::DELETE, &path, &w.nina, Some("\"9\""), None).await;
+    let res = w
+        .send(Method::DELETE, &path, &w.nina, Some("\"9\""), None)
+        .await;
     assert_problem(res, 412, "precondition-failed").await;
-    let res = w.send(Method::DELETE, &path, &w.nils, Some("\"1\""), None).await;
+    let res = w
+        .send(Method::DELETE, &path, &w.nils, Some("\"1\""), None)
+        .await;
     assert_problem(res, 403, "forbidden").await;
     let res = w
-        .send(Method::DELETE, &format!("{path}?version=1"), &w.nina, None, None)
+        .send(
+            Method::DELETE,
+            &format!("{path}?version=1"),
+            &w.nina,
+            None,
+            None,
+        )
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let res = w.app.get(&path, Some(&w.nina)).await;
     assert_problem(res, 404, "not-found").await;
 
     let report = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-09-02", "car_low", 5_000))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-09-02", "car_low", 5_000),
+        )
         .await;
     let report = w.submit(&w.nina, &report).await;
     let back = w
-        .act(&w.nina, &report, "withdraw", json!({"version": report["version"]}))
+        .act(
+            &w.nina,
+            &report,
+            "withdraw",
+            json!({"version": report["version"]}),
+        )
         .await;
     assert_eq!(back["status"], "draft");
     // once submitted, a report keeps its trail: no delete
@@ -775,9 +880,23 @@ async fn without_a_router_calculated_is_unavailable_but_read_works() {
     let res = w.app.post("/api/v1/reports", Some(&w.nina), &body).await;
     assert_problem(res, 503, "router-unavailable").await;
     let r = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-03-10", "car_low", 30_000))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-03-10", "car_low", 30_000),
+        )
         .await;
     assert_eq!(r["amount_ore"], 6_840);
+    // the car of a report stays on record
+    let res = w
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/me/vehicles/{}", r["vehicle_id"]),
+            &w.nina,
+            None,
+            None,
+        )
+        .await;
+    assert_problem(res, 409, "conflict").await;
 }
 
 #[tokio::test]

@@ -303,7 +303,10 @@ pub async fn summary(
 ) -> Result<HttpResponse, Error> {
     use chrono::Datelike;
     let caller = caller(&user);
-    let year = query.into_inner().year.unwrap_or_else(|| org::today().year());
+    let year = query
+        .into_inner()
+        .year
+        .unwrap_or_else(|| org::today().year());
     let out = state
         .db
         .run(move |c| reports::summary(c, caller, year))
