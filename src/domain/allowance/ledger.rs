@@ -159,6 +159,7 @@ mod tests {
     use super::super::rates::seed_rates;
     use super::super::units::km;
     use super::*;
+    use chrono::Datelike;
     use RateKind::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -210,6 +211,52 @@ mod tests {
             figures(&price_person(&rates, &reports).unwrap()),
             vec![(4_000, km(36), 14_184), (4_000, km(36), 14_184)]
         );
+    }
+
+    #[test]
+    fn os2_vector_with_2_5_km_already_deducted_to_the_ore() {
+        // 2.5 km already deducted that day; a 42 km trip from home, border 2: 42 - (2 + 1.5)
+        let rates = seed_rates();
+        let day = d(2026, 3, 2);
+        let reports = vec![
+            four_km(rep(1, day, CarHigh, 2_500, true)),
+            four_km(rep(2, day, CarHigh, km(40), true)),
+        ];
+        // 38.50 km x 3.94 = 151.69 kr; the short report is paid nothing
+        assert_eq!(
+            figures(&price_person(&rates, &reports).unwrap()),
+            vec![(2_500, 0, 0), (1_500, 38_500, 15_169)]
+        );
+    }
+
+    #[test]
+    fn trips_are_priced_by_their_danish_date_across_midnight_and_dst() {
+        use crate::domain::org::copenhagen_date;
+        let rates = seed_rates();
+        let at = |s: &str| copenhagen_date(s.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        // (trip start in UTC, local date, øre for 10 km car_high as the year's first report)
+        let cases = [
+            // 23:30 UTC on 31 Dec is 00:30 on 1 Jan in Denmark: the new year's rate and counter
+            ("2025-12-31T23:30:00Z", d(2026, 1, 1), 3_940),
+            ("2025-12-31T22:59:00Z", d(2025, 12, 31), 3_810),
+            // 30 April 22:30 UTC is 1 May 00:30 CEST: the raised 2022 rate
+            ("2022-04-30T22:30:00Z", d(2022, 5, 1), 3_700),
+            ("2022-04-30T21:59:00Z", d(2022, 4, 30), 3_510),
+            // DST start and end days are ordinary dates
+            ("2026-03-29T00:30:00Z", d(2026, 3, 29), 3_940),
+            ("2026-10-24T22:30:00Z", d(2026, 10, 25), 3_940),
+        ];
+        for (instant, local, ore) in cases {
+            let date = at(instant);
+            assert_eq!(date, local, "{instant}");
+            let mut year = vec![rep(2, date, CarHigh, km(10), true)];
+            // the previous year's 20,000 km never spill over (rates are seeded from 2022)
+            if date.year() > 2022 {
+                year.push(rep(1, d(date.year() - 1, 12, 31), CarHigh, km(20_000), true));
+            }
+            let p = price_person(&rates, &year).unwrap();
+            assert_eq!(p[0].amount_ore(), ore, "{instant}");
+        }
     }
 
     #[test]
