@@ -5,6 +5,7 @@ pub mod app_settings;
 pub mod org;
 pub mod refresh_tokens;
 pub mod schema;
+pub mod trips;
 pub mod users;
 
 use std::time::Duration;

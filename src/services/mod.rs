@@ -6,5 +6,6 @@ pub mod import;
 pub mod org;
 pub mod passwords;
 pub mod tokens;
+pub mod trips;
 pub mod upstream;
 pub mod users;

@@ -8,4 +8,5 @@ mod helpers;
 mod import;
 mod openapi;
 mod org;
+mod trips;
 mod users;
