@@ -110,6 +110,16 @@ pub struct GlobalArgs {
     /// (Norddjurs' method) instead of deducting the home-work distance.
     #[arg(long, env = "KORSEL_NORDDJURS_METHOD", global = true)]
     pub norddjurs_method: bool,
+
+    /// A GPS trip starts or ends at home (or work) when its first or last cleaned fix is within
+    /// this many metres of the address valid on the trip's date.
+    #[arg(
+        long,
+        env = "KORSEL_TRIP_HOME_RADIUS_M",
+        default_value_t = 100.0,
+        global = true
+    )]
+    pub trip_home_radius_m: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +213,7 @@ impl GlobalArgs {
         settings.jwt_secret = non_empty(&self.jwt_secret);
         settings.admin_password = non_empty(&self.admin_password);
         settings.addresses.reverse_radius_m = self.address_reverse_radius_m;
+        settings.trips.home_radius_m = self.trip_home_radius_m;
         settings.addresses.upstream_url = self
             .address_upstream_url
             .clone()

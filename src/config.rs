@@ -127,6 +127,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub addresses: AddressSettings,
     pub reports: ReportSettings,
+    pub trips: TripSettings,
 }
 
 /// Drive reports (issue 6): the route service and the municipality's home rule.
@@ -153,6 +154,26 @@ impl Default for ReportSettings {
             bicycle_router_url: None,
             router_timeout: Duration::from_secs(5),
             norddjurs_method: false,
+        }
+    }
+}
+
+/// GPS trip uploads (issue 4).
+#[derive(Debug, Clone)]
+pub struct TripSettings {
+    /// Largest accepted upload body, in bytes: 50,000 fixes of JSON with accuracy and speed
+    /// take about 6 MB.
+    pub max_upload_bytes: usize,
+    /// A trip starts/ends at home (or work) when its first/last cleaned fix is within this
+    /// distance of the address valid on the trip's date, metres.
+    pub home_radius_m: f64,
+}
+
+impl Default for TripSettings {
+    fn default() -> Self {
+        TripSettings {
+            max_upload_bytes: 16 * 1024 * 1024,
+            home_radius_m: 100.0,
         }
     }
 }
@@ -218,6 +239,7 @@ impl Settings {
             max_body_bytes: 4 * 1024 * 1024,
             addresses: AddressSettings::default(),
             reports: ReportSettings::default(),
+            trips: TripSettings::default(),
         }
     }
 
@@ -239,6 +261,10 @@ impl Settings {
             return Err(
                 "KORSEL_ADDRESS_REVERSE_RADIUS_M must be a positive number of metres".into(),
             );
+        }
+        let home = self.trips.home_radius_m;
+        if !(home.is_finite() && home > 0.0) {
+            return Err("KORSEL_TRIP_HOME_RADIUS_M must be a positive number of metres".into());
         }
         if let Some(url) = &self.addresses.upstream_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -6,6 +6,7 @@ pub mod org;
 pub mod refresh_tokens;
 pub mod reports;
 pub mod schema;
+pub mod trips;
 pub mod users;
 
 use std::time::Duration;

@@ -7,4 +7,5 @@ pub mod org;
 pub mod page;
 pub mod report_state;
 pub mod throttle;
+pub mod trip;
 pub mod users;

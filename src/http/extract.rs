@@ -74,3 +74,38 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
             )
         })
 }
+
+/// The request's media type without parameters, lower-cased (`application/json`).
+pub fn media_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Reads a whole body into memory, answering 413 as soon as it grows past `limit` bytes.
+pub async fn read_body(mut body: web::Payload, limit: usize) -> Result<web::BytesMut, Error> {
+    use futures_util::StreamExt;
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            Error::problem(
+                ProblemKind::BadRequest,
+                format!("cannot read the body: {e}"),
+            )
+        })?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(Error::problem(
+                ProblemKind::PayloadTooLarge,
+                format!("the body is larger than the limit of {limit} bytes"),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}

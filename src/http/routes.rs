@@ -4,7 +4,7 @@
 use actix_web::web;
 
 use crate::http::handlers::{
-    addresses, approvals, auth, health, import, me, me_org, meta, org, reports, users,
+    addresses, approvals, auth, health, import, me, me_org, meta, org, reports, trips, users,
 };
 
 macro_rules! route_table {
@@ -37,6 +37,9 @@ route_table! {
     "/api/v1/me/vehicles" => { get: me_org::vehicles, post: me_org::add_vehicle },
     "/api/v1/me/vehicles/{id}" => { delete: me_org::delete_vehicle },
     "/api/v1/me/vehicles/{id}/primary" => { put: me_org::make_primary_vehicle },
+    "/api/v1/trips" => { get: trips::list, post: trips::upload },
+    "/api/v1/trips/{id}" => { get: trips::show },
+    "/api/v1/trips/{id}/track" => { get: trips::track },
     "/api/v1/users" => { get: users::list, post: users::create },
     "/api/v1/users/{id}" => { get: users::show },
     "/api/v1/users/{id}/roles" => { put: users::set_roles },

@@ -7,5 +7,6 @@ pub mod org;
 pub mod passwords;
 pub mod reports;
 pub mod tokens;
+pub mod trips;
 pub mod upstream;
 pub mod users;

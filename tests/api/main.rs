@@ -10,4 +10,5 @@ mod openapi;
 mod org;
 mod report_fixtures;
 mod reports;
+mod trips;
 mod users;

@@ -23,6 +23,7 @@
 //!    movement) are bridged with v̄·dt bounded by [chord, 1.4 × chord] and listed.
 
 mod clean;
+mod codec;
 mod distance;
 mod gpx;
 mod kalman;
@@ -31,6 +32,7 @@ mod point;
 #[cfg(test)]
 mod proptests;
 
+pub use self::codec::{decode_track, encode_track, CodecError};
 pub use self::distance::{
     compute_distance, naive_distance, CleanPoint, DistanceReport, DroppedCounts, Gap, LengthMethod,
     PipelineParams,

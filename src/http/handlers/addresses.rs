@@ -4,7 +4,6 @@
 
 use std::io::Write;
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -13,7 +12,7 @@ use uuid::Uuid;
 use crate::address::{AccessAddress, MatchKind, WashCategory};
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
-use crate::http::extract::AuthUser;
+use crate::http::extract::{media_type, AuthUser};
 use crate::http::AppState;
 use crate::services::addresses::{self as service, ImportFormat};
 
@@ -329,18 +328,7 @@ pub struct ImportQuery {
 
 /// The format a Content-Type names, when the query does not name one.
 fn format_for(req: &HttpRequest) -> Result<ImportFormat, Error> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
+    match media_type(req).as_str() {
         "text/csv" => Ok(ImportFormat::Csv),
         "application/json" => Ok(ImportFormat::Json),
         "application/x-ndjson" => Ok(ImportFormat::Ndjson),

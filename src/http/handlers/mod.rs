@@ -8,4 +8,5 @@ pub mod me_org;
 pub mod meta;
 pub mod org;
 pub mod reports;
+pub mod trips;
 pub mod users;

@@ -1,0 +1,492 @@
+//! GPS trips: the idempotent upload, the summary, the track and who may read them.
+//!
+//! A trip is personal data. Its owner, the owner's approvers (on the trip's date or today) and
+//! administrators may read it; anyone else is told it does not exist.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::db::trips::{self as repo, NewTrip, TripRow};
+use crate::db::{self, org as org_repo, DbConnection};
+use crate::domain::allowance::units::metres_to_units;
+use crate::domain::gps::{
+    compute_distance, decode_track, encode_track, CleanPoint, DistanceReport, DroppedCounts, Gap,
+    PipelineParams, TrackPoint,
+};
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::trip::{self, PointProblem, MAX_POINTS};
+use crate::error::{Error, ProblemKind, Result};
+use crate::services::addresses::Registry;
+use crate::services::org;
+
+/// Longest accepted purpose, in characters.
+const MAX_PURPOSE_CHARS: usize = 1_000;
+
+/// An upload as the phone sent it (JSON or GPX plus query parameters).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TripUpload {
+    pub client_trip_id: Uuid,
+    pub points: Vec<TrackPoint>,
+    #[serde(default)]
+    pub employment_id: Option<i64>,
+    #[serde(default)]
+    pub vehicle_id: Option<i64>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+}
+
+impl TripUpload {
+    /// SHA-256 over the upload as parsed, so a retry matches whatever whitespace, field order or
+    /// number spelling the phone used, and any different content does not.
+    pub fn fingerprint(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("an upload always serialises");
+        hex(&Sha256::digest(canonical))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the trip pipeline needs besides the database.
+pub struct TripContext<'a> {
+    pub registry: &'a Registry,
+    pub params: &'a PipelineParams,
+    /// A trip starts or ends at home (work) within this distance of the address, metres.
+    pub home_radius_m: f64,
+    /// Start and end addresses farther than this are not named, metres.
+    pub address_radius_m: f64,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TripQuality {
+    pub points_in: usize,
+    pub points_used: usize,
+    pub out_of_order: usize,
+    pub dropped: DroppedCounts,
+    pub stationary_periods: u32,
+    pub stationary_s: f64,
+    pub gaps_bridged: u32,
+    pub gap_distance_m: f64,
+    pub gaps: Vec<Gap>,
+    pub speed_integral_m: Option<u64>,
+}
+
+impl From<&DistanceReport> for TripQuality {
+    fn from(r: &DistanceReport) -> Self {
+        TripQuality {
+            points_in: r.points_in,
+            points_used: r.points_used,
+            out_of_order: r.out_of_order,
+            dropped: r.dropped.clone(),
+            stationary_periods: r.stationary_periods,
+            stationary_s: r.stationary_s,
+            gaps_bridged: r.gaps_bridged,
+            gap_distance_m: r.gap_distance_m,
+            gaps: r.gaps.clone(),
+            speed_integral_m: r.speed_integral_m,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchedAddress {
+    pub id: String,
+    pub label: String,
+    pub distance_m: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TripEnd {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub address: Option<MatchedAddress>,
+    pub at_home: bool,
+    pub at_work: bool,
+}
+
+/// The summary of a trip, as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trip {
+    pub id: i64,
+    pub user_id: i64,
+    pub client_trip_id: String,
+    pub employment_id: Option<i64>,
+    pub vehicle_id: Option<i64>,
+    pub purpose: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub local_date: NaiveDate,
+    pub distance_m: i64,
+    /// `distance_m` in km with two decimals (10 m rounded half up), for display.
+    pub distance_km: f64,
+    pub naive_distance_m: i64,
+    pub uncertainty_m: i64,
+    pub quality: Value,
+    pub start: TripEnd,
+    pub end: TripEnd,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<TripRow> for Trip {
+    fn from(r: TripRow) -> Self {
+        let end = |lat, lon, id: Option<String>, label: Option<String>, dist, home, work| TripEnd {
+            latitude: lat,
+            longitude: lon,
+            address: match (id, label, dist) {
+                (Some(id), Some(label), Some(distance_m)) => Some(MatchedAddress {
+                    id,
+                    label,
+                    distance_m,
+                }),
+                _ => None,
+            },
+            at_home: home,
+            at_work: work,
+        };
+        Trip {
+            id: r.id,
+            user_id: r.user_id,
+            client_trip_id: r.client_trip_id,
+            employment_id: r.employment_id,
+            vehicle_id: r.vehicle_id,
+            purpose: r.purpose,
+            started_at: r.started_at.and_utc(),
+            ended_at: r.ended_at.and_utc(),
+            local_date: r.local_date,
+            distance_m: r.distance_m,
+            distance_km: metres_to_units(r.distance_m) as f64 / 100.0,
+            naive_distance_m: r.naive_distance_m,
+            uncertainty_m: r.uncertainty_m,
+            // Written by this module from `TripQuality`; shown as stored.
+            quality: serde_json::from_str(&r.quality).unwrap_or(Value::Null),
+            start: end(
+                r.start_latitude,
+                r.start_longitude,
+                r.start_address_id,
+                r.start_address_label,
+                r.start_address_distance_m,
+                r.starts_at_home,
+                r.starts_at_work,
+            ),
+            end: end(
+                r.end_latitude,
+                r.end_longitude,
+                r.end_address_id,
+                r.end_address_label,
+                r.end_address_distance_m,
+                r.ends_at_home,
+                r.ends_at_work,
+            ),
+            created_at: r.created_at.and_utc(),
+        }
+    }
+}
+
+/// The result of an upload: a new trip, or the one an earlier identical upload created.
+pub enum Uploaded {
+    Created(Trip),
+    Replayed(Trip),
+}
+
+fn point_problem(p: PointProblem) -> Error {
+    Error::validation(&p.field, p.message)
+}
+
+/// Stores an upload once. The same `client_trip_id` with the same content returns the stored
+/// trip; with different content it is a conflict. Concurrent identical uploads race on the
+/// unique `(user_id, client_trip_id)` key: one inserts, the others find its row.
+pub fn upload(
+    conn: &mut DbConnection,
+    user_id: i64,
+    upload: TripUpload,
+    ctx: &TripContext<'_>,
+) -> Result<Uploaded> {
+    if upload.points.len() > MAX_POINTS {
+        return Err(Error::problem(
+            ProblemKind::PayloadTooLarge,
+            format!(
+                "a trip may have at most {MAX_POINTS} points; this one has {}",
+                upload.points.len()
+            ),
+        ));
+    }
+    trip::validate_points(&upload.points, ctx.now).map_err(point_problem)?;
+    let fingerprint = upload.fingerprint();
+    let client_trip_id = upload.client_trip_id.to_string();
+    if let Some(existing) = repo::find_by_client_id(conn, user_id, &client_trip_id)? {
+        return replay(existing, &fingerprint);
+    }
+
+    let person = org::person_of_user_id(conn, user_id)?;
+    check_references(conn, person.as_ref().map(|p| p.id), &upload)?;
+    let report = compute_distance(&upload.points, ctx.params);
+    let (Some(first), Some(last)) = (report.track.first(), report.track.last()) else {
+        return Err(Error::validation(
+            "points",
+            "no usable fixes remain after cleaning",
+        ));
+    };
+    let started_at = first.timestamp;
+    let local_date = trip::local_date(started_at);
+    let places = match &person {
+        Some(person) => Places::of(conn, person.id, local_date, upload.employment_id)?,
+        None => Places::default(),
+    };
+    let at = |p: &CleanPoint, spots: &[(f64, f64)]| {
+        trip::near_any((p.lat, p.lon), spots, ctx.home_radius_m)
+    };
+    let start_address = nearest_address(ctx, first);
+    let end_address = nearest_address(ctx, last);
+    let quality = serde_json::to_string(&TripQuality::from(&report))
+        .map_err(|e| Error::Internal(e.into()))?;
+    let track = encode_track(&upload.points).map_err(|e| Error::Internal(e.into()))?;
+    let new = NewTrip {
+        user_id,
+        client_trip_id: &client_trip_id,
+        body_sha256: &fingerprint,
+        employment_id: upload.employment_id,
+        vehicle_id: upload.vehicle_id,
+        purpose: upload.purpose.as_deref(),
+        started_at: started_at.naive_utc(),
+        ended_at: last.timestamp.naive_utc(),
+        local_date,
+        distance_m: to_i64(report.distance_m),
+        naive_distance_m: to_i64(report.naive_distance_m),
+        uncertainty_m: to_i64(report.uncertainty_m),
+        points_in: report.points_in as i64,
+        points_used: report.points_used as i64,
+        quality: &quality,
+        start_latitude: first.lat,
+        start_longitude: first.lon,
+        end_latitude: last.lat,
+        end_longitude: last.lon,
+        start_address_id: start_address.as_ref().map(|a| a.id.as_str()),
+        start_address_label: start_address.as_ref().map(|a| a.label.as_str()),
+        start_address_distance_m: start_address.as_ref().map(|a| a.distance_m),
+        end_address_id: end_address.as_ref().map(|a| a.id.as_str()),
+        end_address_label: end_address.as_ref().map(|a| a.label.as_str()),
+        end_address_distance_m: end_address.as_ref().map(|a| a.distance_m),
+        starts_at_home: at(first, &places.home),
+        ends_at_home: at(last, &places.home),
+        starts_at_work: at(first, &places.work),
+        ends_at_work: at(last, &places.work),
+        track: &track,
+        created_at: db::utc_now(),
+    };
+    let inserted = db::write_transaction(conn, |conn| repo::insert(conn, &new));
+    match inserted {
+        Ok(id) => Ok(Uploaded::Created(stored(conn, id)?.into())),
+        Err(e) if db::is_unique_violation(&e) => {
+            let existing =
+                repo::find_by_client_id(conn, user_id, &client_trip_id)?.ok_or_else(|| {
+                    Error::Internal(anyhow::anyhow!("unique violation without a row"))
+                })?;
+            replay(existing, &fingerprint)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn stored(conn: &mut DbConnection, id: i64) -> Result<TripRow> {
+    repo::find(conn, id)?.ok_or_else(|| Error::not_found("trip"))
+}
+
+fn replay(existing: TripRow, fingerprint: &str) -> Result<Uploaded> {
+    if existing.body_sha256 == fingerprint {
+        Ok(Uploaded::Replayed(existing.into()))
+    } else {
+        Err(Error::problem(
+            ProblemKind::Conflict,
+            format!(
+                "client_trip_id {} was already uploaded with different content (trip {})",
+                existing.client_trip_id, existing.id
+            ),
+        ))
+    }
+}
+
+/// The employment and vehicle an upload names must be the uploader's own.
+fn check_references(
+    conn: &mut DbConnection,
+    person_id: Option<i64>,
+    upload: &TripUpload,
+) -> Result<()> {
+    if let Some(purpose) = &upload.purpose {
+        if purpose.chars().count() > MAX_PURPOSE_CHARS {
+            return Err(Error::validation(
+                "purpose",
+                format!("at most {MAX_PURPOSE_CHARS} characters"),
+            ));
+        }
+    }
+    if let Some(id) = upload.employment_id {
+        let own =
+            org_repo::find_employment(conn, id)?.is_some_and(|e| Some(e.person_id) == person_id);
+        if !own {
+            return Err(Error::validation(
+                "employment_id",
+                "is not one of your employments",
+            ));
+        }
+    }
+    if let Some(id) = upload.vehicle_id {
+        let own = org_repo::find_vehicle(conn, id)?.is_some_and(|v| Some(v.person_id) == person_id);
+        if !own {
+            return Err(Error::validation(
+                "vehicle_id",
+                "is not one of your vehicles",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The person's home and work locations valid on the trip's date.
+#[derive(Default)]
+struct Places {
+    home: Vec<(f64, f64)>,
+    work: Vec<(f64, f64)>,
+}
+
+impl Places {
+    fn of(
+        conn: &mut DbConnection,
+        person_id: i64,
+        date: NaiveDate,
+        employment_id: Option<i64>,
+    ) -> Result<Places> {
+        let addresses = org::addresses_on(conn, person_id, date)?;
+        let spot = |a: &org::EffectiveAddress| (a.location.latitude, a.location.longitude);
+        let home = [&addresses.home, &addresses.alternative_home]
+            .into_iter()
+            .flatten()
+            .map(spot)
+            .collect();
+        // Without a chosen employment, any workplace of the day counts.
+        let work = addresses
+            .employments
+            .iter()
+            .filter(|w| employment_id.is_none_or(|id| id == w.employment_id))
+            .flat_map(|w| [&w.work, &w.alternative_work])
+            .flatten()
+            .map(spot)
+            .collect();
+        Ok(Places { home, work })
+    }
+}
+
+fn nearest_address(ctx: &TripContext<'_>, p: &CleanPoint) -> Option<MatchedAddress> {
+    let found = ctx
+        .registry
+        .match_point(p.lat, p.lon, Some(ctx.address_radius_m), None)?;
+    found.within_tolerance.then(|| MatchedAddress {
+        id: found.address_id.to_string(),
+        label: found.text,
+        distance_m: found.distance_m.round() as i64,
+    })
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader {
+    pub user_id: i64,
+    pub is_admin: bool,
+}
+
+/// A trip the reader may see; otherwise "not found", so its existence does not leak.
+pub fn visible(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<TripRow> {
+    let row = stored(conn, id)?;
+    if row.user_id == reader.user_id || reader.is_admin || approves_owner(conn, reader, &row)? {
+        Ok(row)
+    } else {
+        Err(Error::not_found("trip"))
+    }
+}
+
+fn approves_owner(conn: &mut DbConnection, reader: Reader, row: &TripRow) -> Result<bool> {
+    let (Some(approver), Some(owner)) = (
+        org::person_of_user_id(conn, reader.user_id)?,
+        org::person_of_user_id(conn, row.user_id)?,
+    ) else {
+        return Ok(false);
+    };
+    for date in [row.local_date, org::today()] {
+        if org::approves(conn, approver.id, owner.id, date)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+pub fn get(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Trip> {
+    Ok(visible(conn, reader, id)?.into())
+}
+
+/// The caller's own trips, newest first.
+pub fn list_mine(conn: &mut DbConnection, user_id: i64, page: PageRequest) -> Result<Page<Trip>> {
+    let total = repo::count_of_user(conn, user_id)?;
+    let items = repo::list_of_user(conn, user_id, page.offset(), page.limit())?
+        .into_iter()
+        .map(Trip::from)
+        .collect();
+    Ok(Page::new(items, page, total))
+}
+
+/// GeoJSON of the raw track (as uploaded) and the cleaned track (recomputed from it).
+pub fn track_geojson(
+    conn: &mut DbConnection,
+    reader: Reader,
+    id: i64,
+    params: &PipelineParams,
+) -> Result<Value> {
+    let row = visible(conn, reader, id)?;
+    let bytes = repo::track(conn, row.id)?.ok_or_else(|| Error::not_found("trip"))?;
+    let raw = decode_track(&bytes).map_err(|e| Error::Internal(e.into()))?;
+    let cleaned = compute_distance(&raw, params).track;
+    let raw_line: Vec<(f64, f64, DateTime<Utc>)> =
+        raw.iter().map(|p| (p.lon, p.lat, p.timestamp)).collect();
+    let clean_line: Vec<(f64, f64, DateTime<Utc>)> = cleaned
+        .iter()
+        .map(|p| (p.lon, p.lat, p.timestamp))
+        .collect();
+    Ok(json!({
+        "type": "FeatureCollection",
+        "features": [
+            line_feature("raw", row.id, &raw_line),
+            line_feature("cleaned", row.id, &clean_line),
+        ],
+    }))
+}
+
+/// A LineString feature with the fixes' times in `coordTimes` (the convention of
+/// togeojson/Mapbox). Fewer than two positions make no line: the geometry is then null.
+fn line_feature(kind: &str, trip_id: i64, line: &[(f64, f64, DateTime<Utc>)]) -> Value {
+    let geometry = if line.len() >= 2 {
+        json!({
+            "type": "LineString",
+            "coordinates": line.iter().map(|&(lon, lat, _)| [lon, lat]).collect::<Vec<_>>(),
+        })
+    } else {
+        Value::Null
+    };
+    json!({
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {
+            "trip_id": trip_id,
+            "kind": kind,
+            "points": line.len(),
+            "coordTimes": line.iter().map(|&(_, _, t)| t).collect::<Vec<_>>(),
+        },
+    })
+}
