@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use diesel::prelude::*;
 use korsel::config::Settings;
-use korsel::db::schema::trips;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -116,7 +114,6 @@ pub struct World {
     pub sara: String,
     pub petra: String,
     pub boss: String,
-    pub nina_user: i64,
     pub emp_nina: i64,
     pub emp_nils: i64,
     pub emp_otto: i64,
@@ -172,7 +169,6 @@ pub async fn world_with(with_router: bool, configure: impl FnOnce(&mut Settings)
 
     let mut persons = std::collections::HashMap::new();
     let mut tokens = std::collections::HashMap::new();
-    let mut users = std::collections::HashMap::new();
     for (name, roles) in [
         ("boss", vec!["employee", "approver"]),
         ("lea", vec!["employee", "approver"]),
@@ -183,7 +179,7 @@ pub async fn world_with(with_router: bool, configure: impl FnOnce(&mut Settings)
         ("nils", vec!["employee"]),
         ("otto", vec!["employee"]),
     ] {
-        users.insert(name, app.create_user(name, PW, &roles).await);
+        app.create_user(name, PW, &roles).await;
         let person = id(&post_created(
             &app,
             &admin,
@@ -261,7 +257,6 @@ pub async fn world_with(with_router: bool, configure: impl FnOnce(&mut Settings)
         sara: tokens["sara"].clone(),
         petra: tokens["petra"].clone(),
         boss: tokens["boss"].clone(),
-        nina_user: users["nina"],
         emp_nina,
         emp_nils,
         emp_otto,
@@ -346,47 +341,25 @@ impl World {
         res.json().await.unwrap()
     }
 
-    /// A GPS trip of `user_id`, inserted as the trips pipeline (issue 4) stores it.
-    pub fn insert_trip(
-        &self,
-        user_id: i64,
-        date: &str,
-        distance_m: i64,
-        starts_at_home: bool,
-        ends_at_home: bool,
-    ) -> i64 {
-        let mut conn = self.app.db.connect();
-        let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
-        let start = date.and_hms_opt(7, 30, 0).unwrap();
-        let end = date.and_hms_opt(8, 10, 0).unwrap();
-        diesel::insert_into(trips::table)
-            .values((
-                trips::user_id.eq(user_id),
-                trips::client_trip_id.eq(uuid::Uuid::new_v4().to_string()),
-                trips::body_sha256.eq("0".repeat(64)),
-                trips::started_at.eq(start),
-                trips::ended_at.eq(end),
-                trips::local_date.eq(date),
-                trips::distance_m.eq(distance_m),
-                trips::naive_distance_m.eq(distance_m + 300),
-                trips::uncertainty_m.eq(120_i64),
-                trips::points_in.eq(2400_i64),
-                trips::points_used.eq(2390_i64),
-                trips::quality.eq("{}"),
-                trips::start_latitude.eq(HOME.2),
-                trips::start_longitude.eq(HOME.3),
-                trips::end_latitude.eq(CITIZEN_A.2),
-                trips::end_longitude.eq(CITIZEN_A.3),
-                trips::starts_at_home.eq(starts_at_home),
-                trips::ends_at_home.eq(ends_at_home),
-                trips::starts_at_work.eq(false),
-                trips::ends_at_work.eq(false),
-                trips::track.eq(vec![0_u8]),
-                trips::created_at.eq(end),
-            ))
-            .returning(trips::id)
-            .get_result(&mut *conn)
-            .unwrap()
+    /// Uploads a GPS trip of `token`'s user: due north from HOME at 14 m/s, one fix a second,
+    /// starting at `start` (UTC), through `POST /api/v1/trips`.
+    pub async fn upload_trip(&self, token: &str, start: &str, seconds: usize) -> Value {
+        let t0: chrono::DateTime<chrono::Utc> = start.parse().unwrap();
+        let step = 14.0 / 111_320.0;
+        let points: Vec<Value> = (0..=seconds)
+            .map(|i| {
+                json!({"lat": HOME.2 + step * i as f64, "lon": HOME.3,
+                       "timestamp": (t0 + chrono::Duration::seconds(i as i64)).to_rfc3339(),
+                       "accuracy": 5.0, "speed": 14.0})
+            })
+            .collect();
+        post_created(
+            &self.app,
+            token,
+            "/api/v1/trips",
+            json!({"client_trip_id": uuid::Uuid::new_v4(), "points": points}),
+        )
+        .await
     }
 }
 

@@ -166,9 +166,19 @@ async fn manual_report_reject_edit_resubmit_approve_with_full_audit_trail() {
 #[tokio::test]
 async fn gps_trip_report_with_the_four_km_rule_submit_approve_and_rebalance() {
     let w = world().await;
-    // OS2's vectors: 42 km trips from home, 2 km to the border, 4-km rule
-    let trip1 = w.insert_trip(w.nina_user, "2026-03-02", 42_000, true, false);
-    let trip2 = w.insert_trip(w.nina_user, "2026-03-02", 42_000, true, false);
+    // OS2's vectors: about 42 km from home, 2 km to the border, 4-km rule
+    let trip1 = w.upload_trip(&w.nina, "2026-03-02T06:30:00Z", 3_000).await;
+    let trip2 = w.upload_trip(&w.nina, "2026-03-02T12:00:00Z", 3_000).await;
+    assert_eq!(trip1["start"]["at_home"], true);
+    let driven = trip1["distance_m"].as_i64().unwrap();
+    assert!((driven - 42_000).abs() < 500, "driven {driven}");
+    assert_eq!(
+        trip2["distance_m"], driven,
+        "the same drive, the same distance"
+    );
+    // km to 2 decimals (half-up), then x 3.94 rounded half-up to whole øre
+    let ore = |metres: i64| ((metres + 5) / 10 * 394 + 50) / 100;
+    let (trip1, trip2) = (id(&trip1), id(&trip2));
     let gps = |trip: i64| {
         json!({"employment_id": w.emp_nina, "rate_kind": "car_high", "purpose": "Sundhedspleje",
                "distance_mode": "gps", "trip_id": trip, "four_km_rule": true})
@@ -189,11 +199,12 @@ async fn gps_trip_report_with_the_four_km_rule_submit_approve_and_rebalance() {
     assert_eq!(first["drive_date"], "2026-03-02");
     assert_eq!(first["trip_id"], trip1);
     assert_eq!(first["starts_at_home"], true);
-    assert_eq!(first["route_distance_m"], 42_000);
+    assert_eq!(first["route_distance_m"], driven);
     assert_eq!(first["home_work_deduction_m"], 2_000);
-    // 42 - (2 + 4) = 36 km x 3.94 = 141.84 kr
+    // 42 - (2 + 4) = 36 km
     assert_eq!(first["four_km_deduction_m"], 4_000);
-    assert_eq!(first["amount_ore"], 14_184);
+    assert_eq!(first["reimbursable_m"], driven - 6_000);
+    assert_eq!(first["amount_ore"], ore(driven - 6_000));
     // a trip becomes at most one report; another user's trip is not yours
     let res = w
         .app
@@ -208,13 +219,13 @@ async fn gps_trip_report_with_the_four_km_rule_submit_approve_and_rebalance() {
 
     let first = w.submit(&w.nina, &first).await;
     let second = w.create(&w.nina, gps(trip2)).await;
-    // second report of the day: 42 - 2 = 40 km x 3.94 = 157.60 kr
+    // second report of the day: 42 - 2 = 40 km
     assert_eq!(second["four_km_deduction_m"], 0);
-    assert_eq!(second["amount_ore"], 15_760);
+    assert_eq!(second["amount_ore"], ore(driven - 2_000));
     let second = w.submit(&w.nina, &second).await;
     let first = w.approve(&w.lea, &first).await;
     assert_eq!(first["status"], "approved");
-    assert_eq!(first["amount_ore"], 14_184);
+    assert_eq!(first["amount_ore"], ore(driven - 6_000));
 
     // the admin rejects the approved first report: the day is rebalanced onto the second
     let res = w
@@ -237,7 +248,7 @@ async fn gps_trip_report_with_the_four_km_rule_submit_approve_and_rebalance() {
     assert_eq!(rejected["status"], "rejected");
     let second_now = w.get(&w.nina, id(&second)).await;
     assert_eq!(second_now["four_km_deduction_m"], 4_000);
-    assert_eq!(second_now["amount_ore"], 14_184);
+    assert_eq!(second_now["amount_ore"], ore(driven - 6_000));
     assert_eq!(
         second_now["version"],
         second["version"].as_i64().unwrap() + 1,
@@ -249,7 +260,7 @@ async fn gps_trip_report_with_the_four_km_rule_submit_approve_and_rebalance() {
     assert_eq!(last["actor_user_id"], Value::Null);
     assert_eq!(
         last["changes"]["amount_ore"],
-        json!({"from": 15_760, "to": 14_184})
+        json!({"from": ore(driven - 2_000), "to": ore(driven - 6_000)})
     );
     // the approver approves the re-priced amount
     let second_now = w.approve(&w.sara, &second_now).await;

@@ -252,7 +252,13 @@ mod tests {
             let mut year = vec![rep(2, date, CarHigh, km(10), true)];
             // the previous year's 20,000 km never spill over (rates are seeded from 2022)
             if date.year() > 2022 {
-                year.push(rep(1, d(date.year() - 1, 12, 31), CarHigh, km(20_000), true));
+                year.push(rep(
+                    1,
+                    d(date.year() - 1, 12, 31),
+                    CarHigh,
+                    km(20_000),
+                    true,
+                ));
             }
             let p = price_person(&rates, &year).unwrap();
             assert_eq!(p[0].amount_ore(), ore, "{instant}");
