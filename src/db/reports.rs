@@ -210,7 +210,6 @@ pub fn reports_of_person_in_years(
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
     pub person_ids: Option<Vec<i64>>,
-    pub ids: Option<Vec<i64>>,
     pub status: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -222,9 +221,6 @@ fn filtered(filter: &ReportFilter) -> drive_reports::BoxedQuery<'static, Backend
     let mut query = drive_reports::table.into_boxed();
     if let Some(persons) = &filter.person_ids {
         query = query.filter(drive_reports::person_id.eq_any(persons.clone()));
-    }
-    if let Some(ids) = &filter.ids {
-        query = query.filter(drive_reports::id.eq_any(ids.clone()));
     }
     if let Some(status) = &filter.status {
         query = query.filter(drive_reports::status.eq(status.clone()));

@@ -22,11 +22,11 @@ use crate::error::{Error, ProblemKind, Result};
 const NAME_MAX: usize = 200;
 const ID_MAX: usize = 64;
 
-fn text(field: &str, value: &str, max: usize) -> Result<String> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String> {
     required_text(value, max).map_err(|e| Error::validation(field, e))
 }
 
-fn opt_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
+pub(crate) fn opt_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
     optional_text(value, max).map_err(|e| Error::validation(field, e))
 }
 
@@ -1200,23 +1200,28 @@ fn rate_changes(
     })
 }
 
+/// The domain's view of a stored rate type.
+pub(crate) fn rate_period(
+    r: &repo::RateTypeRow,
+) -> Result<crate::domain::allowance::rates::RatePeriod> {
+    Ok(crate::domain::allowance::rates::RatePeriod {
+        kind: r
+            .kind
+            .parse()
+            .map_err(|e| anyhow::anyhow!("rate type {}: {e}", r.id))?,
+        valid_from: r.valid_from,
+        valid_to: r.valid_to,
+        ore_per_km: r.ore_per_km,
+        tf_code: r.tf_code.clone(),
+        unverified: r.unverified,
+    })
+}
+
 /// The stored table, for `domain::allowance::rates::validate_rate_table`.
 fn rate_table(conn: &mut DbConnection) -> Result<Vec<crate::domain::allowance::rates::RatePeriod>> {
     repo::all_rate_types(conn)?
-        .into_iter()
-        .map(|r| {
-            Ok(crate::domain::allowance::rates::RatePeriod {
-                kind: r
-                    .kind
-                    .parse()
-                    .map_err(|e| anyhow::anyhow!("rate type {}: {e}", r.id))?,
-                valid_from: r.valid_from,
-                valid_to: r.valid_to,
-                ore_per_km: r.ore_per_km,
-                tf_code: r.tf_code,
-                unverified: r.unverified,
-            })
-        })
+        .iter()
+        .map(rate_period)
         .collect()
 }
 

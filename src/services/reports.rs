@@ -43,12 +43,12 @@ use crate::domain::allowance::{
     HIGH_RATE_LIMIT_UNITS,
 };
 use crate::domain::approvers::{self as approver_rules, ApproverError, OrgSnapshot};
-use crate::domain::org::{in_period, optional_text, required_text};
+use crate::domain::org::in_period;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::{self as state, Action, ReportStatus, TransitionError};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::{Profile, RouteError, RouteService, Waypoint};
-use crate::services::org::{self, Location};
+use crate::services::org::{self, opt_text, text, Location};
 
 const PURPOSE_MAX: usize = 500;
 const REMARK_MAX: usize = 1_000;
@@ -229,14 +229,6 @@ pub struct Event {
 
 // ================================================================ small helpers
 
-fn text(field: &str, value: &str, max: usize) -> Result<String> {
-    required_text(value, max).map_err(|e| Error::validation(field, e))
-}
-
-fn opt_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
-    optional_text(value, max).map_err(|e| Error::validation(field, e))
-}
-
 fn status_of(row: &ReportRow) -> Result<ReportStatus> {
     row.status
         .parse()
@@ -307,22 +299,7 @@ struct RateBook {
 impl RateBook {
     fn load(conn: &mut DbConnection) -> Result<RateBook> {
         let rows = org_repo::all_rate_types(conn)?;
-        let periods = rows
-            .iter()
-            .map(|r| {
-                Ok(RatePeriod {
-                    kind: r
-                        .kind
-                        .parse()
-                        .map_err(|e| anyhow::anyhow!("rate type {}: {e}", r.id))?,
-                    valid_from: r.valid_from,
-                    valid_to: r.valid_to,
-                    ore_per_km: r.ore_per_km,
-                    tf_code: r.tf_code.clone(),
-                    unverified: r.unverified,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let periods = rows.iter().map(org::rate_period).collect::<Result<_>>()?;
         Ok(RateBook { rows, periods })
     }
 
@@ -1049,7 +1026,7 @@ fn plan(
     if deducts
         && home_legs
         && matches!(rule, RulePlan::Standard)
-        && !override_m.is_some_and(|o| o > 0)
+        && override_m.is_none_or(|o| o <= 0)
     {
         let (Some(home), Some(work)) = (&home, &work) else {
             return Err(Error::validation(
@@ -1620,7 +1597,6 @@ pub fn list(
     };
     let filter = ReportFilter {
         person_ids,
-        ids: None,
         status: query.status.map(|s| s.as_str().to_string()),
         from: query.from,
         to: query.to,
@@ -1658,7 +1634,6 @@ pub fn queue(
     };
     let filter = ReportFilter {
         person_ids: query.person_id.map(|p| vec![p]),
-        ids: None,
         status: Some(ReportStatus::Pending.as_str().to_string()),
         from: query.from,
         to: query.to,

@@ -221,73 +221,44 @@ fn required_comment(comment: Option<String>) -> Result<String, Error> {
         .ok_or_else(|| Error::validation("comment", "a comment is required"))
 }
 
-pub async fn submit(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-    id: web::Path<i64>,
-    body: web::Bytes,
-) -> Result<HttpResponse, Error> {
-    decide(state, user, req, id, body, |c| {
-        no_comment(c).map(|()| Decision::Submit)
-    })
-    .await
+/// A status-change endpoint: `POST /api/v1/reports/{id}/<action>`.
+macro_rules! decision_endpoint {
+    ($(#[$doc:meta])* $name:ident => $make:expr) => {
+        $(#[$doc])*
+        pub async fn $name(
+            state: web::Data<AppState>,
+            user: AuthUser,
+            req: HttpRequest,
+            id: web::Path<i64>,
+            body: web::Bytes,
+        ) -> Result<HttpResponse, Error> {
+            decide(state, user, req, id, body, $make).await
+        }
+    };
 }
 
-pub async fn withdraw(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-    id: web::Path<i64>,
-    body: web::Bytes,
-) -> Result<HttpResponse, Error> {
-    decide(state, user, req, id, body, |c| {
-        no_comment(c).map(|()| Decision::Withdraw)
+decision_endpoint!(
+    /// Draft → pending, by the owner.
+    submit => |c| no_comment(c).map(|()| Decision::Submit)
+);
+decision_endpoint!(
+    /// Pending → draft, by the owner.
+    withdraw => |c| no_comment(c).map(|()| Decision::Withdraw)
+);
+decision_endpoint!(
+    /// Pending → approved, by a responsible approver; the comment is optional.
+    approve => |comment| Ok(Decision::Approve {
+        comment: comment.filter(|c| !c.trim().is_empty()),
     })
-    .await
-}
-
-pub async fn approve(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-    id: web::Path<i64>,
-    body: web::Bytes,
-) -> Result<HttpResponse, Error> {
-    decide(state, user, req, id, body, |comment| {
-        Ok(Decision::Approve {
-            comment: comment.filter(|c| !c.trim().is_empty()),
-        })
-    })
-    .await
-}
-
-pub async fn reject(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-    id: web::Path<i64>,
-    body: web::Bytes,
-) -> Result<HttpResponse, Error> {
-    decide(state, user, req, id, body, |c| {
-        required_comment(c).map(|comment| Decision::Reject { comment })
-    })
-    .await
-}
-
-pub async fn admin_reject(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    req: HttpRequest,
-    id: web::Path<i64>,
-    body: web::Bytes,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    decide(state, user, req, id, body, |c| {
-        required_comment(c).map(|comment| Decision::AdminReject { comment })
-    })
-    .await
-}
+);
+decision_endpoint!(
+    /// Pending → rejected, by a responsible approver, with a comment.
+    reject => |c| required_comment(c).map(|comment| Decision::Reject { comment })
+);
+decision_endpoint!(
+    /// Approved → rejected, by an administrator, with a comment.
+    admin_reject => |c| required_comment(c).map(|comment| Decision::AdminReject { comment })
+);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
