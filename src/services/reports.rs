@@ -551,11 +551,15 @@ fn write_figures(
         return Ok(());
     }
     if row.id != acting && !repo::bump_version(conn, row.id, row.version, now)? {
-        // The person is locked for this transaction, so nobody else can have moved it.
-        return Err(Error::Internal(anyhow::anyhow!(
-            "report {} changed under the person lock",
-            row.id
-        )));
+        // Report writers hold the person lock, but payroll moves approved reports to exported
+        // on its own: this transaction lost that race and rolls back.
+        return Err(Error::problem(
+            ProblemKind::VersionConflict,
+            format!(
+                "report {} of the same person changed at the same time; try again",
+                row.id
+            ),
+        ));
     }
     repo::set_figures(conn, row.id, &new_figures)?;
     repo::replace_lines(conn, row.id, &new_lines)?;

@@ -261,6 +261,42 @@ mod tests {
                 7_600,
                 29_944,
             ),
+            // OS2 ReimbursementCalculatorTest, other vectors (42 km, home-work 10 km, border 2)
+            (
+                "OS2 read: 42 - 4 = 38 km",
+                TripInput {
+                    mode: DistanceMode::Read,
+                    ..input(km(42), false, false, false, four(2))
+                },
+                CarHigh,
+                d(2026, 3, 2),
+                3_800,
+                14_972,
+            ),
+            (
+                "OS2 round trip doubles: 84 km",
+                input(km(42), false, false, true, standard(10)),
+                CarHigh,
+                d(2026, 3, 2),
+                8_400,
+                33_096,
+            ),
+            (
+                "OS2 starts at home: 42 - 10 = 32 km",
+                input(km(42), true, false, false, standard(10)),
+                CarHigh,
+                d(2026, 3, 2),
+                3_200,
+                12_608,
+            ),
+            (
+                "OS2 starts and ends at home: 42 - 20 = 22 km",
+                input(km(42), true, true, false, standard(10)),
+                CarHigh,
+                d(2026, 3, 2),
+                2_200,
+                8_668,
+            ),
             // Norddjurs (os2 §4.4), lav takst 2023 = 2.19 kr/km
             (
                 "Norddjurs 14 vs 9",
