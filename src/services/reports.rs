@@ -1512,6 +1512,10 @@ pub fn delete(
                 "only a draft that was never submitted can be deleted; withdraw a pending report",
             ));
         }
+        // The version gate also here, so that an edit racing the delete is not lost silently.
+        if !repo::bump_version(c, id, row.version, db::utc_now())? {
+            return Err(expected.stale(row.version + 1));
+        }
         // A draft counts for nothing, so no other report changes.
         repo::delete_report(c, id)?;
         Ok(())
