@@ -66,7 +66,8 @@ pub struct Context {
     pub router: Option<Arc<dyn RouteService>>,
     /// `KORSEL_NORDDJURS_METHOD`.
     pub norddjurs_method: bool,
-    /// A route stop this close to the home address (metres) is "at home" (OS2: about 100 m).
+    /// A route stop this close to the home address (metres) is "at home", as a GPS trip's
+    /// ends are (`KORSEL_TRIP_HOME_RADIUS_M`; OS2: about 100 m).
     pub home_tolerance_m: f64,
 }
 

@@ -28,7 +28,7 @@ pub fn context(state: &AppState) -> Context {
         db: state.db.clone(),
         router: state.router.clone(),
         norddjurs_method: state.settings.reports.norddjurs_method,
-        home_tolerance_m: state.settings.addresses.match_tolerance_m,
+        home_tolerance_m: state.settings.trips.home_radius_m,
     }
 }
 
