@@ -757,11 +757,11 @@ fn reject_field<T>(field: &str, value: &Option<T>, mode: DistanceMode, why: &str
     Ok(())
 }
 
-/// Checks the input against the caller's organisation data and decides the deduction rule and
-/// the routes needed. `owner` is the person of the caller.
+/// Checks the input against the caller's organisation data (the report belongs to the
+/// caller's person) and decides the deduction rule and the routes needed.
 fn plan(
     conn: &mut DbConnection,
-    ctx_norddjurs: bool,
+    norddjurs_method: bool,
     home_tolerance_m: f64,
     caller_user_id: i64,
     input: ReportInput,
@@ -986,7 +986,7 @@ fn plan(
     // home is paid the shorter of its route and the route from work through its other stops;
     // one that only ends at home gets no deduction (as OS2). Of a GPS trip only the end is
     // known, so one that starts and ends at home keeps the standard deduction.
-    let norddjurs = ctx_norddjurs
+    let norddjurs = norddjurs_method
         && !input.four_km_rule
         && match mode {
             DistanceMode::Calculated => true,
