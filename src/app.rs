@@ -16,6 +16,7 @@ use crate::http::middleware::{request_context, KorselRootSpan};
 use crate::http::{error, routes, AppState};
 use crate::services::addresses::{self as address_service, Registry};
 use crate::services::auth::LoginThrottle;
+use crate::services::payroll;
 use crate::services::tokens::{self, TokenKeys};
 use crate::services::upstream::Upstream;
 use crate::services::users::{self, BootstrapPassword, BOOTSTRAP_ADMIN};
@@ -129,6 +130,10 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
         .as_deref()
         .map(|url| Upstream::new(url, settings.addresses.upstream_timeout))
         .transpose()?;
+    tokio::spawn(payroll::watch_acknowledgements(
+        prepared.db.clone(),
+        settings.payroll.ack_timeout,
+    ));
     let state = web::Data::new(AppState {
         db: prepared.db,
         keys: prepared.keys,

@@ -3,7 +3,9 @@
 
 use actix_web::web;
 
-use crate::http::handlers::{addresses, auth, health, import, me, me_org, meta, org, users};
+use crate::http::handlers::{
+    addresses, auth, health, import, me, me_org, meta, org, payroll, users,
+};
 
 macro_rules! route_table {
     ($( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } ),* $(,)?) => {
@@ -65,4 +67,10 @@ route_table! {
     "/api/v1/rate-types/{id}" => { put: org::update_rate_type },
     "/api/v1/import/org-units" => { post: import::org_units },
     "/api/v1/import/staff" => { post: import::staff },
+    "/api/v1/payroll/batches" => { get: payroll::list_batches, post: payroll::create_batch },
+    "/api/v1/payroll/batches/{id}" => { get: payroll::show_batch },
+    "/api/v1/payroll/batches/{id}/file" => { get: payroll::batch_file },
+    "/api/v1/payroll/batches/{id}/cancel" => { post: payroll::cancel_batch },
+    "/api/v1/payroll/pending" => { get: payroll::pending },
+    "/api/v1/payroll/acknowledge" => { post: payroll::acknowledge },
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod import;
 pub mod org;
 pub mod passwords;
+pub mod payroll;
 pub mod tokens;
 pub mod upstream;
 pub mod users;

@@ -6,4 +6,5 @@ pub mod me;
 pub mod me_org;
 pub mod meta;
 pub mod org;
+pub mod payroll;
 pub mod users;
