@@ -347,6 +347,58 @@ mod tests {
     }
 
     #[test]
+    fn formats_and_settings_round_trip() {
+        for format in [PayrollFormat::Csv, PayrollFormat::KmdInd01] {
+            assert_eq!(format.as_str().parse::<PayrollFormat>(), Ok(format));
+            assert_eq!(
+                serde_json::to_value(format).unwrap(),
+                serde_json::Value::String(format.to_string())
+            );
+        }
+        assert!("ind01".parse::<PayrollFormat>().is_err());
+        let settings = [
+            FileSettings::Csv { include_cpr: true },
+            FileSettings::KmdInd01(Ind01Config::new(751, 1, 0)),
+        ];
+        for s in settings {
+            let json = serde_json::to_string(&s).unwrap();
+            assert!(
+                json.contains(&format!("\"format\":\"{}\"", s.format())),
+                "{json}"
+            );
+            assert_eq!(serde_json::from_str::<FileSettings>(&json).unwrap(), s);
+        }
+        assert!(!FileSettings::Csv { include_cpr: false }.needs_cpr());
+        assert!(FileSettings::KmdInd01(Ind01Config::new(1, 0, 0)).needs_cpr());
+    }
+
+    #[test]
+    fn employment_runs_hand_over_complete_employments() {
+        let line = |report_id, emp: &str| ExportLine {
+            report_id,
+            employment_number: emp.to_string(),
+            person_name: String::new(),
+            cpr: None,
+            tf_code: "1111".to_string(),
+            drive_date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            distance_m: 0,
+            ore_per_km: 0,
+            amount_ore: 0,
+            purpose: String::new(),
+            account: None,
+        };
+        let mut runs = EmploymentRuns::default();
+        let ids =
+            |lines: Vec<ExportLine>| -> Vec<i64> { lines.iter().map(|l| l.report_id).collect() };
+        assert!(runs.push(line(1, "A")).is_none());
+        assert!(runs.push(line(2, "A")).is_none());
+        assert_eq!(runs.push(line(3, "B")).map(ids), Some(vec![1, 2]));
+        assert_eq!(runs.push(line(4, "C")).map(ids), Some(vec![3]));
+        assert_eq!(ids(runs.finish()), vec![4]);
+        assert!(EmploymentRuns::default().finish().is_empty());
+    }
+
+    #[test]
     fn end_of_month_handles_lengths_and_leap_years() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(end_of_month(d(2020, 1, 27)), d(2020, 1, 31));
