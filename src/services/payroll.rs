@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::PayrollSettings;
 use crate::db::payroll::{self as repo, BatchEvent, BatchRow, FileLineRow};
 use crate::db::{self, is_unique_violation, write_transaction, DbConnection};
+use crate::domain::org::required_text;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::{Action, ReportStatus};
 use crate::error::{Error, ProblemKind, Result};
@@ -560,16 +561,9 @@ pub fn cancel_batch(
     input: &CancelBatch,
     actor: Actor,
 ) -> Result<Batch> {
-    let reason = input.reason.trim();
-    if reason.is_empty() {
-        return Err(Error::validation("reason", "must not be blank"));
-    }
-    if reason.chars().count() > REASON_MAX {
-        return Err(Error::validation(
-            "reason",
-            format!("at most {REASON_MAX} characters"),
-        ));
-    }
+    let reason =
+        required_text(&input.reason, REASON_MAX).map_err(|e| Error::validation("reason", e))?;
+    let reason = reason.as_str();
     let approved = ReportStatus::Approved.as_str();
     let exported = ReportStatus::Exported.as_str();
     let batch = write_transaction(conn, |conn| {
@@ -822,13 +816,8 @@ impl From<repo::ApiKeyRow> for ApiKey {
 /// Creates a connector key; returns it with the secret, which is shown only now (only its
 /// SHA-256 is stored).
 pub fn create_api_key(conn: &mut DbConnection, name: &str) -> Result<(ApiKey, String)> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > KEY_NAME_MAX {
-        return Err(Error::validation(
-            "name",
-            format!("1 to {KEY_NAME_MAX} characters"),
-        ));
-    }
+    let name = required_text(name, KEY_NAME_MAX).map_err(|e| Error::validation("name", e))?;
+    let name = name.as_str();
     let secret = format!("{API_KEY_PREFIX}{}", tokens::new_opaque_token());
     let key = write_transaction(conn, |conn| {
         let now = db::utc_now();
