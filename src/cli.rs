@@ -418,10 +418,11 @@ fn payroll_command(cmd: PayrollCommand, settings: &Settings) -> anyhow::Result<(
                 format_metres_km(batch.total_distance_m),
                 format_ore_kr(batch.total_amount_ore),
                 rows,
-                if format == PayrollFormat::Csv {
-                    "rows"
-                } else {
-                    "records"
+                match (format, rows) {
+                    (PayrollFormat::Csv, 1) => "CSV row",
+                    (PayrollFormat::Csv, _) => "CSV rows",
+                    (PayrollFormat::KmdInd01, 1) => "IND01 record",
+                    (PayrollFormat::KmdInd01, _) => "IND01 records",
                 },
                 out.display()
             );
