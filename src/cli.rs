@@ -393,7 +393,7 @@ fn payroll_command(cmd: PayrollCommand, settings: &Settings) -> anyhow::Result<(
             )?;
             let layout = CsvLayout { grouped, style };
             let mut writer = std::io::BufWriter::new(file);
-            let rows = payroll::write_batch_file(&mut conn, batch.id, layout, &mut writer)
+            let rows = payroll::write_batch_file(&db, batch.id, layout, &mut writer)
                 .map_err(anyhow::Error::from)
                 .and_then(|rows| {
                     let file = writer.into_inner().map_err(|e| e.into_error())?;

@@ -446,7 +446,6 @@ pub struct LedgerRow {
     pub purpose: String,
     pub distance_m: i64,
     pub amount_ore: i64,
-    pub released_at: Option<NaiveDateTime>,
 }
 
 /// A page of the batch's reports in file order (employment number, drive date, report).

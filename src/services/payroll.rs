@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::PayrollSettings;
 use crate::db::payroll::{self as repo, BatchEvent, BatchRow, FileLineRow};
-use crate::db::{self, is_unique_violation, write_transaction, DbConnection};
+use crate::db::{self, is_unique_violation, write_transaction, Database, DbConnection};
 use crate::domain::org::required_text;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::{Action, ReportStatus};
@@ -159,10 +159,7 @@ impl TryFrom<BatchRow> for Batch {
         };
         Ok(Batch {
             id: r.id,
-            format: r
-                .format
-                .parse()
-                .map_err(|e: String| Error::Internal(anyhow::anyhow!("batch {}: {e}", r.id)))?,
+            format: batch_format(&r)?,
             up_to: r.up_to,
             status,
             created_at: utc(r.created_at),
@@ -214,6 +211,13 @@ fn file_error(e: PayrollError) -> Error {
         }
         other => Error::problem(ProblemKind::Validation, other.to_string()),
     }
+}
+
+fn batch_format(batch: &BatchRow) -> Result<PayrollFormat> {
+    batch
+        .format
+        .parse()
+        .map_err(|e: String| Error::Internal(anyhow::anyhow!("batch {}: {e}", batch.id)))
 }
 
 fn batch_settings(batch: &BatchRow) -> Result<FileSettings> {
@@ -281,13 +285,8 @@ pub fn create_batch(
         let lines = repo::insert_lines(conn, batch_id)?;
         // A batch whose file cannot be written must not take its reports: find out now.
         if let FileSettings::KmdInd01(_) = file_settings {
-            write_lines(
-                conn,
-                batch_id,
-                &file_settings,
-                CsvLayout::default(),
-                std::io::sink(),
-            )?;
+            let page = |after_seq| Ok(repo::file_lines(conn, batch_id, after_seq, FILE_PAGE)?);
+            write_lines(page, &file_settings, CsvLayout::default(), std::io::sink())?;
         }
         let moved = repo::move_reports(conn, batch_id, approved, exported, now)?;
         if moved != reports {
@@ -426,7 +425,6 @@ pub fn batch_detail(conn: &mut DbConnection, id: i64, page: PageRequest) -> Resu
 /// What a download of a batch's file is called and how it is served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileInfo {
-    pub format: PayrollFormat,
     pub file_name: String,
     pub content_type: &'static str,
 }
@@ -440,13 +438,8 @@ pub fn file_info(
     style_given: bool,
 ) -> Result<FileInfo> {
     let batch = find_batch(conn, id)?;
-    let format: PayrollFormat = batch
-        .format
-        .parse()
-        .map_err(|e: String| Error::Internal(anyhow::anyhow!("batch {id}: {e}")))?;
-    Ok(match format {
+    Ok(match batch_format(&batch)? {
         PayrollFormat::Csv => FileInfo {
-            format,
             file_name: format!(
                 "korsel-payroll-{id}{}.csv",
                 if grouped == Some(true) {
@@ -468,7 +461,6 @@ pub fn file_info(
                 return Err(Error::validation("style", "only for csv batches"));
             }
             FileInfo {
-                format,
                 file_name: format!("korsel-payroll-{id}-ind01.txt"),
                 content_type: "text/plain; charset=utf-8",
             }
@@ -477,16 +469,19 @@ pub fn file_info(
 }
 
 /// Writes the file of batch `id` to `out` (see the module docs); returns the number of rows
-/// (CSV) or records (IND01), headers excluded. `layout` applies to CSV batches.
+/// (CSV) or records (IND01), headers excluded. `layout` applies to CSV batches. A connection is
+/// taken from the pool for each page only, so a slow reader of `out` (a slow download) holds
+/// none while it waits.
 pub fn write_batch_file<W: Write>(
-    conn: &mut DbConnection,
+    db: &Database,
     id: i64,
     layout: CsvLayout,
     out: W,
 ) -> Result<usize> {
-    let batch = find_batch(conn, id)?;
+    let batch = find_batch(&mut *db.get()?, id)?;
     let settings = batch_settings(&batch)?;
-    write_lines(conn, id, &settings, layout, out)
+    let page = |after_seq| Ok(repo::file_lines(&mut *db.get()?, id, after_seq, FILE_PAGE)?);
+    write_lines(page, &settings, layout, out)
 }
 
 fn export_line(row: FileLineRow) -> ExportLine {
@@ -505,20 +500,19 @@ fn export_line(row: FileLineRow) -> ExportLine {
     }
 }
 
-/// Calls `each` with the batch's lines in file order, one complete employment at a time,
-/// reading [`FILE_PAGE`] lines per query.
+/// Calls `each` with a batch's lines in file order, one complete employment at a time.
+/// `page(after_seq)` reads the [`FILE_PAGE`] lines after `after_seq`.
 fn for_each_employment(
-    conn: &mut DbConnection,
-    batch_id: i64,
+    mut page: impl FnMut(i64) -> Result<Vec<FileLineRow>>,
     mut each: impl FnMut(Vec<ExportLine>) -> Result<()>,
 ) -> Result<()> {
     let mut runs = EmploymentRuns::default();
     let mut after_seq = 0;
     loop {
-        let page = repo::file_lines(conn, batch_id, after_seq, FILE_PAGE)?;
-        let Some(last) = page.last() else { break };
+        let lines = page(after_seq)?;
+        let Some(last) = lines.last() else { break };
         after_seq = last.seq;
-        for row in page {
+        for row in lines {
             if let Some(employment) = runs.push(export_line(row)) {
                 each(employment)?;
             }
@@ -532,16 +526,13 @@ fn for_each_employment(
 }
 
 fn write_lines<W: Write>(
-    conn: &mut DbConnection,
-    batch_id: i64,
+    page: impl FnMut(i64) -> Result<Vec<FileLineRow>>,
     settings: &FileSettings,
     layout: CsvLayout,
     out: W,
 ) -> Result<usize> {
     let mut writer = FileWriter::new(out, settings, layout).map_err(file_error)?;
-    for_each_employment(conn, batch_id, |lines| {
-        writer.write_lines(&lines).map_err(file_error)
-    })?;
+    for_each_employment(page, |lines| writer.write_lines(&lines).map_err(file_error))?;
     writer.finish().map_err(file_error)
 }
 
@@ -664,7 +655,8 @@ pub fn pending(conn: &mut DbConnection, limit: u32, settings: &PayrollSettings) 
             FileSettings::Csv { .. } => None,
         };
         let mut lines = Vec::with_capacity(usize::try_from(row.line_count).unwrap_or(0));
-        for_each_employment(conn, row.id, |employment| {
+        let page = |after_seq| Ok(repo::file_lines(conn, row.id, after_seq, FILE_PAGE)?);
+        for_each_employment(page, |employment| {
             lines.extend(employment);
             Ok(())
         })?;

@@ -180,14 +180,11 @@ pub async fn batch_file(
             buffer: Vec::with_capacity(CHUNK),
             sender: sender.clone(),
         };
-        let written = db
-            .get()
-            .and_then(|mut conn| payroll::write_batch_file(&mut conn, id, layout, &mut out))
-            .and_then(|rows| {
-                out.flush()
-                    .map(|()| rows)
-                    .map_err(|e| Error::Internal(e.into()))
-            });
+        let written = payroll::write_batch_file(&db, id, layout, &mut out).and_then(|rows| {
+            out.flush()
+                .map(|()| rows)
+                .map_err(|e| Error::Internal(e.into()))
+        });
         match written {
             Ok(rows) => tracing::info!(batch_id = id, rows, "payroll file sent"),
             Err(e) => {
