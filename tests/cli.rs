@@ -202,7 +202,7 @@ fn org_and_staff_import_print_a_summary_and_are_idempotent() {
 fn payroll_export_writes_the_file_and_batches_lists_it() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("payroll.db").display());
-    {
+    let report = {
         let db = korsel::app::open_database(&url.parse().unwrap()).unwrap();
         let mut conn = db.get().unwrap();
         korsel::services::org::seed_rate_types(&mut conn).unwrap();
@@ -224,8 +224,8 @@ fn payroll_export_writes_the_file_and_batches_lists_it() {
             "Kursus",
             2_345,
             &[("1111", 2_345, 394, 924)],
-        );
-    }
+        )
+    };
     let out_file = dir.path().join("ind01.txt");
     let out_path = out_file.to_str().unwrap();
     let export = [
@@ -268,6 +268,16 @@ fn payroll_export_writes_the_file_and_batches_lists_it() {
     assert_eq!(
         std::fs::read_to_string(&out_file).unwrap(),
         "0751 Kørsel\r\nDA6075110101901234011110003340000000             310126\r\n"
+    );
+
+    let db = korsel::db::Database::connect(&url.parse().unwrap()).unwrap();
+    let state = payroll_fixture::state_of(&mut db.get().unwrap(), report);
+    assert_eq!(
+        state,
+        (
+            "exported".to_string(),
+            payroll_fixture::APPROVED_VERSION + 1
+        )
     );
 
     // The reports are exported: a second run makes an empty batch.

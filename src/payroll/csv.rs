@@ -158,7 +158,8 @@ pub struct CsvWriter<W: Write> {
 
 enum WriterState<W: Write> {
     Waiting(W),
-    Writing(::csv::Writer<W>),
+    /// Boxed: the csv writer carries its buffer state inline.
+    Writing(Box<::csv::Writer<W>>),
     /// Between the two, and for good when writing the BOM or header failed.
     Switching,
 }
@@ -267,10 +268,10 @@ impl<W: Write> CsvWriter<W> {
             }
             header.extend(HEADER_AFTER_CPR);
             csv.write_record(&header)?;
-            self.state = WriterState::Writing(csv);
+            self.state = WriterState::Writing(Box::new(csv));
         }
         match &mut self.state {
-            WriterState::Writing(csv) => Ok(csv),
+            WriterState::Writing(csv) => Ok(csv.as_mut()),
             _ => Err(PayrollError::Io(std::io::Error::other(
                 "the CSV writer failed while writing its header",
             ))),

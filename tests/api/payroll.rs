@@ -21,6 +21,9 @@ use fixture::{date, state_of, Seeder, APPROVED_VERSION};
 
 const PW: &str = "a long password";
 
+/// An audit event: action, from status, to status, version, comment.
+type Event = (String, Option<String>, String, i64, Option<String>);
+
 /// The OS2 reference test's IND01 settings (`FileRecordTest.cs`): municipality 123, employment
 /// type 9, extra number 5.
 fn reference_settings(settings: &mut Settings) {
@@ -92,6 +95,7 @@ fn golden(name: &str, actual: &[u8]) {
 /// 4. a bicycle report in the next month;
 /// 5. a rate type with a second TF code (3333, km only), a newline in the purpose;
 /// 6. a purpose Excel would read as a formula, another employment;
+///
 /// then what a batch up to 2026-02-28 must leave alone: an approved report after that date and
 /// a pending report.
 fn seed_golden(conn: &mut DbConnection) -> Vec<i64> {
@@ -473,19 +477,18 @@ async fn cancelling_returns_the_reports_and_is_audited() {
             ("approved".to_string(), APPROVED_VERSION + 2),
             "exported, then back"
         );
-        let events: Vec<(String, Option<String>, String, i64, Option<String>)> =
-            report_events::table
-                .filter(report_events::report_id.eq(report))
-                .order(report_events::id)
-                .select((
-                    report_events::action,
-                    report_events::from_status,
-                    report_events::to_status,
-                    report_events::version,
-                    report_events::comment,
-                ))
-                .load(&mut *conn)
-                .unwrap();
+        let events: Vec<Event> = report_events::table
+            .filter(report_events::report_id.eq(report))
+            .order(report_events::id)
+            .select((
+                report_events::action,
+                report_events::from_status,
+                report_events::to_status,
+                report_events::version,
+                report_events::comment,
+            ))
+            .load(&mut *conn)
+            .unwrap();
         assert_eq!(
             events,
             vec![
