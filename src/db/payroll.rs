@@ -135,40 +135,40 @@ pub fn cancel_batch(
     by: &str,
     reason: &str,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(
-        payroll_batches::table
-            .find(batch_id)
-            .filter(payroll_batches::cancelled_at.is_null())
-            .filter(payroll_batches::acknowledged_at.is_null()),
-    )
-    .set((
-        payroll_batches::cancelled_at.eq(now),
-        payroll_batches::cancelled_by.eq(by),
-        payroll_batches::cancel_reason.eq(reason),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(open_batches().filter(payroll_batches::id.eq(batch_id)))
+        .set((
+            payroll_batches::cancelled_at.eq(now),
+            payroll_batches::cancelled_by.eq(by),
+            payroll_batches::cancel_reason.eq(reason),
+        ))
+        .execute(conn)?;
     Ok(updated == 1)
 }
 
-/// Live batches not yet acknowledged, oldest first.
-pub fn unacknowledged_batches(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<BatchRow>> {
+/// Batches neither cancelled nor acknowledged: the ones payroll may still receive, and the
+/// only ones that can be cancelled or acknowledged.
+#[diesel::dsl::auto_type]
+fn open_batches() -> _ {
     payroll_batches::table
         .filter(payroll_batches::acknowledged_at.is_null())
         .filter(payroll_batches::cancelled_at.is_null())
+}
+
+/// Open batches, oldest first.
+pub fn unacknowledged_batches(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<BatchRow>> {
+    open_batches()
         .order(payroll_batches::id.asc())
         .limit(limit)
         .select(BatchRow::as_select())
         .load(conn)
 }
 
-/// Live batches a connector fetched before `fetched_before` and has not acknowledged.
+/// Open batches a connector fetched before `fetched_before`.
 pub fn fetched_unacknowledged(
     conn: &mut DbConnection,
     fetched_before: NaiveDateTime,
 ) -> QueryResult<Vec<BatchRow>> {
-    payroll_batches::table
-        .filter(payroll_batches::acknowledged_at.is_null())
-        .filter(payroll_batches::cancelled_at.is_null())
+    open_batches()
         .filter(payroll_batches::first_fetched_at.lt(fetched_before))
         .order(payroll_batches::id.asc())
         .select(BatchRow::as_select())
@@ -196,17 +196,12 @@ pub fn acknowledge_batch(
     now: NaiveDateTime,
     by: &str,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(
-        payroll_batches::table
-            .find(batch_id)
-            .filter(payroll_batches::cancelled_at.is_null())
-            .filter(payroll_batches::acknowledged_at.is_null()),
-    )
-    .set((
-        payroll_batches::acknowledged_at.eq(now),
-        payroll_batches::acknowledged_by.eq(by),
-    ))
-    .execute(conn)?;
+    let updated = diesel::update(open_batches().filter(payroll_batches::id.eq(batch_id)))
+        .set((
+            payroll_batches::acknowledged_at.eq(now),
+            payroll_batches::acknowledged_by.eq(by),
+        ))
+        .execute(conn)?;
     Ok(updated == 1)
 }
 
