@@ -18,6 +18,7 @@ use crate::routing::osrm::OsrmRouter;
 use crate::routing::RouteService;
 use crate::services::addresses::{self as address_service, Registry};
 use crate::services::auth::LoginThrottle;
+use crate::services::payroll;
 use crate::services::tokens::{self, TokenKeys};
 use crate::services::upstream::Upstream;
 use crate::services::users::{self, BootstrapPassword, BOOTSTRAP_ADMIN};
@@ -143,6 +144,10 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
         }
         None => None,
     };
+    tokio::spawn(payroll::watch_acknowledgements(
+        prepared.db.clone(),
+        settings.payroll.ack_timeout,
+    ));
     let state = web::Data::new(AppState {
         db: prepared.db,
         keys: prepared.keys,

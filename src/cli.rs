@@ -1,5 +1,5 @@
 //! The command line: `korsel serve`, `korsel migrate`, `korsel user ...`, `korsel org import`,
-//! `korsel staff import`. Every subcommand reads
+//! `korsel staff import`, `korsel payroll ...`. Every subcommand reads
 //! the same settings, from flags or `KORSEL_*` environment variables.
 
 use std::io::BufRead;
@@ -8,17 +8,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::{open_database, Application};
-use crate::config::{DatabaseUrl, LogFormat, Secret, Settings};
+use crate::config::{DatabaseUrl, LogFormat, PayrollSettings, Secret, Settings};
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
+use crate::payroll::{format_metres_km, format_ore_kr, CsvLayout, CsvStyle, PayrollFormat};
 use crate::services::addresses::{self as address_service, ImportFormat};
-use crate::services::{import, passwords, users};
+use crate::services::{import, passwords, payroll, users};
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -120,6 +122,36 @@ pub struct GlobalArgs {
         global = true
     )]
     pub trip_home_radius_m: f64,
+
+    /// KMD OPUS IND01 payroll files: the municipality number (0–9999). Unset: IND01 export is
+    /// refused.
+    #[arg(long, env = "KORSEL_PAYROLL_MUNICIPALITY_NUMBER", global = true,
+          value_parser = clap::value_parser!(u16).range(0..=9999))]
+    pub payroll_municipality_number: Option<u16>,
+
+    /// IND01: the employment type (Ansættelsesform), one digit.
+    #[arg(long, env = "KORSEL_PAYROLL_EMPLOYMENT_TYPE", default_value_t = 0, global = true,
+          value_parser = clap::value_parser!(u8).range(0..=9))]
+    pub payroll_employment_type: u8,
+
+    /// IND01: the extra number (ekstra ciffer), one digit.
+    #[arg(long, env = "KORSEL_PAYROLL_EXTRA_NUMBER", default_value_t = 0, global = true,
+          value_parser = clap::value_parser!(u8).range(0..=9))]
+    pub payroll_extra_number: u8,
+
+    /// IND01: a first line for every file (e.g. "0751 Kørsel"). Unset: no header line.
+    #[arg(long, env = "KORSEL_PAYROLL_IND01_HEADER", global = true)]
+    pub payroll_ind01_header: Option<String>,
+
+    /// CSV payroll files: add the CPR column (off unless set).
+    #[arg(long, env = "KORSEL_PAYROLL_CSV_INCLUDE_CPR", global = true)]
+    pub payroll_csv_include_cpr: bool,
+
+    /// A payroll batch fetched by a connector and not acknowledged within this many minutes is
+    /// logged as an error.
+    #[arg(long, env = "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub payroll_ack_timeout_minutes: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +175,52 @@ pub enum Command {
     /// Staff: persons, employments, leaders, substitutes and personal approvers.
     #[command(subcommand)]
     Staff(ImportCommand),
+    /// Payroll export: batches and the keys of payroll connectors.
+    #[command(subcommand)]
+    Payroll(PayrollCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PayrollCommand {
+    /// Make a batch of every approved report driven on or before --up-to and write its file
+    /// (the same as POST /api/v1/payroll/batches, then downloading the file).
+    Export {
+        /// The last drive date to include (YYYY-MM-DD).
+        #[arg(long)]
+        up_to: NaiveDate,
+        /// csv or kmd-ind01.
+        #[arg(long)]
+        format: PayrollFormat,
+        /// Where to write the file.
+        #[arg(long)]
+        out: PathBuf,
+        /// CSV: one row per employment × TF code × month.
+        #[arg(long)]
+        grouped: bool,
+        /// CSV: excel (BOM, formula guard) or machine (plain UTF-8).
+        #[arg(long, default_value = "excel")]
+        style: CsvStyle,
+    },
+    /// List the batches, newest first.
+    Batches {
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, default_value_t = MAX_PER_PAGE)]
+        per_page: u32,
+    },
+    /// Keys of on-premise payroll connectors (they work for the pull API only).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key and print it (once: only its hash is stored).
+    Create { name: String },
+    /// Revoke a key at once.
+    Revoke { name: String },
+    /// List the keys (never the keys themselves).
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +300,17 @@ impl GlobalArgs {
         settings.reports.router_url = non_blank(&self.router_url);
         settings.reports.bicycle_router_url = non_blank(&self.bicycle_router_url);
         settings.reports.norddjurs_method = self.norddjurs_method;
+        settings.payroll = PayrollSettings {
+            municipality_number: self.payroll_municipality_number,
+            employment_type: self.payroll_employment_type,
+            extra_number: self.payroll_extra_number,
+            ind01_header: self
+                .payroll_ind01_header
+                .clone()
+                .filter(|s| !s.trim().is_empty()),
+            csv_include_cpr: self.payroll_csv_include_cpr,
+            ack_timeout: std::time::Duration::from_secs(self.payroll_ack_timeout_minutes * 60),
+        };
         settings
     }
 }
@@ -256,7 +345,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 10] = [
+const ENV_SETTINGS: [&str; 17] = [
     "database-url",
     "bind",
     "log-format",
@@ -267,6 +356,13 @@ const ENV_SETTINGS: [&str; 10] = [
     "router-url",
     "bicycle-router-url",
     "norddjurs-method",
+    "payroll-municipality-number",
+    "payroll-employment-type",
+    "payroll-extra-number",
+    "payroll-ind01-header",
+    "payroll-csv-include-cpr",
+    "payroll-ack-timeout-minutes",
+    "trip-home-radius-m",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
@@ -298,7 +394,136 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Org(ImportCommand::Import { file }) => import_file(&file, &settings, true),
         Command::Staff(ImportCommand::Import { file }) => import_file(&file, &settings, false),
+        Command::Payroll(cmd) => payroll_command(cmd, &settings),
     }
+}
+
+fn payroll_command(cmd: PayrollCommand, settings: &Settings) -> anyhow::Result<()> {
+    let db = open_database(&settings.database_url)?;
+    let mut conn = db.get()?;
+    match cmd {
+        PayrollCommand::Export {
+            up_to,
+            format,
+            out,
+            grouped,
+            style,
+        } => {
+            // Write next to the target and rename at the end, so a failed export leaves no file.
+            let dir = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let file = tempfile::NamedTempFile::new_in(&dir)
+                .with_context(|| format!("cannot write to {}", dir.display()))?;
+            let input = payroll::CreateBatch { up_to, format };
+            let batch = payroll::create_batch(
+                &mut conn,
+                &input,
+                payroll::Actor::CommandLine,
+                &settings.payroll,
+                false,
+            )?;
+            let layout = CsvLayout { grouped, style };
+            let mut writer = std::io::BufWriter::new(file);
+            let rows = payroll::write_batch_file(&db, batch.id, layout, &mut writer)
+                .map_err(anyhow::Error::from)
+                .and_then(|rows| {
+                    let file = writer.into_inner().map_err(|e| e.into_error())?;
+                    file.persist(&out)?;
+                    Ok(rows)
+                })
+                .with_context(|| {
+                    format!(
+                        "batch {} was made, but {} was not written; download it with \
+                         GET /api/v1/payroll/batches/{}/file",
+                        batch.id,
+                        out.display(),
+                        batch.id
+                    )
+                })?;
+            println!(
+                "batch {} ({}, up to {}): {} reports, {} km, {} kr; {} {} written to {}",
+                batch.id,
+                batch.format,
+                batch.up_to,
+                batch.report_count,
+                format_metres_km(batch.total_distance_m),
+                format_ore_kr(batch.total_amount_ore),
+                rows,
+                match (format, rows) {
+                    (PayrollFormat::Csv, 1) => "CSV row",
+                    (PayrollFormat::Csv, _) => "CSV rows",
+                    (PayrollFormat::KmdInd01, 1) => "IND01 record",
+                    (PayrollFormat::KmdInd01, _) => "IND01 records",
+                },
+                out.display()
+            );
+        }
+        PayrollCommand::Batches { page, per_page } => {
+            let request = PageRequest { page, per_page };
+            request
+                .validate()
+                .map_err(|(field, e)| anyhow::anyhow!("--{field} {e}"))?;
+            let listing = payroll::list_batches(&mut conn, request)?;
+            println!(
+                "{:>6}  {:<16}  {:<20}  {:<9}  {:<10}  {:>8}  {:>12}  {:>14}  status",
+                "id", "created (UTC)", "by", "format", "up to", "reports", "km", "kr"
+            );
+            for b in &listing.items {
+                println!(
+                    "{:>6}  {:<16}  {:<20}  {:<9}  {:<10}  {:>8}  {:>12}  {:>14}  {}",
+                    b.id,
+                    b.created_at.format("%Y-%m-%d %H:%M"),
+                    b.created_by,
+                    b.format,
+                    b.up_to,
+                    b.report_count,
+                    format_metres_km(b.total_distance_m),
+                    format_ore_kr(b.total_amount_ore),
+                    b.status.as_str()
+                );
+            }
+            println!(
+                "{} of {} batches (page {})",
+                listing.items.len(),
+                listing.total,
+                listing.page
+            );
+        }
+        PayrollCommand::ApiKey(ApiKeyCommand::Create { name }) => {
+            let (key, secret) = payroll::create_api_key(&mut conn, &name)?;
+            println!(
+                "created connector key {:?}; send it as X-Api-Key (shown only now):",
+                key.name
+            );
+            println!("{secret}");
+        }
+        PayrollCommand::ApiKey(ApiKeyCommand::Revoke { name }) => {
+            payroll::revoke_api_key(&mut conn, &name)?;
+            println!("revoked connector key {name:?}");
+        }
+        PayrollCommand::ApiKey(ApiKeyCommand::List) => {
+            println!(
+                "{:<32}  {:<16}  {:<16}  revoked (UTC)",
+                "name", "created (UTC)", "last used (UTC)"
+            );
+            let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            for k in payroll::list_api_keys(&mut conn)? {
+                println!(
+                    "{:<32}  {:<16}  {:<16}  {}",
+                    k.name,
+                    k.created_at.format("%Y-%m-%d %H:%M"),
+                    when(k.last_used_at),
+                    when(k.revoked_at)
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn track_distance(file: &std::path::Path, with_track: bool) -> anyhow::Result<()> {

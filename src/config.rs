@@ -128,6 +128,7 @@ pub struct Settings {
     pub addresses: AddressSettings,
     pub reports: ReportSettings,
     pub trips: TripSettings,
+    pub payroll: PayrollSettings,
 }
 
 /// Drive reports (issue 6): the route service and the municipality's home rule.
@@ -174,6 +175,37 @@ impl Default for TripSettings {
         TripSettings {
             max_upload_bytes: 16 * 1024 * 1024,
             home_radius_m: 100.0,
+        }
+    }
+}
+
+/// Payroll export (issue 7). A batch freezes the format settings in force when it is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayrollSettings {
+    /// KMD OPUS IND01: the municipality number (kommunenummer), 0–9999. Unset: IND01 batches are
+    /// refused.
+    pub municipality_number: Option<u16>,
+    /// IND01: Ansættelsesform, one digit.
+    pub employment_type: u8,
+    /// IND01: ekstra ciffer, one digit.
+    pub extra_number: u8,
+    /// IND01: an optional first line of every file (e.g. `0751 Kørsel`).
+    pub ind01_header: Option<String>,
+    /// CSV: add the CPR column. Off unless asked for.
+    pub csv_include_cpr: bool,
+    /// A batch fetched by a connector and not acknowledged within this is logged as an error.
+    pub ack_timeout: Duration,
+}
+
+impl Default for PayrollSettings {
+    fn default() -> Self {
+        PayrollSettings {
+            municipality_number: None,
+            employment_type: 0,
+            extra_number: 0,
+            ind01_header: None,
+            csv_include_cpr: false,
+            ack_timeout: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -240,6 +272,7 @@ impl Settings {
             addresses: AddressSettings::default(),
             reports: ReportSettings::default(),
             trips: TripSettings::default(),
+            payroll: PayrollSettings::default(),
         }
     }
 
@@ -265,6 +298,26 @@ impl Settings {
         let home = self.trips.home_radius_m;
         if !(home.is_finite() && home > 0.0) {
             return Err("KORSEL_TRIP_HOME_RADIUS_M must be a positive number of metres".into());
+        }
+        let payroll = &self.payroll;
+        if payroll.municipality_number.is_some_and(|n| n > 9999) {
+            return Err("KORSEL_PAYROLL_MUNICIPALITY_NUMBER must be 0–9999".into());
+        }
+        if payroll.employment_type > 9 {
+            return Err("KORSEL_PAYROLL_EMPLOYMENT_TYPE must be one digit".into());
+        }
+        if payroll.extra_number > 9 {
+            return Err("KORSEL_PAYROLL_EXTRA_NUMBER must be one digit".into());
+        }
+        if payroll
+            .ind01_header
+            .as_ref()
+            .is_some_and(|h| h.contains(['\r', '\n']))
+        {
+            return Err("KORSEL_PAYROLL_IND01_HEADER must be a single line".into());
+        }
+        if payroll.ack_timeout.is_zero() {
+            return Err("KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES must be at least 1".into());
         }
         if let Some(url) = &self.addresses.upstream_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

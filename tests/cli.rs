@@ -3,6 +3,9 @@
 
 use std::process::{Command, Output};
 
+#[path = "api/payroll/fixture.rs"]
+mod payroll_fixture;
+
 fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_korsel"));
     cmd.args(args).env("RUST_LOG", "warn");
@@ -14,6 +17,12 @@ fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
         "KORSEL_LOG_FORMAT",
         "KORSEL_ADDRESS_REVERSE_RADIUS_M",
         "KORSEL_ADDRESS_UPSTREAM_URL",
+        "KORSEL_PAYROLL_MUNICIPALITY_NUMBER",
+        "KORSEL_PAYROLL_EMPLOYMENT_TYPE",
+        "KORSEL_PAYROLL_EXTRA_NUMBER",
+        "KORSEL_PAYROLL_IND01_HEADER",
+        "KORSEL_PAYROLL_CSV_INCLUDE_CPR",
+        "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES",
     ] {
         cmd.env_remove(key);
     }
@@ -38,6 +47,8 @@ fn bad_settings_fail_with_one_line_naming_the_setting() {
         ("KORSEL_DATABASE_URL", "mysql://localhost/korsel"),
         ("KORSEL_LOG_FORMAT", "xml"),
         ("KORSEL_JWT_SECRET", "too-short"),
+        ("KORSEL_PAYROLL_MUNICIPALITY_NUMBER", "10000"),
+        ("KORSEL_PAYROLL_EMPLOYMENT_TYPE", "12"),
     ];
     for (key, value) in cases {
         let out = korsel(&["serve"], &[(key, value)]);
@@ -185,4 +196,115 @@ fn org_and_staff_import_print_a_summary_and_are_idempotent() {
     assert!(!out.status.success());
     let line = stderr_line(&out);
     assert!(line.contains("row 2, column parent_external_id"), "{line}");
+}
+
+#[test]
+fn payroll_export_writes_the_file_and_batches_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("payroll.db").display());
+    let report = {
+        let db = korsel::app::open_database(&url.parse().unwrap()).unwrap();
+        let mut conn = db.get().unwrap();
+        korsel::services::org::seed_rate_types(&mut conn).unwrap();
+        let roles = korsel::domain::users::Roles::new([korsel::domain::users::Role::Admin]);
+        korsel::services::users::create(&mut conn, "admin", "admin-password-for-tests", &roles)
+            .unwrap();
+        let mut seed = payroll_fixture::Seeder::new(&mut conn);
+        let anne = seed.employee("Anne Ødegård", Some("0101901234"), "42");
+        seed.approved(
+            anne,
+            "2026-01-05",
+            "Møde",
+            1_000,
+            &[("1111", 1_000, 394, 394)],
+        );
+        seed.approved(
+            anne,
+            "2026-01-09",
+            "Kursus",
+            2_345,
+            &[("1111", 2_345, 394, 924)],
+        )
+    };
+    let out_file = dir.path().join("ind01.txt");
+    let out_path = out_file.to_str().unwrap();
+    let export = [
+        "payroll",
+        "export",
+        "--up-to",
+        "2026-01-31",
+        "--format",
+        "kmd-ind01",
+        "--out",
+        out_path,
+    ];
+
+    // No municipality number: refused, nothing exported, no file.
+    let out = korsel(&export, &[("KORSEL_DATABASE_URL", url.as_str())]);
+    assert!(!out.status.success());
+    assert!(stderr_line(&out).contains("KORSEL_PAYROLL_MUNICIPALITY_NUMBER"));
+    assert!(!out_file.exists());
+
+    let env = [
+        ("KORSEL_DATABASE_URL", url.as_str()),
+        ("KORSEL_PAYROLL_MUNICIPALITY_NUMBER", "751"),
+        ("KORSEL_PAYROLL_EMPLOYMENT_TYPE", "1"),
+        ("KORSEL_PAYROLL_IND01_HEADER", "0751 Kørsel"),
+    ];
+    let out = korsel(&export, &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.trim_end(),
+        format!(
+            "batch 1 (kmd-ind01, up to 2026-01-31): 2 reports, 3,34 km, 13,18 kr; \
+             1 IND01 record written to {out_path}"
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out_file).unwrap(),
+        "0751 Kørsel\r\nDA6075110101901234011110003340000000             310126\r\n"
+    );
+
+    let db = korsel::db::Database::connect(&url.parse().unwrap()).unwrap();
+    let state = payroll_fixture::state_of(&mut db.get().unwrap(), report);
+    assert_eq!(
+        state,
+        (
+            "exported".to_string(),
+            payroll_fixture::APPROVED_VERSION + 1
+        )
+    );
+
+    // The reports are exported: a second run makes an empty batch.
+    let out = korsel(&export, &env);
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("batch 2 (kmd-ind01, up to 2026-01-31): 0 reports"));
+
+    let out = korsel(&["payroll", "batches"], &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().collect();
+    assert_eq!(rows.len(), 4, "{stdout}");
+    assert!(
+        rows[1].trim_start().starts_with("2 ") && rows[2].trim_start().starts_with("1 "),
+        "{stdout}"
+    );
+    assert!(
+        rows[2].contains("command line") && rows[2].contains("3,34") && rows[2].contains("open"),
+        "{stdout}"
+    );
+    assert_eq!(rows[3], "2 of 2 batches (page 1)");
+
+    let out = korsel(&["payroll", "api-key", "create", "opus-agent"], &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.lines().nth(1).unwrap().starts_with("korsel_pk_"),
+        "{stdout}"
+    );
+    let out = korsel(&["payroll", "api-key", "list"], &env);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("opus-agent"));
 }

@@ -280,6 +280,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    payroll_batches (id) {
+        id -> BigInt,
+        format -> Text,
+        up_to -> Date,
+        settings -> Text,
+        created_by_user_id -> Nullable<BigInt>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        report_count -> BigInt,
+        line_count -> BigInt,
+        total_distance_m -> BigInt,
+        total_amount_ore -> BigInt,
+        first_fetched_at -> Nullable<Timestamp>,
+        last_fetched_at -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancelled_by -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    payroll_ledger (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        report_id -> BigInt,
+        report_version -> BigInt,
+        employment_number -> Text,
+        person_name -> Text,
+        cpr -> Nullable<Text>,
+        drive_date -> Date,
+        purpose -> Text,
+        distance_m -> BigInt,
+        amount_ore -> BigInt,
+        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payroll_lines (batch_id, seq) {
+        batch_id -> BigInt,
+        seq -> BigInt,
+        report_id -> BigInt,
+        tf_code -> Text,
+        distance_m -> BigInt,
+        ore_per_km -> BigInt,
+        amount_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    payroll_api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(employments -> persons (person_id));
 diesel::joinable!(employments -> org_units (org_unit_id));
@@ -289,6 +352,8 @@ diesel::joinable!(drive_reports -> employments (employment_id));
 diesel::joinable!(drive_reports -> rate_types (rate_type_id));
 diesel::joinable!(report_lines -> drive_reports (report_id));
 diesel::joinable!(report_events -> drive_reports (report_id));
+diesel::joinable!(payroll_ledger -> payroll_batches (batch_id));
+diesel::joinable!(payroll_ledger -> drive_reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -309,4 +374,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     drive_reports,
     report_lines,
     report_events,
+    payroll_batches,
+    payroll_ledger,
+    payroll_lines,
+    payroll_api_keys,
 );

@@ -4,7 +4,8 @@
 use actix_web::web;
 
 use crate::http::handlers::{
-    addresses, approvals, auth, health, import, me, me_org, meta, org, reports, trips, users,
+    addresses, approvals, auth, health, import, me, me_org, meta, org, payroll, reports, trips,
+    users,
 };
 
 macro_rules! route_table {
@@ -81,4 +82,10 @@ route_table! {
     "/api/v1/approvals" => { get: approvals::queue },
     "/api/v1/approvals/approve" => { post: approvals::bulk_approve },
     "/api/v1/me/summary" => { get: reports::summary },
+    "/api/v1/payroll/batches" => { get: payroll::list_batches, post: payroll::create_batch },
+    "/api/v1/payroll/batches/{id}" => { get: payroll::show_batch },
+    "/api/v1/payroll/batches/{id}/file" => { get: payroll::batch_file },
+    "/api/v1/payroll/batches/{id}/cancel" => { post: payroll::cancel_batch },
+    "/api/v1/payroll/pending" => { get: payroll::pending },
+    "/api/v1/payroll/acknowledge" => { post: payroll::acknowledge },
 }

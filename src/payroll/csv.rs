@@ -48,9 +48,10 @@
 //!
 //! # Streaming
 //! Rows go straight to the writer through `csv::Writer` (its small internal
-//! buffer only); the file is never built in memory. The input is collected
-//! into a vector of references/items only to sort it (and, grouped, into
-//! one accumulator per group).
+//! buffer only); the file is never built in memory. [`write_csv`] collects
+//! its input to sort it (and, grouped, into one accumulator per group);
+//! [`CsvWriter`] takes the input one employment at a time, so only one
+//! employment's lines are held at once.
 //!
 //! Known Excel behaviour not fixed here (it would break machine import):
 //! Excel drops leading zeros of all-digit fields such as employment number
@@ -130,86 +131,152 @@ impl CsvOptions {
 
 /// Writes the CSV export of `lines` to `out` and returns the number of data
 /// rows (header excluded). See the module docs for format, columns, grouping
-/// and order.
-pub fn write_csv<W, I, B>(mut out: W, lines: I, options: &CsvOptions) -> Result<usize, PayrollError>
+/// and order. Nothing is written when grouping fails.
+pub fn write_csv<W, I, B>(out: W, lines: I, options: &CsvOptions) -> Result<usize, PayrollError>
 where
     W: Write,
     I: IntoIterator<Item = B>,
     B: Borrow<ExportLine>,
 {
-    let mut lines: Vec<B> = lines.into_iter().collect();
-    lines.sort_by(|a, b| detail_order(a.borrow(), b.borrow()));
-    // Grouping can fail (overflow): do it before the first byte is written.
-    let groups = if options.grouped {
-        Some(group(lines.iter().map(Borrow::borrow))?)
-    } else {
-        None
-    };
+    let mut writer = CsvWriter::new(out, options);
+    writer.write_lines(lines)?;
+    writer.finish()
+}
 
-    if options.bom {
-        out.write_all(BOM)?;
-    }
-    let mut w = ::csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(::csv::Terminator::CRLF)
-        .quote_style(::csv::QuoteStyle::Necessary)
-        .from_writer(out);
+/// The CSV export written piece by piece, for files too large to hold: the
+/// caller hands over the lines one employment at a time, in byte-wise
+/// employment number order, and every call must hold **all** lines of the
+/// employments it names (grouping and sorting happen within a call). The
+/// header (and BOM) go out with the first call, or at [`CsvWriter::finish`]
+/// for an empty file. Given the same lines, the bytes equal [`write_csv`]'s.
+pub struct CsvWriter<W: Write> {
+    /// The output until the header is written, then the CSV writer around it.
+    state: WriterState<W>,
+    options: CsvOptions,
+    rows: usize,
+}
 
-    let mut header: Vec<&str> = HEADER_BEFORE_CPR.to_vec();
-    if options.include_cpr {
-        header.push(HEADER_CPR);
-    }
-    header.extend(HEADER_AFTER_CPR);
-    w.write_record(&header)?;
+enum WriterState<W: Write> {
+    Waiting(W),
+    /// Boxed: the csv writer carries its buffer state inline.
+    Writing(Box<::csv::Writer<W>>),
+    /// Between the two, and for good when writing the BOM or header failed.
+    Switching,
+}
 
-    let rows = match groups {
-        None => {
-            for line in &lines {
-                let line = line.borrow();
-                let row = Row {
-                    employment_number: &line.employment_number,
-                    person_name: &line.person_name,
-                    cpr: line.cpr.as_deref(),
-                    tf_code: &line.tf_code,
-                    date: line.drive_date,
-                    km: format_metres_km(line.distance_m),
-                    rate: format_ore_kr(line.ore_per_km),
-                    amount: format_ore_kr(line.amount_ore),
-                    report: line.report_id.to_string(),
-                    purpose: &line.purpose,
-                };
-                row.write(&mut w, options)?;
-            }
-            lines.len()
+impl<W: Write> CsvWriter<W> {
+    pub fn new(out: W, options: &CsvOptions) -> Self {
+        Self {
+            state: WriterState::Waiting(out),
+            options: *options,
+            rows: 0,
         }
-        Some(groups) => {
-            let n = groups.len();
-            for (key, g) in groups {
-                let report = g
-                    .report_ids
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let row = Row {
-                    employment_number: key.employment_number,
-                    person_name: &g.first.person_name,
-                    cpr: g.first.cpr.as_deref(),
-                    tf_code: key.tf_code,
-                    date: end_of_month(g.first.drive_date),
-                    km: format_metres_km(g.distance_m),
-                    rate: g.rate.map(format_ore_kr).unwrap_or_default(),
-                    amount: format_ore_kr(g.amount_ore),
-                    report,
-                    purpose: "",
-                };
-                row.write(&mut w, options)?;
+    }
+
+    /// Writes the rows of `lines`: complete employments (see the type docs).
+    pub fn write_lines<I, B>(&mut self, lines: I) -> Result<(), PayrollError>
+    where
+        I: IntoIterator<Item = B>,
+        B: Borrow<ExportLine>,
+    {
+        let mut lines: Vec<B> = lines.into_iter().collect();
+        lines.sort_by(|a, b| detail_order(a.borrow(), b.borrow()));
+        // Grouping can fail (overflow): do it before this call writes anything.
+        let groups = if self.options.grouped {
+            Some(group(lines.iter().map(Borrow::borrow))?)
+        } else {
+            None
+        };
+        let options = self.options;
+        let csv = self.start()?;
+        let mut rows = 0;
+        match groups {
+            None => {
+                for line in &lines {
+                    let line = line.borrow();
+                    let row = Row {
+                        employment_number: &line.employment_number,
+                        person_name: &line.person_name,
+                        cpr: line.cpr.as_deref(),
+                        tf_code: &line.tf_code,
+                        date: line.drive_date,
+                        km: format_metres_km(line.distance_m),
+                        rate: format_ore_kr(line.ore_per_km),
+                        amount: format_ore_kr(line.amount_ore),
+                        report: line.report_id.to_string(),
+                        purpose: &line.purpose,
+                    };
+                    row.write(csv, &options)?;
+                    rows += 1;
+                }
             }
-            n
+            Some(groups) => {
+                for (key, g) in groups {
+                    let report = g
+                        .report_ids
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let row = Row {
+                        employment_number: key.employment_number,
+                        person_name: &g.first.person_name,
+                        cpr: g.first.cpr.as_deref(),
+                        tf_code: key.tf_code,
+                        date: end_of_month(g.first.drive_date),
+                        km: format_metres_km(g.distance_m),
+                        rate: g.rate.map(format_ore_kr).unwrap_or_default(),
+                        amount: format_ore_kr(g.amount_ore),
+                        report,
+                        purpose: "",
+                    };
+                    row.write(csv, &options)?;
+                    rows += 1;
+                }
+            }
         }
-    };
-    w.flush()?;
-    Ok(rows)
+        self.rows += rows;
+        Ok(())
+    }
+
+    /// Writes the header (and BOM) if no lines came, flushes, and returns
+    /// the number of data rows.
+    pub fn finish(mut self) -> Result<usize, PayrollError> {
+        self.start()?.flush()?;
+        Ok(self.rows)
+    }
+
+    /// The CSV writer, after writing the BOM and header on first use.
+    fn start(&mut self) -> Result<&mut ::csv::Writer<W>, PayrollError> {
+        if let WriterState::Waiting(_) = self.state {
+            let WriterState::Waiting(mut out) =
+                std::mem::replace(&mut self.state, WriterState::Switching)
+            else {
+                unreachable!("matched above")
+            };
+            if self.options.bom {
+                out.write_all(BOM)?;
+            }
+            let mut csv = ::csv::WriterBuilder::new()
+                .delimiter(b';')
+                .terminator(::csv::Terminator::CRLF)
+                .quote_style(::csv::QuoteStyle::Necessary)
+                .from_writer(out);
+            let mut header: Vec<&str> = HEADER_BEFORE_CPR.to_vec();
+            if self.options.include_cpr {
+                header.push(HEADER_CPR);
+            }
+            header.extend(HEADER_AFTER_CPR);
+            csv.write_record(&header)?;
+            self.state = WriterState::Writing(Box::new(csv));
+        }
+        match &mut self.state {
+            WriterState::Writing(csv) => Ok(csv.as_mut()),
+            _ => Err(PayrollError::Io(std::io::Error::other(
+                "the CSV writer failed while writing its header",
+            ))),
+        }
+    }
 }
 
 /// Detail order: employment, date, report, TF code, then everything else.

@@ -282,3 +282,77 @@ fn golden_csv_is_independent_of_input_order() {
         assert_eq!(buf, csv_bytes(&options));
     }
 }
+
+/// The one-employment-at-a-time writers, fed as the batch file generator feeds them, give the
+/// golden bytes of every format.
+#[test]
+fn streaming_writers_give_the_golden_bytes() {
+    use super::{CsvLayout, CsvStyle, EmploymentRuns, FileSettings, FileWriter};
+
+    let mut lines = data_set();
+    lines.sort_by(|a, b| a.employment_number.cmp(&b.employment_number));
+    let csv = |include_cpr| FileSettings::Csv { include_cpr };
+    let layout = |grouped, style| CsvLayout { grouped, style };
+    let cases = [
+        (
+            csv(false),
+            layout(false, CsvStyle::Excel),
+            "detail_excel.csv",
+        ),
+        (
+            csv(true),
+            layout(false, CsvStyle::Machine),
+            "detail_machine_cpr.csv",
+        ),
+        (
+            csv(false),
+            layout(true, CsvStyle::Excel),
+            "grouped_excel.csv",
+        ),
+        (
+            FileSettings::KmdInd01(ind01_config()),
+            CsvLayout::default(),
+            "ind01.txt",
+        ),
+    ];
+    for (settings, layout, golden) in cases {
+        let mut buf = Vec::new();
+        let mut writer = FileWriter::new(&mut buf, &settings, layout).unwrap();
+        let mut runs = EmploymentRuns::default();
+        let mut calls = 0;
+        for line in lines.clone() {
+            if let Some(employment) = runs.push(line) {
+                writer.write_lines(&employment).unwrap();
+                calls += 1;
+            }
+        }
+        writer.write_lines(&runs.finish()).unwrap();
+        let rows = writer.finish().unwrap();
+        assert_eq!(
+            calls, 1,
+            "two employments: one handed over early, one at the end"
+        );
+        // Seven lines; six groups, in grouped CSV and in IND01 alike.
+        let expected_rows = if golden.starts_with("detail") { 7 } else { 6 };
+        assert_eq!(rows, expected_rows, "{golden}");
+        let expected = std::fs::read(golden_path(golden)).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            String::from_utf8(expected).unwrap(),
+            "{golden}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_streamed_csv_is_its_header() {
+    use super::{CsvLayout, FileSettings, FileWriter};
+
+    let settings = FileSettings::Csv { include_cpr: false };
+    let mut buf = Vec::new();
+    let writer = FileWriter::new(&mut buf, &settings, CsvLayout::default()).unwrap();
+    assert_eq!(writer.finish().unwrap(), 0);
+    assert_eq!(buf, csv_bytes(&CsvOptions::excel())[..buf.len()]);
+    let text = String::from_utf8(buf).unwrap();
+    assert_eq!(text.split_terminator("\r\n").count(), 1, "{text}");
+}

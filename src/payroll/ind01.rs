@@ -319,7 +319,7 @@ where
 /// All validation happens before the first byte is written. `out` is
 /// written line by line; wrap a `File` in a `BufWriter` if needed.
 pub fn write_ind01<W, I, B>(
-    mut out: W,
+    out: W,
     lines: I,
     config: &Ind01Config,
 ) -> Result<Ind01Output, PayrollError>
@@ -328,30 +328,68 @@ where
     I: IntoIterator<Item = B>,
     B: Borrow<ExportLine>,
 {
-    let all = build_records(lines, config)?;
-    let mut output = Ind01Output::default();
-    for record in all {
-        if config.skip_zero_distance && record.hundredths_km() == 0 {
-            output
-                .zero_distance_report_ids
-                .extend(record.report_ids.iter().copied());
-        } else {
-            output.records.push(record);
-        }
-    }
-    output.zero_distance_report_ids.sort_unstable();
-    output.zero_distance_report_ids.dedup();
-
-    if let Some(header) = &config.header {
-        out.write_all(header.as_bytes())?;
-        out.write_all(b"\r\n")?;
-    }
-    for record in &output.records {
-        out.write_all(record.to_line().as_bytes())?;
-        out.write_all(b"\r\n")?;
-    }
-    out.flush()?;
+    let records = build_records(lines, config)?;
+    let mut writer = Ind01Writer::new(out, config)?;
+    let output = writer.write_records(records)?;
+    writer.finish()?;
     Ok(output)
+}
+
+/// The IND01 file written piece by piece, for files too large to hold: the
+/// caller hands over the lines one employment at a time, in byte-wise
+/// employment number order, and every call must hold **all** lines of the
+/// employments it names (a group never spans two calls). Given the same
+/// lines, the bytes equal [`write_ind01`]'s; validation covers one call, so
+/// a bad line in a later call fails after earlier calls were written.
+pub struct Ind01Writer<'c, W: Write> {
+    out: W,
+    config: &'c Ind01Config,
+}
+
+impl<'c, W: Write> Ind01Writer<'c, W> {
+    /// Checks the configuration and writes the header, if any.
+    pub fn new(mut out: W, config: &'c Ind01Config) -> Result<Self, PayrollError> {
+        config.validate()?;
+        if let Some(header) = &config.header {
+            out.write_all(header.as_bytes())?;
+            out.write_all(b"\r\n")?;
+        }
+        Ok(Self { out, config })
+    }
+
+    /// Writes the records of `lines`: complete employments (see the type docs).
+    pub fn write_lines<I, B>(&mut self, lines: I) -> Result<Ind01Output, PayrollError>
+    where
+        I: IntoIterator<Item = B>,
+        B: Borrow<ExportLine>,
+    {
+        let records = build_records(lines, self.config)?;
+        self.write_records(records)
+    }
+
+    fn write_records(&mut self, all: Vec<Ind01Record>) -> Result<Ind01Output, PayrollError> {
+        let mut output = Ind01Output::default();
+        for record in all {
+            if self.config.skip_zero_distance && record.hundredths_km() == 0 {
+                output
+                    .zero_distance_report_ids
+                    .extend(record.report_ids.iter().copied());
+            } else {
+                self.out.write_all(record.to_line().as_bytes())?;
+                self.out.write_all(b"\r\n")?;
+                output.records.push(record);
+            }
+        }
+        output.zero_distance_report_ids.sort_unstable();
+        output.zero_distance_report_ids.dedup();
+        Ok(output)
+    }
+
+    /// Flushes and hands the output back.
+    pub fn finish(mut self) -> Result<W, PayrollError> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
 }
 
 /// Printable ASCII (no space) of a length in `min..=max`.

@@ -19,8 +19,15 @@ pub mod ind01;
 #[cfg(test)]
 mod golden_tests;
 
+use std::fmt;
+use std::io::Write;
+use std::str::FromStr;
+
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
+
+use self::csv::{CsvOptions, CsvWriter};
+use self::ind01::{Ind01Config, Ind01Writer};
 
 /// One payable line, computed upstream.
 ///
@@ -53,6 +60,186 @@ pub struct ExportLine {
     /// Posting account chosen at approval (OS2 `AccountNumber`, 10 digits),
     /// if it deviates from the employment's default.
     pub account: Option<String>,
+}
+
+/// The file formats a payroll batch can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PayrollFormat {
+    #[serde(rename = "csv")]
+    Csv,
+    #[serde(rename = "kmd-ind01")]
+    KmdInd01,
+}
+
+impl PayrollFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayrollFormat::Csv => "csv",
+            PayrollFormat::KmdInd01 => "kmd-ind01",
+        }
+    }
+}
+
+impl fmt::Display for PayrollFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PayrollFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [PayrollFormat::Csv, PayrollFormat::KmdInd01]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("unknown format '{s}' (expected csv or kmd-ind01)"))
+    }
+}
+
+/// The format settings a batch is written with. They are fixed when the
+/// batch is made, so that every download of it gives the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "format")]
+pub enum FileSettings {
+    #[serde(rename = "csv")]
+    Csv {
+        /// Add the CPR column (never unless the configuration asks for it).
+        include_cpr: bool,
+    },
+    #[serde(rename = "kmd-ind01")]
+    KmdInd01(Ind01Config),
+}
+
+impl FileSettings {
+    pub fn format(&self) -> PayrollFormat {
+        match self {
+            FileSettings::Csv { .. } => PayrollFormat::Csv,
+            FileSettings::KmdInd01(_) => PayrollFormat::KmdInd01,
+        }
+    }
+
+    /// Whether the lines need the CPR number.
+    pub fn needs_cpr(&self) -> bool {
+        match self {
+            FileSettings::Csv { include_cpr } => *include_cpr,
+            FileSettings::KmdInd01(_) => true,
+        }
+    }
+}
+
+/// Who a CSV file is for (see [`CsvOptions::excel`] and [`CsvOptions::machine`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CsvStyle {
+    #[default]
+    Excel,
+    Machine,
+}
+
+impl FromStr for CsvStyle {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "excel" => Ok(CsvStyle::Excel),
+            "machine" => Ok(CsvStyle::Machine),
+            other => Err(format!(
+                "unknown style '{other}' (expected excel or machine)"
+            )),
+        }
+    }
+}
+
+/// The choices made when a CSV batch is downloaded; IND01 has one layout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CsvLayout {
+    /// One row per employment × TF code × month.
+    pub grouped: bool,
+    pub style: CsvStyle,
+}
+
+/// A payroll file in either format, written one employment at a time (see
+/// [`CsvWriter`] and [`Ind01Writer`] for the contract).
+pub enum FileWriter<'c, W: Write> {
+    Csv(CsvWriter<W>),
+    KmdInd01 {
+        writer: Ind01Writer<'c, W>,
+        records: usize,
+    },
+}
+
+impl<'c, W: Write> FileWriter<'c, W> {
+    /// `layout` applies to CSV only.
+    pub fn new(
+        out: W,
+        settings: &'c FileSettings,
+        layout: CsvLayout,
+    ) -> Result<Self, PayrollError> {
+        Ok(match settings {
+            FileSettings::Csv { include_cpr } => {
+                let mut options = match layout.style {
+                    CsvStyle::Excel => CsvOptions::excel(),
+                    CsvStyle::Machine => CsvOptions::machine(),
+                };
+                options.grouped = layout.grouped;
+                options.include_cpr = *include_cpr;
+                FileWriter::Csv(CsvWriter::new(out, &options))
+            }
+            FileSettings::KmdInd01(config) => FileWriter::KmdInd01 {
+                writer: Ind01Writer::new(out, config)?,
+                records: 0,
+            },
+        })
+    }
+
+    /// Writes every line of one or more complete employments.
+    pub fn write_lines(&mut self, lines: &[ExportLine]) -> Result<(), PayrollError> {
+        match self {
+            FileWriter::Csv(writer) => writer.write_lines(lines),
+            FileWriter::KmdInd01 { writer, records } => {
+                *records += writer.write_lines(lines)?.records.len();
+                Ok(())
+            }
+        }
+    }
+
+    /// Flushes; returns the number of rows (CSV, header excluded) or
+    /// records (IND01, header excluded) written.
+    pub fn finish(self) -> Result<usize, PayrollError> {
+        match self {
+            FileWriter::Csv(writer) => writer.finish(),
+            FileWriter::KmdInd01 { writer, records } => {
+                writer.finish()?;
+                Ok(records)
+            }
+        }
+    }
+}
+
+/// Gathers lines that arrive in employment order into complete employments,
+/// for the one-employment-at-a-time writers.
+#[derive(Debug, Default)]
+pub struct EmploymentRuns {
+    current: Vec<ExportLine>,
+}
+
+impl EmploymentRuns {
+    /// Adds `line`; when it starts a new employment, returns the lines of
+    /// the one before.
+    pub fn push(&mut self, line: ExportLine) -> Option<Vec<ExportLine>> {
+        let done = match self.current.last() {
+            Some(last) if last.employment_number != line.employment_number => {
+                Some(std::mem::take(&mut self.current))
+            }
+            _ => None,
+        };
+        self.current.push(line);
+        done
+    }
+
+    /// The lines of the last employment (empty when no line came).
+    pub fn finish(self) -> Vec<ExportLine> {
+        self.current
+    }
 }
 
 /// Everything that can go wrong while writing a payroll file.
@@ -157,6 +344,58 @@ mod tests {
         assert_eq!(format_metres_km(123500), "123,50");
         assert_eq!(format_metres_km(-15), "-0,01");
         assert_eq!(format_metres_km(-5), "0,00");
+    }
+
+    #[test]
+    fn formats_and_settings_round_trip() {
+        for format in [PayrollFormat::Csv, PayrollFormat::KmdInd01] {
+            assert_eq!(format.as_str().parse::<PayrollFormat>(), Ok(format));
+            assert_eq!(
+                serde_json::to_value(format).unwrap(),
+                serde_json::Value::String(format.to_string())
+            );
+        }
+        assert!("ind01".parse::<PayrollFormat>().is_err());
+        let settings = [
+            FileSettings::Csv { include_cpr: true },
+            FileSettings::KmdInd01(Ind01Config::new(751, 1, 0)),
+        ];
+        for s in settings {
+            let json = serde_json::to_string(&s).unwrap();
+            assert!(
+                json.contains(&format!("\"format\":\"{}\"", s.format())),
+                "{json}"
+            );
+            assert_eq!(serde_json::from_str::<FileSettings>(&json).unwrap(), s);
+        }
+        assert!(!FileSettings::Csv { include_cpr: false }.needs_cpr());
+        assert!(FileSettings::KmdInd01(Ind01Config::new(1, 0, 0)).needs_cpr());
+    }
+
+    #[test]
+    fn employment_runs_hand_over_complete_employments() {
+        let line = |report_id, emp: &str| ExportLine {
+            report_id,
+            employment_number: emp.to_string(),
+            person_name: String::new(),
+            cpr: None,
+            tf_code: "1111".to_string(),
+            drive_date: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            distance_m: 0,
+            ore_per_km: 0,
+            amount_ore: 0,
+            purpose: String::new(),
+            account: None,
+        };
+        let mut runs = EmploymentRuns::default();
+        let ids =
+            |lines: Vec<ExportLine>| -> Vec<i64> { lines.iter().map(|l| l.report_id).collect() };
+        assert!(runs.push(line(1, "A")).is_none());
+        assert!(runs.push(line(2, "A")).is_none());
+        assert_eq!(runs.push(line(3, "B")).map(ids), Some(vec![1, 2]));
+        assert_eq!(runs.push(line(4, "C")).map(ids), Some(vec![3]));
+        assert_eq!(ids(runs.finish()), vec![4]);
+        assert!(EmploymentRuns::default().finish().is_empty());
     }
 
     #[test]

@@ -122,7 +122,7 @@ fn issue_pair(
     roles: &Roles,
     family_id: &str,
 ) -> Result<TokenPair> {
-    let refresh_token = tokens::new_refresh_token();
+    let refresh_token = tokens::new_opaque_token();
     let now = db::utc_now();
     let ttl = ChronoDuration::from_std(refresh_ttl).map_err(anyhow::Error::new)?;
     refresh_tokens::insert(
@@ -130,7 +130,7 @@ fn issue_pair(
         &refresh_tokens::NewRefreshToken {
             user_id,
             family_id,
-            token_hash: &tokens::hash_refresh_token(&refresh_token),
+            token_hash: &tokens::hash_opaque_token(&refresh_token),
             created_at: now,
             expires_at: now + ttl,
         },
@@ -157,7 +157,7 @@ pub fn refresh(
     refresh_ttl: Duration,
     token: &str,
 ) -> Result<TokenPair> {
-    let hash = tokens::hash_refresh_token(token);
+    let hash = tokens::hash_opaque_token(token);
     let outcome = write_transaction(conn, |conn| -> Result<Rotation> {
         let Some(row) = refresh_tokens::find_by_hash(conn, &hash)? else {
             return Ok(Rotation::Rejected);
@@ -192,7 +192,7 @@ pub fn refresh(
 /// Ends the session the refresh token belongs to. Unknown tokens are ignored, so logout is
 /// idempotent and reveals nothing.
 pub fn logout(conn: &mut DbConnection, token: &str) -> Result<()> {
-    let hash = tokens::hash_refresh_token(token);
+    let hash = tokens::hash_opaque_token(token);
     write_transaction(conn, |conn| {
         if let Some(row) = refresh_tokens::find_by_hash(conn, &hash)? {
             refresh_tokens::revoke_family(conn, &row.family_id, db::utc_now())?;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod import;
 pub mod org;
 pub mod passwords;
+pub mod payroll;
 pub mod reports;
 pub mod tokens;
 pub mod trips;

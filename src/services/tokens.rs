@@ -1,4 +1,4 @@
-//! Access tokens (JWT, HS256 pinned) and opaque refresh tokens (stored as SHA-256 hashes).
+//! Access tokens (JWT, HS256 pinned) and opaque refresh tokens and API keys (stored as SHA-256 hashes).
 
 use std::time::Duration;
 
@@ -93,15 +93,15 @@ struct IssuedClaims {
     iss: &'static str,
 }
 
-/// A new opaque refresh token: 256 random bits, URL-safe.
-pub fn new_refresh_token() -> String {
+/// A new opaque token (a refresh token, a connector API key): 256 random bits, URL-safe.
+pub fn new_opaque_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Refresh tokens are high-entropy, so a fast hash is enough to make a stolen table useless.
-pub fn hash_refresh_token(token: &str) -> String {
+/// Opaque tokens are high-entropy, so a fast hash is enough to make a stolen table useless.
+pub fn hash_opaque_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -145,9 +145,9 @@ mod tests {
 
     #[test]
     fn refresh_token_hash_is_stable_hex() {
-        let t = new_refresh_token();
-        assert_eq!(hash_refresh_token(&t), hash_refresh_token(&t));
-        assert_eq!(hash_refresh_token(&t).len(), 64);
-        assert_ne!(new_refresh_token(), t);
+        let t = new_opaque_token();
+        assert_eq!(hash_opaque_token(&t), hash_opaque_token(&t));
+        assert_eq!(hash_opaque_token(&t).len(), 64);
+        assert_ne!(new_opaque_token(), t);
     }
 }

@@ -160,7 +160,7 @@ async fn refresh_tokens_are_stored_hashed() {
     assert_ne!(stored[0], token);
     assert_eq!(
         stored[0],
-        korsel::services::tokens::hash_refresh_token(token)
+        korsel::services::tokens::hash_opaque_token(token)
     );
 }
 

@@ -8,6 +8,7 @@ mod helpers;
 mod import;
 mod openapi;
 mod org;
+mod payroll;
 mod report_fixtures;
 mod reports;
 mod trips;

@@ -7,6 +7,7 @@ pub mod me;
 pub mod me_org;
 pub mod meta;
 pub mod org;
+pub mod payroll;
 pub mod reports;
 pub mod trips;
 pub mod users;
