@@ -2,6 +2,7 @@
 
 mod addresses;
 mod auth;
+mod end_to_end;
 mod errors;
 mod health;
 mod helpers;
