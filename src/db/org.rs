@@ -133,6 +133,22 @@ pub struct PersonRow {
     pub cpr: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub distance_to_border_m: Option<i64>,
+}
+
+/// Sets (or clears) a person's home-to-border distance; the staff import never touches it.
+pub fn set_distance_to_border(
+    conn: &mut DbConnection,
+    id: i64,
+    distance_m: Option<i64>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(persons::table.find(id))
+        .set((
+            persons::distance_to_border_m.eq(distance_m),
+            persons::updated_at.eq(now),
+        ))
+        .execute(conn)
 }
 
 #[derive(Clone, PartialEq, AsChangeset)]

@@ -58,6 +58,7 @@ diesel::table! {
         cpr -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        distance_to_border_m -> Nullable<BigInt>,
     }
 }
 

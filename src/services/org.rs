@@ -309,6 +309,8 @@ pub struct PersonDetail {
     #[serde(flatten)]
     pub summary: PersonSummary,
     pub cpr: Option<String>,
+    /// From home to the municipal border, for the 4-km rule; `None`: the org unit's value.
+    pub distance_to_border_m: Option<i64>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -326,6 +328,7 @@ impl From<PersonRow> for PersonDetail {
         PersonDetail {
             summary: PersonSummary::from(&r),
             cpr: r.cpr,
+            distance_to_border_m: r.distance_to_border_m,
             updated_at: utc(r.updated_at),
         }
     }
@@ -412,6 +415,27 @@ pub fn update_person(
             .map_err(conflict_on_unique("a person with this username"))?
             == 0
         {
+            return Err(Error::not_found("person"));
+        }
+        get_person(conn, id)
+    })
+}
+
+/// Body of the two endpoints that set the home-to-border distance (admin, or the person).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistanceToBorder {
+    pub distance_to_border_m: Option<i64>,
+}
+
+pub fn set_distance_to_border(
+    conn: &mut DbConnection,
+    id: i64,
+    input: DistanceToBorder,
+) -> Result<PersonDetail> {
+    check_distance("distance_to_border_m", input.distance_to_border_m)?;
+    write_transaction(conn, |conn| {
+        if repo::set_distance_to_border(conn, id, input.distance_to_border_m, db::utc_now())? == 0 {
             return Err(Error::not_found("person"));
         }
         get_person(conn, id)

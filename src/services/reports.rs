@@ -995,7 +995,11 @@ fn plan(
         };
     let rule = if input.four_km_rule {
         RulePlan::FourKm {
-            border_m: unit.distance_to_border_m.unwrap_or(0),
+            // The person's own statement; before they make one, the unit's default.
+            border_m: me
+                .distance_to_border_m
+                .or(unit.distance_to_border_m)
+                .unwrap_or(0),
         }
     } else if norddjurs {
         if starts_at_home {

@@ -936,3 +936,49 @@ async fn norddjurs_method_pays_the_shorter_route() {
         .iter()
         .any(|r| r.url.path() == "/route/v1/driving/10.000000,56.100000;10.200000,56.000000"));
 }
+
+async fn put_json(
+    w: &crate::report_fixtures::World,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> reqwest::Response {
+    w.send(Method::PUT, path, token, None, Some(&body)).await
+}
+
+#[tokio::test]
+async fn the_four_km_rule_deducts_the_persons_own_border_distance() {
+    let w = world().await;
+    let mine = "/api/v1/me/distance-to-border";
+    let nina = &format!("/api/v1/persons/{}/distance-to-border", w.persons["nina"]);
+    let res = put_json(&w, mine, &w.nina, json!({"distance_to_border_m": 5_000})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let person: Value = res.json().await.unwrap();
+    assert_eq!(person["distance_to_border_m"], 5_000);
+    let res = put_json(&w, nina, &w.nils, json!({"distance_to_border_m": 0})).await;
+    assert_problem(res, 403, "forbidden").await;
+    let res = put_json(&w, nina, &w.admin, json!({"distance_to_border_m": -1})).await;
+    assert_problem(res, 422, "validation-failed").await;
+    let body = json!({"distance_to_border_m": 5_000, "amount_ore": 1});
+    let res = put_json(&w, mine, &w.nina, body).await;
+    assert_problem(res, 422, "validation-failed").await;
+
+    let gps = |trip: &Value| {
+        json!({"employment_id": w.emp_nina, "rate_kind": "car_high", "purpose": "Sundhedspleje",
+               "distance_mode": "gps", "trip_id": trip["id"], "four_km_rule": true})
+    };
+    let trip = w.upload_trip(&w.nina, "2026-03-02T06:30:00Z", 3_000).await;
+    let report = w.create(&w.nina, gps(&trip)).await;
+    assert_eq!(
+        report["home_work_deduction_m"], 5_000,
+        "her own border distance"
+    );
+    assert_eq!(report["four_km_deduction_m"], 4_000);
+
+    // Cleared by an admin: the unit's 2 km applies again.
+    let res = put_json(&w, nina, &w.admin, json!({"distance_to_border_m": null})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let trip = w.upload_trip(&w.nina, "2026-03-03T06:30:00Z", 3_000).await;
+    let report = w.create(&w.nina, gps(&trip)).await;
+    assert_eq!(report["home_work_deduction_m"], 2_000);
+}

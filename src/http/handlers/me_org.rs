@@ -18,6 +18,23 @@ pub async fn person(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// The 4-km rule's home-to-border distance is the employee's own statement (as in OS2).
+pub async fn set_distance_to_border(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<org::DistanceToBorder>,
+) -> Result<HttpResponse, Error> {
+    let (user_id, input) = (user.id(), body.into_inner());
+    let out = state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, user_id)?;
+            org::set_distance_to_border(c, me.id, input)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
 pub async fn employments(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -144,6 +144,21 @@ pub async fn update_person(
     Ok(HttpResponse::Ok().json(out))
 }
 
+pub async fn set_person_distance_to_border(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+    body: web::Json<org::DistanceToBorder>,
+) -> Result<HttpResponse, Error> {
+    user.require(Role::Admin)?;
+    let (id, input) = (id.into_inner(), body.into_inner());
+    let out = state
+        .db
+        .run(move |c| org::set_distance_to_border(c, id, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApproversQuery {

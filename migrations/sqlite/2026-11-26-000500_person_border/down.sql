@@ -1,0 +1,1 @@
+ALTER TABLE persons DROP COLUMN distance_to_border_m;
