@@ -240,10 +240,10 @@ pub fn insert_ledger(
 ) -> QueryResult<usize> {
     diesel::sql_query(
         "INSERT INTO payroll_ledger (batch_id, report_id, report_version, employment_number, \
-                person_name, cpr, drive_date, purpose, distance_m, amount_ore) \
+                person_name, cpr, drive_date, purpose, distance_m, amount_ore, account) \
          SELECT $1, r.id, r.version + 1, e.employment_number, p.name, \
                 CASE WHEN $2 THEN p.cpr END, r.drive_date, r.purpose, r.reimbursable_m, \
-                r.amount_ore \
+                r.amount_ore, r.account \
          FROM drive_reports r \
          JOIN employments e ON e.id = r.employment_id \
          JOIN persons p ON p.id = r.person_id \
@@ -357,6 +357,7 @@ pub struct FileLineRow {
     pub cpr: Option<String>,
     pub drive_date: NaiveDate,
     pub purpose: String,
+    pub account: Option<String>,
 }
 
 /// Up to `limit` lines after `after_seq`, in file order.
@@ -388,6 +389,7 @@ pub fn file_lines(
             payroll_ledger::cpr,
             payroll_ledger::drive_date,
             payroll_ledger::purpose,
+            payroll_ledger::account,
         ))
         .load(conn)
 }

@@ -40,6 +40,8 @@ pub struct ReportRow {
     pub created_by_user_id: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The account an approver booked the report to, if not the employment's default.
+    pub account: Option<String>,
 }
 
 /// What the owner's input and the distance rules decide: written on create and on every edit.
@@ -82,6 +84,7 @@ pub struct StatusChange {
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
     pub decided_by_user_id: Option<i64>,
+    pub account: Option<String>,
 }
 
 pub fn insert_report(

@@ -250,6 +250,7 @@ diesel::table! {
         created_by_user_id -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        account -> Nullable<Text>,
     }
 }
 
@@ -318,6 +319,7 @@ diesel::table! {
         distance_m -> BigInt,
         amount_ore -> BigInt,
         released_at -> Nullable<Timestamp>,
+        account -> Nullable<Text>,
     }
 }
 

@@ -496,7 +496,7 @@ fn export_line(row: FileLineRow) -> ExportLine {
         ore_per_km: row.ore_per_km,
         amount_ore: row.amount_ore,
         purpose: row.purpose,
-        account: None,
+        account: row.account,
     }
 }
 

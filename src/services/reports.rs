@@ -208,6 +208,8 @@ pub struct Report {
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by_user_id: Option<i64>,
+    /// The account the approver booked the report to; `None`: the employment's default.
+    pub account: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -406,6 +408,7 @@ fn audit_fields(row: &ReportRow) -> Map<String, Value> {
         "amount_ore": row.amount_ore,
         "status": row.status,
         "rejection_comment": row.rejection_comment,
+        "account": row.account,
     });
     match fields {
         Value::Object(map) => map,
@@ -682,6 +685,7 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
                 submitted_at: row.submitted_at.map(|t| t.and_utc()),
                 decided_at: row.decided_at.map(|t| t.and_utc()),
                 decided_by_user_id: row.decided_by_user_id,
+                account: row.account.clone(),
                 created_at: row.created_at.and_utc(),
                 updated_at: row.updated_at.and_utc(),
             })
@@ -1290,6 +1294,8 @@ pub async fn update(
                             submitted_at: Some(now),
                             decided_at: None,
                             decided_by_user_id: None,
+                            // The next approval books it anew.
+                            account: None,
                         },
                     )?;
                 }
@@ -1324,9 +1330,17 @@ fn precondition_required() -> Error {
 pub enum Decision {
     Submit,
     Withdraw,
-    Approve { comment: Option<String> },
-    Reject { comment: String },
-    AdminReject { comment: String },
+    /// `account`: 10 digits, when the approver books the report to another account.
+    Approve {
+        comment: Option<String>,
+        account: Option<String>,
+    },
+    Reject {
+        comment: String,
+    },
+    AdminReject {
+        comment: String,
+    },
 }
 
 impl Decision {
@@ -1343,7 +1357,7 @@ impl Decision {
     fn comment(&self) -> Option<&str> {
         match self {
             Decision::Submit | Decision::Withdraw => None,
-            Decision::Approve { comment } => comment.as_deref(),
+            Decision::Approve { comment, .. } => comment.as_deref(),
             Decision::Reject { comment } | Decision::AdminReject { comment } => Some(comment),
         }
     }
@@ -1410,6 +1424,7 @@ fn status_change(
             submitted_at: Some(now),
             decided_at: None,
             decided_by_user_id: None,
+            account: row.account.clone(),
         },
         Decision::Withdraw => StatusChange {
             status: to.as_str().to_string(),
@@ -1417,13 +1432,15 @@ fn status_change(
             submitted_at: row.submitted_at,
             decided_at: None,
             decided_by_user_id: None,
+            account: row.account.clone(),
         },
-        Decision::Approve { .. } => StatusChange {
+        Decision::Approve { account, .. } => StatusChange {
             status: to.as_str().to_string(),
             rejection_comment: None,
             submitted_at: row.submitted_at,
             decided_at: Some(now),
             decided_by_user_id: Some(caller.user_id),
+            account: account.clone(),
         },
         Decision::Reject { comment } | Decision::AdminReject { comment } => StatusChange {
             status: to.as_str().to_string(),
@@ -1431,6 +1448,7 @@ fn status_change(
             submitted_at: row.submitted_at,
             decided_at: Some(now),
             decided_by_user_id: Some(caller.user_id),
+            account: row.account.clone(),
         },
     }
 }
@@ -1445,6 +1463,15 @@ pub fn decide(
     decision: Decision,
 ) -> Result<Report> {
     let expected = expected.ok_or_else(precondition_required)?;
+    if let Decision::Approve {
+        account: Some(account),
+        ..
+    } = &decision
+    {
+        if !(account.len() == 10 && account.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(Error::validation("account", "must be 10 digits"));
+        }
+    }
     if let Some(comment) = decision.comment() {
         if comment.chars().count() > COMMENT_MAX {
             return Err(Error::validation(
@@ -1721,7 +1748,10 @@ pub async fn bulk_approve(
                     caller,
                     item.id,
                     Some(Expected::Body(item.version)),
-                    Decision::Approve { comment },
+                    Decision::Approve {
+                        comment,
+                        account: None,
+                    },
                 )
             })
             .await;

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::assert_problem;
-use crate::report_fixtures::{world, PW};
+use crate::report_fixtures::{read_report, world, world_with, PW};
 
 fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap()
@@ -144,4 +144,122 @@ async fn trip_to_report_to_approval_to_payroll_exactly_once() {
             "export"
         ]
     );
+}
+
+#[tokio::test]
+async fn an_approver_books_a_report_to_another_account_and_ind01_carries_it() {
+    let w = world_with(true, |s| s.payroll.municipality_number = Some(751)).await;
+    let nina = w.persons["nina"];
+    let res = w
+        .app
+        .put(
+            &format!("/api/v1/persons/{nina}"),
+            Some(&w.admin),
+            &json!({"name": "nina Hansen", "username": "nina", "cpr": "010190-1234"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "IND01 needs the CPR");
+    // ... and the municipality's real TF codes instead of the seeded placeholders.
+    let res = w
+        .app
+        .get("/api/v1/rate-types?per_page=200", Some(&w.admin))
+        .await;
+    let rates: Value = res.json().await.unwrap();
+    let high_2026 = rates["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "car_high" && r["valid_from"] == "2026-01-01")
+        .unwrap();
+    let res = w
+        .app
+        .put(
+            &format!("/api/v1/rate-types/{}", id(high_2026)),
+            Some(&w.admin),
+            &json!({"description": "Høj takst", "tf_code": "1111",
+                    "ore_per_km": high_2026["ore_per_km"], "unverified": false}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let report = w
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-03-10", "car_high", 12_340),
+        )
+        .await;
+    let report = w.submit(&w.nina, &report).await;
+    let path = format!("/api/v1/reports/{}/approve", id(&report));
+    for bad in ["12ab567890", "123456789", "12345678901"] {
+        let res = w
+            .app
+            .post(
+                &path,
+                Some(&w.lea),
+                &json!({"version": report["version"], "account": bad}),
+            )
+            .await;
+        let problem = assert_problem(res, 422, "validation-failed").await;
+        assert_eq!(problem["field"], "account", "{bad}");
+    }
+    let res = w
+        .app
+        .post(
+            &format!("/api/v1/reports/{}/reject", id(&report)),
+            Some(&w.lea),
+            &json!({"version": report["version"], "comment": "no", "account": "1234567890"}),
+        )
+        .await;
+    assert_problem(res, 422, "validation-failed").await;
+    let approved = w
+        .act(
+            &w.lea,
+            &report,
+            "approve",
+            json!({"version": report["version"], "account": "1234567890"}),
+        )
+        .await;
+    assert_eq!(approved["account"], "1234567890");
+    let res = w
+        .app
+        .get(
+            &format!("/api/v1/reports/{}/history", id(&report)),
+            Some(&w.nina),
+        )
+        .await;
+    let history: Vec<Value> = res.json().await.unwrap();
+    assert_eq!(
+        history.last().unwrap()["changes"]["account"],
+        json!({"from": null, "to": "1234567890"})
+    );
+
+    w.app.create_user("paula", PW, &["payroll"]).await;
+    let paula = w.app.tokens("paula", PW).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = w
+        .app
+        .post(
+            "/api/v1/payroll/batches",
+            Some(&paula),
+            &json!({"up_to": "2026-03-31", "format": "kmd-ind01"}),
+        )
+        .await;
+    let status = res.status();
+    let batch: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{batch}");
+    let res = w
+        .app
+        .get(
+            &format!("/api/v1/payroll/batches/{}/file", id(&batch)),
+            Some(&paula),
+        )
+        .await;
+    let file = res.text().await.unwrap();
+    let line = file.lines().last().unwrap();
+    assert_eq!(line.len(), 55, "{file}");
+    assert!(line.starts_with("DA60751"), "{line}");
+    // Columns 37–49: the account, right-aligned in 13; 12.34 km in columns 26–31.
+    assert_eq!(&line[36..49], "   1234567890", "{line}");
+    assert_eq!(&line[23..29], "001234", "{line}");
 }

@@ -183,10 +183,13 @@ pub struct DecisionBody {
     version: Option<i64>,
     #[serde(default)]
     comment: Option<String>,
+    /// Approval only: book the report to another 10-digit account.
+    #[serde(default)]
+    account: Option<String>,
 }
 
-/// Which decision an endpoint takes, given the (optional) comment of the body.
-type MakeDecision = fn(Option<String>) -> Result<Decision, Error>;
+/// Which decision an endpoint takes, given the comment and account of the body.
+type MakeDecision = fn(Option<String>, Option<String>) -> Result<Decision, Error>;
 
 async fn decide(
     state: web::Data<AppState>,
@@ -196,9 +199,13 @@ async fn decide(
     body: web::Bytes,
     make: MakeDecision,
 ) -> Result<HttpResponse, Error> {
-    let DecisionBody { version, comment } = optional_body(&body)?;
+    let DecisionBody {
+        version,
+        comment,
+        account,
+    } = optional_body(&body)?;
     let expected = if_match(&req)?.or(version.map(Expected::Body));
-    let decision = make(comment)?;
+    let decision = make(comment, account)?;
     let (caller, id) = (caller(&user), id.into_inner());
     let report = state
         .db
@@ -210,6 +217,16 @@ async fn decide(
 fn no_comment(comment: Option<String>) -> Result<(), Error> {
     match comment {
         Some(_) => Err(Error::validation("comment", "not used by this action")),
+        None => Ok(()),
+    }
+}
+
+fn no_account(account: Option<String>) -> Result<(), Error> {
+    match account {
+        Some(_) => Err(Error::validation(
+            "account",
+            "only an approval books an account",
+        )),
         None => Ok(()),
     }
 }
@@ -239,25 +256,32 @@ macro_rules! decision_endpoint {
 
 decision_endpoint!(
     /// Draft → pending, by the owner.
-    submit => |c| no_comment(c).map(|()| Decision::Submit)
+    submit => |c, a| no_comment(c).and(no_account(a)).map(|()| Decision::Submit)
 );
 decision_endpoint!(
     /// Pending → draft, by the owner.
-    withdraw => |c| no_comment(c).map(|()| Decision::Withdraw)
+    withdraw => |c, a| no_comment(c).and(no_account(a)).map(|()| Decision::Withdraw)
 );
 decision_endpoint!(
     /// Pending → approved, by a responsible approver; the comment is optional.
-    approve => |comment| Ok(Decision::Approve {
+    approve => |comment, account| Ok(Decision::Approve {
         comment: comment.filter(|c| !c.trim().is_empty()),
+        account: account.map(|a| a.trim().to_string()),
     })
 );
 decision_endpoint!(
     /// Pending → rejected, by a responsible approver, with a comment.
-    reject => |c| required_comment(c).map(|comment| Decision::Reject { comment })
+    reject => |c, a| {
+        no_account(a)?;
+        required_comment(c).map(|comment| Decision::Reject { comment })
+    }
 );
 decision_endpoint!(
     /// Approved → rejected, by an administrator, with a comment.
-    admin_reject => |c| required_comment(c).map(|comment| Decision::AdminReject { comment })
+    admin_reject => |c, a| {
+        no_account(a)?;
+        required_comment(c).map(|comment| Decision::AdminReject { comment })
+    }
 );
 
 #[derive(Debug, Deserialize)]
