@@ -140,10 +140,23 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
                 .as_deref()
                 .unwrap_or(url);
             let router = OsrmRouter::new(url, bicycle, settings.reports.router_timeout)?;
+            tracing::info!(car = %url, bicycle = %bicycle, "route service: OSRM");
             Some(Arc::new(router) as Arc<dyn RouteService>)
         }
-        None => None,
+        None => {
+            tracing::warn!(
+                "no route service (KORSEL_ROUTER_URL unset): reports in the \"calculated\" \
+                 distance mode are refused"
+            );
+            None
+        }
     };
+    match settings.payroll.municipality_number {
+        Some(number) => tracing::info!(municipality = number, "payroll: CSV and KMD OPUS IND01"),
+        None => tracing::info!(
+            "payroll: CSV only (set KORSEL_PAYROLL_MUNICIPALITY_NUMBER for KMD OPUS IND01)"
+        ),
+    }
     tokio::spawn(payroll::watch_acknowledgements(
         prepared.db.clone(),
         settings.payroll.ack_timeout,
