@@ -12,16 +12,15 @@ use super::point::TrackPoint;
 /// How segment lengths on the WGS84 ellipsoid are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum LengthMethod {
-    /// The Karney geodesic length of every interval, computed for intervals shorter than
-    /// [`SHORT_SEGMENT_M`] from the straight (3-D, earth-centred) chord between the two
-    /// points on the ellipsoid, lengthened by the arc-over-chord term c³κ²/24 of a curve of
-    /// curvature κ = the ellipsoid's Gaussian curvature at the first point; Karney's
-    /// `geo::Geodesic` beyond. Below 2 km this agrees with `geo::Geodesic` to well under a
-    /// micrometre (the neglected terms are < 1e-11 relative; rounding of the earth-centred
-    /// coordinates is a few nanometres; see the tests), about 25× cheaper per interval.
+    /// The Karney geodesic length of every interval. Below 2 km it is evaluated as the
+    /// straight earth-centred chord c between the two points on the ellipsoid times
+    /// (1 + c²K/24), the arc over the chord of a curve with the geodesic's curvature
+    /// (K = 1/(M·N), the Gaussian curvature at the first point); from 2 km on through
+    /// Karney's `geo::Geodesic`. Agrees with `geo::Geodesic` within 1 µm (tested for
+    /// latitudes 54–58°, all azimuths, 0–2 km; observed ≤ 20 nm), about 10× cheaper.
     #[default]
     KarneyChord,
-    /// Karney's geodesic (`geo::Geodesic`) for every interval: the reference, ≈ 0.3–1 µs
+    /// Karney's geodesic (`geo::Geodesic`) for every interval: the reference, ≈ 0.3 µs
     /// per interval.
     Karney,
     /// WGS84 meridional/prime-vertical radii at the segment's mid-latitude for segments
@@ -31,8 +30,9 @@ pub enum LengthMethod {
 }
 
 /// Intervals shorter than this (metres) are measured by the chord formula of
-/// [`LengthMethod::KarneyChord`] / [`LengthMethod::MidLatitudeEllipsoid`].
-pub const SHORT_SEGMENT_M: f64 = 2_000.0;
+/// [`LengthMethod::KarneyChord`] / [`LengthMethod::MidLatitudeEllipsoid`], longer ones
+/// by Karney's geodesic.
+const SHORT_SEGMENT_M: f64 = 2_000.0;
 
 /// Tuning of the pipeline. The defaults are physical (car dynamics, phone accuracy
 /// semantics), not fitted to any particular file.
