@@ -139,9 +139,9 @@ fn violates(a: &Fix, b: &Fix, p: &PipelineParams) -> bool {
             + p.max_accel_mps2 * dt / 4.0;
         vmax = vmax.min(doppler);
     }
-    // (distance − noise) / dt > vmax, without the square root of the distance
+    // max(distance − noise, 0) / dt > vmax, without the square root of the distance
     let allowed = noise + vmax * dt;
-    d2 > allowed * allowed
+    vmax < 0.0 || d2 > allowed * allowed
 }
 
 /// Teleport / multipath rejection. Splits the track wherever consecutive fixes imply an

@@ -181,8 +181,8 @@ pub struct CleanPoint {
 pub struct DistanceReport {
     /// The driven distance, metres.
     pub distance_m: u64,
-    /// Geodesic sum over the valid input fixes in input order, for comparison (computed
-    /// with [`LengthMethod::MidLatitudeEllipsoid`], within 1e-6 of Karney).
+    /// Geodesic (Karney) sum over the valid input fixes in input order, for comparison
+    /// (computed with [`LengthMethod::KarneyChord`]).
     pub naive_distance_m: u64,
     /// Σ Doppler speed × dt (trapezoid; short holes interpolated) over the cleaned fixes,
     /// as a cross-check, when ≥ 80 % of the intervals have speeds at both ends.
@@ -226,7 +226,8 @@ struct Vertex {
 }
 
 impl Vertex {
-    fn new(lat: f64, lon: f64, method: LengthMethod) -> Self {
+    /// A vertex at (`lat`, `lon`), preferably near `angles`' reference point.
+    fn new(lat: f64, lon: f64, method: LengthMethod, angles: &NearAngles) -> Self {
         if method != LengthMethod::KarneyChord {
             return Vertex {
                 lat,
@@ -235,8 +236,8 @@ impl Vertex {
                 curvature: 0.0,
             };
         }
-        let (sin_lat, cos_lat) = lat.to_radians().sin_cos();
-        let (sin_lon, cos_lon) = lon.to_radians().sin_cos();
+        let (sin_lat, cos_lat) = angles.sin_cos(lat);
+        let (sin_lon, cos_lon) = angles.sin_cos(lon);
         let w2 = 1.0 - WGS84_E2 * sin_lat * sin_lat;
         let n = WGS84_A / w2.sqrt();
         Vertex {
@@ -249,6 +250,47 @@ impl Vertex {
             ],
             curvature: w2 * w2 / (WGS84_A * WGS84_A * (1.0 - WGS84_E2)),
         }
+    }
+}
+
+/// Sines and cosines of angles (degrees) near the two reference angles of a trip (its
+/// latitude and longitude): sin/cos(r + d) by angle addition, with sin d and cos d from
+/// their Taylor series, whose first omitted terms are below 1e-21 for |d| ≤ 0.01 rad
+/// (≈ 64 km); farther angles go to libm. A trip stays close to its start and centroid, so
+/// this replaces two libm `sincos` per vertex.
+struct NearAngles {
+    /// (reference, sin, cos) for each of the two reference angles, radians
+    refs: [(f64, f64, f64); 2],
+}
+
+impl NearAngles {
+    const MAX_OFFSET_RAD: f64 = 0.01;
+
+    fn new(lat: f64, lon: f64) -> Self {
+        let reference = |deg: f64| {
+            let r = deg.to_radians();
+            let (s, c) = r.sin_cos();
+            (r, s, c)
+        };
+        NearAngles {
+            refs: [reference(lat), reference(lon)],
+        }
+    }
+
+    fn sin_cos(&self, deg: f64) -> (f64, f64) {
+        let x = deg.to_radians();
+        let Some(&(r, sin_r, cos_r)) = self
+            .refs
+            .iter()
+            .find(|(r, _, _)| (x - r).abs() <= Self::MAX_OFFSET_RAD)
+        else {
+            return x.sin_cos();
+        };
+        let d = x - r;
+        let d2 = d * d;
+        let sin_d = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0)));
+        let cos_d = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0 * (1.0 - d2 / 56.0)));
+        (sin_r * cos_d + cos_r * sin_d, cos_r * cos_d - sin_r * sin_d)
     }
 }
 
@@ -321,14 +363,17 @@ pub fn naive_distance(points: &[TrackPoint]) -> f64 {
 }
 
 fn naive_distance_with(points: &[TrackPoint], method: LengthMethod) -> f64 {
+    let mut valid = points.iter().filter(|p| p.has_valid_position());
+    let Some(first) = valid.next() else {
+        return 0.0;
+    };
+    let angles = NearAngles::new(first.lat, first.lon);
+    let mut prev = Vertex::new(first.lat, first.lon, method, &angles);
     let mut total = 0.0;
-    let mut prev: Option<Vertex> = None;
-    for p in points.iter().filter(|p| p.has_valid_position()) {
-        let cur = Vertex::new(p.lat, p.lon, method);
-        if let Some(q) = prev {
-            total += segment_length(&q, &cur, method);
-        }
-        prev = Some(cur);
+    for p in valid {
+        let cur = Vertex::new(p.lat, p.lon, method, &angles);
+        total += segment_length(&prev, &cur, method);
+        prev = cur;
     }
     total
 }
@@ -341,9 +386,7 @@ fn naive_distance_with(points: &[TrackPoint], method: LengthMethod) -> f64 {
 /// the remaining position noise of the smoothed track (≈ σ²/step per step).
 pub fn compute_distance(points: &[TrackPoint], params: &PipelineParams) -> DistanceReport {
     let p = params;
-    // The naive figure is only a comparison: the mid-latitude formula (≤ 1e-6 from
-    // Karney on segments < 2 km, Karney beyond) keeps it cheap.
-    let naive = naive_distance_with(points, LengthMethod::MidLatitudeEllipsoid);
+    let naive = naive_distance_with(points, LengthMethod::KarneyChord);
     let h = clean::hygiene(points);
     let mut report = empty_report(points.len(), naive);
     report.dropped.invalid = h.invalid;
@@ -491,7 +534,8 @@ fn measure(
     let gap_threshold = p.gap_min_s.max(p.gap_median_factor * median_dt);
 
     let speeds = fill_speeds(fixes, p.speed_fill_max_s);
-    let vertex = |c: &CleanPoint| Vertex::new(c.lat, c.lon, p.length_method);
+    let angles = NearAngles::new(frame.lat0(), frame.lon0());
+    let vertex = |c: &CleanPoint| Vertex::new(c.lat, c.lon, p.length_method, &angles);
     let mut total = 0.0;
     let mut curve = 0.0;
     let mut doppler_m = 0.0;
@@ -667,10 +711,12 @@ mod tests {
     use super::*;
     use geo::Destination;
 
+    /// Length with the sines and cosines from libm (reference angles far away).
     fn length(a: (f64, f64), b: (f64, f64), method: LengthMethod) -> f64 {
+        let libm = NearAngles::new(-89.0, -179.0);
         segment_length(
-            &Vertex::new(a.0, a.1, method),
-            &Vertex::new(b.0, b.1, method),
+            &Vertex::new(a.0, a.1, method, &libm),
+            &Vertex::new(b.0, b.1, method, &libm),
             method,
         )
     }
@@ -728,6 +774,26 @@ mod tests {
             }
         }
         assert!(worst > 0.0, "the comparison must have measured something");
+    }
+
+    #[test]
+    fn angles_near_the_reference_are_exact() {
+        let near = NearAngles::new(56.1, 10.2);
+        for i in -300..=300 {
+            // ±1.5° around both references: the series inside 0.57°, libm beyond
+            let d = 0.005 * i as f64;
+            for deg in [56.1 + d, 10.2 + d, -40.0 + d] {
+                let (s, c) = near.sin_cos(deg);
+                let (s0, c0) = deg.to_radians().sin_cos();
+                assert!((s - s0).abs() < 4e-16 && (c - c0).abs() < 4e-16, "{deg}");
+            }
+            let v = Vertex::new(56.1 + d, 10.2 - d, LengthMethod::KarneyChord, &near);
+            let libm = NearAngles::new(-89.0, -179.0);
+            let w = Vertex::new(56.1 + d, 10.2 - d, LengthMethod::KarneyChord, &libm);
+            for k in 0..3 {
+                assert!((v.ecef[k] - w.ecef[k]).abs() < 1e-8, "{d}");
+            }
+        }
     }
 
     #[test]

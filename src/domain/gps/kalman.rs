@@ -34,6 +34,15 @@ impl LocalFrame {
         }
     }
 
+    /// Reference latitude and longitude, degrees.
+    pub(super) fn lat0(self) -> f64 {
+        self.lat0
+    }
+
+    pub(super) fn lon0(self) -> f64 {
+        self.lon0
+    }
+
     pub(super) fn to_local(self, lat: f64, lon: f64) -> (f64, f64) {
         let mut dlon = lon - self.lon0;
         if dlon > 180.0 {
