@@ -220,9 +220,9 @@ struct Vertex {
     /// earth-centred, earth-fixed coordinates on the ellipsoid, metres
     /// ([`LengthMethod::KarneyChord`] only)
     ecef: [f64; 3],
-    /// Gaussian curvature 1/(M·N) of the ellipsoid here, 1/m²
-    /// ([`LengthMethod::KarneyChord`] only)
-    curvature: f64,
+    /// Gaussian curvature 1/(M·N) of the ellipsoid here over 24, 1/m²: the arc-over-chord
+    /// coefficient ([`LengthMethod::KarneyChord`] only)
+    curvature_24: f64,
 }
 
 impl Vertex {
@@ -233,7 +233,7 @@ impl Vertex {
                 lat,
                 lon,
                 ecef: [0.0; 3],
-                curvature: 0.0,
+                curvature_24: 0.0,
             };
         }
         let (sin_lat, cos_lat) = angles.sin_cos(lat);
@@ -248,7 +248,7 @@ impl Vertex {
                 n * cos_lat * sin_lon,
                 n * (1.0 - WGS84_E2) * sin_lat,
             ],
-            curvature: w2 * w2 / (WGS84_A * WGS84_A * (1.0 - WGS84_E2)),
+            curvature_24: w2 * w2 / (24.0 * WGS84_A * WGS84_A * (1.0 - WGS84_E2)),
         }
     }
 }
@@ -299,6 +299,7 @@ fn karney(a: &Vertex, b: &Vertex) -> f64 {
 }
 
 /// Length of the segment between two vertices on WGS84.
+#[inline]
 fn segment_length(a: &Vertex, b: &Vertex, method: LengthMethod) -> f64 {
     let short = match method {
         LengthMethod::Karney => return karney(a, b),
@@ -310,7 +311,7 @@ fn segment_length(a: &Vertex, b: &Vertex, method: LengthMethod) -> f64 {
             // so the curvature's spread and the neglected terms are < 1e-10 relative.
             let [dx, dy, dz] = [0, 1, 2].map(|i| b.ecef[i] - a.ecef[i]);
             let c2 = dx * dx + dy * dy + dz * dz;
-            c2.sqrt() * (1.0 + c2 * a.curvature / 24.0)
+            c2.sqrt() * (1.0 + c2 * a.curvature_24)
         }
         LengthMethod::MidLatitudeEllipsoid => {
             let (s, c) = (0.5 * (a.lat + b.lat)).to_radians().sin_cos();
