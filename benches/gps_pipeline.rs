@@ -48,17 +48,26 @@ fn synth(n: usize) -> Vec<TrackPoint> {
 
 fn bench(c: &mut Criterion) {
     let pts = synth(10_000);
-    let params = PipelineParams::default();
-    c.bench_function("compute_distance_10k", |b| {
-        b.iter(|| compute_distance(black_box(&pts), black_box(&params)))
-    });
-    let fast = PipelineParams {
-        length_method: LengthMethod::MidLatitudeEllipsoid,
-        ..PipelineParams::default()
-    };
-    c.bench_function("compute_distance_10k_mid_latitude", |b| {
-        b.iter(|| compute_distance(black_box(&pts), black_box(&fast)))
-    });
+    let variants = [
+        ("compute_distance_10k", LengthMethod::KarneyChord),
+        (
+            "compute_distance_10k_karney_every_interval",
+            LengthMethod::Karney,
+        ),
+        (
+            "compute_distance_10k_mid_latitude",
+            LengthMethod::MidLatitudeEllipsoid,
+        ),
+    ];
+    for (name, length_method) in variants {
+        let params = PipelineParams {
+            length_method,
+            ..PipelineParams::default()
+        };
+        c.bench_function(name, |b| {
+            b.iter(|| compute_distance(black_box(&pts), black_box(&params)))
+        });
+    }
 }
 
 criterion_group!(benches, bench);

@@ -35,7 +35,8 @@ pub(super) struct Hygiene {
     pub out_of_order: usize,
 }
 
-/// Drop invalid fixes, sort by time, and resolve equal timestamps.
+/// Drop invalid fixes, sort by time, and resolve equal timestamps. One vector, compacted in
+/// place.
 pub(super) fn hygiene(input: &[TrackPoint]) -> Hygiene {
     let mut h = Hygiene::default();
     let mut pts: Vec<TrackPoint> = Vec::with_capacity(input.len());
@@ -52,18 +53,18 @@ pub(super) fn hygiene(input: &[TrackPoint]) -> Hygiene {
         if matches!(q.speed, Some(s) if !s.is_finite() || s < 0.0) {
             q.speed = None;
         }
+        if pts.last().is_some_and(|last| q.timestamp < last.timestamp) {
+            h.out_of_order += 1;
+        }
         pts.push(q);
     }
-    h.out_of_order = pts
-        .windows(2)
-        .filter(|w| w[1].timestamp < w[0].timestamp)
-        .count();
     if h.out_of_order > 0 {
         pts.sort_by_key(|p| p.timestamp);
     }
-    let mut out: Vec<TrackPoint> = Vec::with_capacity(pts.len());
-    for p in pts {
-        match out.last_mut() {
+    let mut kept = 0usize;
+    for r in 0..pts.len() {
+        let p = pts[r];
+        match kept.checked_sub(1).map(|l| &mut pts[l]) {
             Some(last) if last.timestamp == p.timestamp => {
                 let same_place = (last.lat - p.lat).abs() < 1e-7 && (last.lon - p.lon).abs() < 1e-7;
                 if same_place {
@@ -87,40 +88,48 @@ pub(super) fn hygiene(input: &[TrackPoint]) -> Hygiene {
             Some(last) if last.lat == p.lat && last.lon == p.lon => {
                 h.stale_repeat += 1;
             }
-            _ => out.push(p),
+            _ => {
+                pts[kept] = p;
+                kept += 1;
+            }
         }
     }
-    h.points = out;
+    pts.truncate(kept);
+    h.points = pts;
     h
 }
 
-/// Median of a slice (copied); `None` when empty.
-pub(super) fn median(values: &[f64]) -> Option<f64> {
+/// Median of the values (reordered in place, no copy); `None` when empty.
+pub(super) fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    let mut v = values.to_vec();
-    let n = v.len();
-    let (_, &mut hi, _) = v.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b));
+    let n = values.len();
+    let (lower, &mut hi, _) = values.select_nth_unstable_by(n / 2, |a, b| a.total_cmp(b));
     if n % 2 == 1 {
         return Some(hi);
     }
-    let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lo = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     Some(0.5 * (lo + hi))
 }
 
 /// Accuracy limit for this trip: far worse than the trip's typical accuracy is dropped.
-pub(super) fn accuracy_limit(points: &[TrackPoint], p: &PipelineParams) -> Option<f64> {
-    let accs: Vec<f64> = points.iter().filter_map(|q| q.accuracy).collect();
-    let med = median(&accs)?;
+/// `scratch` is a reusable buffer (its contents are replaced).
+pub(super) fn accuracy_limit(
+    points: &[TrackPoint],
+    p: &PipelineParams,
+    scratch: &mut Vec<f64>,
+) -> Option<f64> {
+    scratch.clear();
+    scratch.extend(points.iter().filter_map(|q| q.accuracy));
+    let med = median(scratch)?;
     Some((p.accuracy_gate_factor * med).max(p.accuracy_gate_floor_m))
 }
 
 fn violates(a: &Fix, b: &Fix, p: &PipelineParams) -> bool {
     let dt = (b.t - a.t).max(1e-3);
-    let d = ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt();
+    let d2 = (b.x - a.x).powi(2) + (b.y - a.y).powi(2);
     let noise = p.teleport_sigma * (a.sigma * a.sigma + b.sigma * b.sigma).sqrt();
-    let excess = (d - noise).max(0.0);
     let mut vmax = p.max_speed_mps;
     if let (Some(sa), Some(sb)) = (a.speed, b.speed) {
         // mean speed over dt cannot exceed the larger end speed by more than what the
@@ -130,43 +139,44 @@ fn violates(a: &Fix, b: &Fix, p: &PipelineParams) -> bool {
             + p.max_accel_mps2 * dt / 4.0;
         vmax = vmax.min(doppler);
     }
-    excess / dt > vmax
+    // max(distance − noise, 0) / dt > vmax, without the square root of the distance
+    let allowed = noise + vmax * dt;
+    vmax < 0.0 || d2 > allowed * allowed
 }
 
 /// Teleport / multipath rejection. Splits the track wherever consecutive fixes imply an
 /// impossible speed, then repeatedly removes the smallest piece whose removal makes its
 /// neighbours consistent again (a "sandwich" test generalised to runs of bad fixes).
-/// Returns a keep-mask.
-pub(super) fn reject_teleports(fixes: &[Fix], p: &PipelineParams) -> Vec<bool> {
-    let n = fixes.len();
-    let mut keep = vec![true; n];
-    if n < 2 {
-        return keep;
-    }
-    for _ in 0..n {
-        let idx: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
-        if idx.len() < 2 {
+/// Removes the rejected fixes in place and returns how many there were.
+pub(super) fn reject_teleports(fixes: &mut Vec<Fix>, p: &PipelineParams) -> usize {
+    let before = fixes.len();
+    // segments as [start, end) ranges into the current fixes
+    let mut segs: Vec<(usize, usize)> = Vec::new();
+    let mut cands: Vec<(usize, usize)> = Vec::new(); // (len, seg index)
+    let mut taken: Vec<bool> = Vec::new();
+    for _ in 0..before {
+        let n = fixes.len();
+        if n < 2 {
             break;
         }
-        // segments as [start, end) ranges into idx
-        let mut segs: Vec<(usize, usize)> = Vec::new();
+        segs.clear();
         let mut start = 0;
-        for j in 1..idx.len() {
-            if violates(&fixes[idx[j - 1]], &fixes[idx[j]], p) {
+        for j in 1..n {
+            if violates(&fixes[j - 1], &fixes[j], p) {
                 segs.push((start, j));
                 start = j;
             }
         }
-        segs.push((start, idx.len()));
+        segs.push((start, n));
         if segs.len() == 1 {
             break;
         }
         // Candidates: small, short pieces whose removal makes their neighbours consistent.
         // Several non-adjacent pieces are removed per round, smallest first.
-        let mut cands: Vec<(usize, usize)> = Vec::new(); // (len, seg index)
+        cands.clear();
         for (si, &(s, e)) in segs.iter().enumerate() {
             let len = e - s;
-            let duration = fixes[idx[e - 1]].t - fixes[idx[s]].t;
+            let duration = fixes[e - 1].t - fixes[s].t;
             if len > p.max_outlier_run || duration > p.max_outlier_duration_s {
                 continue;
             }
@@ -177,8 +187,8 @@ pub(super) fn reject_teleports(fixes: &[Fix], p: &PipelineParams) -> Vec<bool> {
             } else if si == segs.len() - 1 {
                 len <= 3 && 4 * len <= segs[si - 1].1 - segs[si - 1].0
             } else {
-                let before = idx[segs[si - 1].1 - 1];
-                let after = idx[segs[si + 1].0];
+                let before = segs[si - 1].1 - 1;
+                let after = segs[si + 1].0;
                 !violates(&fixes[before], &fixes[after], p)
             };
             if ok {
@@ -189,44 +199,55 @@ pub(super) fn reject_teleports(fixes: &[Fix], p: &PipelineParams) -> Vec<bool> {
             break;
         }
         cands.sort_unstable();
-        let mut taken = vec![false; segs.len()];
+        taken.clear();
+        taken.resize(segs.len(), false);
         for &(_, si) in &cands {
             let near = (si > 0 && taken[si - 1]) || (si + 1 < segs.len() && taken[si + 1]);
-            if near {
-                continue;
-            }
-            taken[si] = true;
-            let (s, e) = segs[si];
-            for &i in &idx[s..e] {
-                keep[i] = false;
+            if !near {
+                taken[si] = true;
             }
         }
+        let mut kept = 0;
+        for (&(s, e), _) in segs.iter().zip(&taken).filter(|(_, &t)| !t) {
+            fixes.copy_within(s..e, kept);
+            kept += e - s;
+        }
+        fixes.truncate(kept);
     }
-    keep
+    before - fixes.len()
+}
+
+/// Result of [`collapse_stationary`].
+#[derive(Debug, Default)]
+pub(super) struct Stationary {
+    /// fixes merged away (a period of n fixes keeps two)
+    pub merged: usize,
+    pub periods: u32,
+    pub seconds: f64,
 }
 
 /// Stationary periods (parked, traffic lights): runs of fixes that stay within a radius
 /// of their running mean for at least a minimum time, with no Doppler speed saying the
-/// car moves. Each period is replaced by two fixes at its mean position (first and last
-/// time), marked `stop`, so the smoother holds still there. Returns the new fixes and the
-/// number of fixes merged away.
+/// car moves. Each period is replaced, in place, by two fixes at its mean position (first
+/// and last time), marked `stop`, so the smoother holds still there.
 pub(super) fn collapse_stationary(
-    fixes: &[Fix],
+    fixes: &mut Vec<Fix>,
     typical_acc: f64,
     p: &PipelineParams,
-) -> (Vec<Fix>, usize, u32, f64) {
+) -> Stationary {
     let r = (p.stationary_radius_factor * typical_acc).max(p.stationary_radius_min_m);
     let r2 = r * r;
     let n = fixes.len();
-    let mut out = Vec::with_capacity(n);
-    let mut merged = 0usize;
-    let mut stops = 0u32;
-    let mut stopped_s = 0.0;
+    let mut st = Stationary::default();
+    let mut sig: Vec<f64> = Vec::new();
     let moving = |f: &Fix| f.speed.is_some_and(|s| s > p.stationary_max_doppler_mps);
+    // Fixes are written back at `kept` ≤ `i`: a period of ≥ 3 fixes is replaced by two.
+    let mut kept = 0;
     let mut i = 0;
     while i < n {
         if moving(&fixes[i]) {
-            out.push(fixes[i]);
+            fixes[kept] = fixes[i];
+            kept += 1;
             i += 1;
             continue;
         }
@@ -272,32 +293,37 @@ pub(super) fn collapse_stationary(
         let count = j - i;
         let dur = fixes[j - 1].t - fixes[i].t;
         if count >= 3 && dur >= p.stationary_min_duration_s {
-            let mut sig: Vec<f64> = fixes[i..j].iter().map(|f| f.sigma).collect();
+            sig.clear();
+            sig.extend(fixes[i..j].iter().map(|f| f.sigma));
             sig.sort_by(|a, b| a.total_cmp(b));
             // errors are time-correlated: averaging helps, but far less than 1/√n
             let sigma = sig[sig.len() / 2] / (count.min(4) as f64).sqrt();
             let (mx, my) = (sx / sw, sy / sw);
-            let id = stops;
-            stops += 1;
-            stopped_s += dur;
-            for f in [&fixes[i], &fixes[j - 1]] {
-                out.push(Fix {
+            let id = st.periods;
+            st.periods += 1;
+            st.seconds += dur;
+            let (first, last) = (fixes[i], fixes[j - 1]);
+            for f in [first, last] {
+                fixes[kept] = Fix {
                     x: mx,
                     y: my,
                     sigma,
                     speed: Some(0.0),
                     stop: Some(id),
-                    ..*f
-                });
+                    ..f
+                };
+                kept += 1;
             }
-            merged += count - 2;
+            st.merged += count - 2;
             i = j;
         } else {
-            out.push(fixes[i]);
+            fixes[kept] = fixes[i];
+            kept += 1;
             i += 1;
         }
     }
-    (out, merged, stops, stopped_s)
+    fixes.truncate(kept);
+    st
 }
 
 #[cfg(test)]
@@ -353,8 +379,12 @@ mod tests {
         for f in &mut fixes[20..23] {
             f.y = 300.0; // a 3-fix multipath excursion
         }
-        let keep = reject_teleports(&fixes, &p);
-        let dropped: Vec<usize> = (0..40).filter(|&i| !keep[i]).collect();
+        // t is the fix's index: it tells which fixes survive
+        let mut kept = fixes.clone();
+        assert_eq!(reject_teleports(&mut kept, &p), 4);
+        let dropped: Vec<usize> = (0..40)
+            .filter(|&i| !kept.iter().any(|f| f.t == i as f64))
+            .collect();
         assert_eq!(dropped, vec![10, 20, 21, 22]);
     }
 
@@ -364,9 +394,10 @@ mod tests {
         let fixes: Vec<Fix> = (0..60)
             .map(|i| fix(i as f64, (i % 5) as f64 * 2.0, (i % 3) as f64 * 3.0))
             .collect();
-        let (out, merged, stops, _) = collapse_stationary(&fixes, 5.0, &p);
+        let mut out = fixes;
+        let st = collapse_stationary(&mut out, 5.0, &p);
         assert_eq!(out.len(), 2);
-        assert_eq!(merged, 58);
-        assert_eq!(stops, 1);
+        assert_eq!(st.merged, 58);
+        assert_eq!(st.periods, 1);
     }
 }

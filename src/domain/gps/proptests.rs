@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use geo::{Distance, Geodesic, Point};
 use proptest::prelude::*;
 
-use super::{compute_distance, PipelineParams, TrackPoint};
+use super::{compute_distance, LengthMethod, PipelineParams, TrackPoint};
 
 const LAT0: f64 = 55.70;
 const LON0: f64 = 12.50;
@@ -197,6 +197,21 @@ proptest! {
         let (pts, truth) = drive(&legs, 12.0, dt, 5.0, seed);
         let d = compute_distance(&pts, &PipelineParams::default()).distance_m as f64;
         prop_assert!((d - truth).abs() <= 0.03 * truth + 10.0, "measured {d} truth {truth}");
+    }
+
+    /// The default length formula is Karney's geodesic: the whole report equals the one
+    /// with `geo::Geodesic` on every interval (lengths within a micrometre per interval).
+    #[test]
+    fn default_lengths_are_karney(legs in legs_strategy(), seed in any::<u64>(), dt in prop::sample::select(vec![1.0f64, 5.0, 60.0])) {
+        let (pts, _) = drive(&legs, 15.0, dt, 4.0, seed);
+        let fast = compute_distance(&pts, &PipelineParams::default());
+        let reference = compute_distance(&pts, &PipelineParams { length_method: LengthMethod::Karney, ..PipelineParams::default() });
+        let intervals = fast.points_used as f64;
+        prop_assert!((fast.curve_correction_m - reference.curve_correction_m).abs() <= 1e-6 * intervals);
+        prop_assert!((fast.doppler_adjustment_m - reference.doppler_adjustment_m).abs() <= 1e-6 * intervals);
+        prop_assert!((fast.gap_distance_m - reference.gap_distance_m).abs() <= 1e-6 * intervals);
+        prop_assert!(fast.distance_m.abs_diff(reference.distance_m) <= 1, "{} vs {}", fast.distance_m, reference.distance_m);
+        prop_assert_eq!(fast.track, reference.track);
     }
 
     /// Arbitrary garbage never panics.
