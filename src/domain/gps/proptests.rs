@@ -185,9 +185,15 @@ proptest! {
     /// A straight constant-speed drive measures its length within 0.5 %.
     #[test]
     fn straight_drive_length(len in 500.0f64..20_000.0, speed in 5.0f64..35.0, seed in any::<u64>(), dt in prop::sample::select(vec![1.0f64, 5.0, 15.0])) {
-        let (pts, truth) = drive(&[(len, 0.0)], speed, dt, 3.0, seed);
+        let sigma = 3.0;
+        let (pts, truth) = drive(&[(len, 0.0)], speed, dt, sigma, seed);
         let d = compute_distance(&pts, &PipelineParams::default()).distance_m as f64;
-        prop_assert!((d - truth).abs() <= 0.005 * truth + 3.0, "measured {d} truth {truth}");
+        // Where a trip starts and ends is only known to the position noise of the fixes there:
+        // along the track the difference of two ends has σ√2, and a short trip sampled every
+        // 15 s has few fixes to average it down. Allow 3 of those σ beyond 0.5 % (seen: 494 m
+        // for 501 m at 5 m/s every 15 s).
+        let tolerance = 0.005 * truth + 3.0 * sigma * 2f64.sqrt();
+        prop_assert!((d - truth).abs() <= tolerance, "measured {d} truth {truth}");
     }
 
     /// Curvy drives at 1 and 5 s with moderate noise stay within 3 % + 10 m (the absolute
