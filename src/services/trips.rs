@@ -420,12 +420,12 @@ fn approves_owner(conn: &mut DbConnection, reader: Reader, row: &TripRow) -> Res
     ) else {
         return Ok(false);
     };
-    for date in [row.local_date, org::today()] {
-        if org::approves(conn, approver.id, owner.id, date)? {
-            return Ok(true);
-        }
+    let today = org::today();
+    if org::approves(conn, approver.id, owner.id, row.local_date)? {
+        return Ok(true);
     }
-    Ok(false)
+    // Each resolution reads the whole organisation: ask about today only when it differs.
+    Ok(today != row.local_date && org::approves(conn, approver.id, owner.id, today)?)
 }
 
 pub fn get(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Trip> {
