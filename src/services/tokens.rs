@@ -102,8 +102,15 @@ pub fn new_opaque_token() -> String {
 
 /// Opaque tokens are high-entropy, so a fast hash is enough to make a stolen table useless.
 pub fn hash_opaque_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(token.as_bytes())
+}
+
+/// SHA-256 as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A random secret for signing tokens, generated when none is configured.

@@ -6,7 +6,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::trips::{self as repo, NewTrip, TripRow};
@@ -21,6 +20,7 @@ use crate::domain::trip::{self, PointProblem, MAX_POINTS};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::addresses::Registry;
 use crate::services::org;
+use crate::services::tokens::sha256_hex;
 
 /// Longest accepted purpose, in characters.
 const MAX_PURPOSE_CHARS: usize = 1_000;
@@ -44,12 +44,8 @@ impl TripUpload {
     /// number spelling the phone used, and any different content does not.
     pub fn fingerprint(&self) -> String {
         let canonical = serde_json::to_vec(self).expect("an upload always serialises");
-        hex(&Sha256::digest(canonical))
+        sha256_hex(&canonical)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What the trip pipeline needs besides the database.

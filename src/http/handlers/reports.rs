@@ -214,19 +214,10 @@ async fn decide(
     Ok(with_etag(actix_web::http::StatusCode::OK, &report))
 }
 
-fn no_comment(comment: Option<String>) -> Result<(), Error> {
-    match comment {
-        Some(_) => Err(Error::validation("comment", "not used by this action")),
-        None => Ok(()),
-    }
-}
-
-fn no_account(account: Option<String>) -> Result<(), Error> {
-    match account {
-        Some(_) => Err(Error::validation(
-            "account",
-            "only an approval books an account",
-        )),
+/// A body field the action does not take is refused, not ignored.
+fn unused(field: &str, value: Option<String>) -> Result<(), Error> {
+    match value {
+        Some(_) => Err(Error::validation(field, "not used by this action")),
         None => Ok(()),
     }
 }
@@ -256,11 +247,11 @@ macro_rules! decision_endpoint {
 
 decision_endpoint!(
     /// Draft → pending, by the owner.
-    submit => |c, a| no_comment(c).and(no_account(a)).map(|()| Decision::Submit)
+    submit => |c, a| unused("comment", c).and(unused("account", a)).map(|()| Decision::Submit)
 );
 decision_endpoint!(
     /// Pending → draft, by the owner.
-    withdraw => |c, a| no_comment(c).and(no_account(a)).map(|()| Decision::Withdraw)
+    withdraw => |c, a| unused("comment", c).and(unused("account", a)).map(|()| Decision::Withdraw)
 );
 decision_endpoint!(
     /// Pending → approved, by a responsible approver; the comment is optional.
@@ -272,14 +263,14 @@ decision_endpoint!(
 decision_endpoint!(
     /// Pending → rejected, by a responsible approver, with a comment.
     reject => |c, a| {
-        no_account(a)?;
+        unused("account", a)?;
         required_comment(c).map(|comment| Decision::Reject { comment })
     }
 );
 decision_endpoint!(
     /// Approved → rejected, by an administrator, with a comment.
     admin_reject => |c, a| {
-        no_account(a)?;
+        unused("account", a)?;
         required_comment(c).map(|comment| Decision::AdminReject { comment })
     }
 );
