@@ -189,7 +189,7 @@ fn seed(db: &Database, units: usize, staff_per_unit: usize) -> anyhow::Result<Se
         let employment = org::create_employment(
             conn,
             CreateEmployment {
-                person_id: person.id,
+                person_id: person.summary.id,
                 org_unit_id: unit,
                 employment_number: format!("{employment_number:06}"),
                 position: "Sundhedsplejerske".into(),
@@ -199,7 +199,7 @@ fn seed(db: &Database, units: usize, staff_per_unit: usize) -> anyhow::Result<Se
                 is_leader,
             },
         )?;
-        Ok((person.id, employment.id))
+        Ok((person.summary.id, employment.id))
     };
     let unit = |conn: &mut DbConnection, n: usize, parent: Option<i64>| {
         org::create_org_unit(
