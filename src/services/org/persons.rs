@@ -1,0 +1,190 @@
+//! Persons: the administration's create, read, update and list, and the home-to-border distance.
+
+use super::*;
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::db::org::{self as repo, PersonRow};
+use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::org::Cpr;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::users::{normalize_username, validate_username};
+use crate::error::{Error, Result};
+
+/// A person as lists show them: never the CPR number.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonSummary {
+    pub id: i64,
+    pub external_id: String,
+    pub name: String,
+    pub username: Option<String>,
+}
+
+impl From<&PersonRow> for PersonSummary {
+    fn from(r: &PersonRow) -> Self {
+        PersonSummary {
+            id: r.id,
+            external_id: r.external_id.clone(),
+            name: r.name.clone(),
+            username: r.username.clone(),
+        }
+    }
+}
+
+/// One person in full, for an administrator or the person themselves. The CPR number is
+/// sensitive: it has no `Debug` output.
+#[derive(Clone, Serialize)]
+pub struct PersonDetail {
+    #[serde(flatten)]
+    pub summary: PersonSummary,
+    pub cpr: Option<String>,
+    /// From home to the municipal border, for the 4-km rule; `None`: the org unit's value.
+    pub distance_to_border_m: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for PersonDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersonDetail")
+            .field("summary", &self.summary)
+            .field("cpr", &self.cpr.as_ref().map(|_| "**********"))
+            .finish()
+    }
+}
+
+impl From<PersonRow> for PersonDetail {
+    fn from(r: PersonRow) -> Self {
+        PersonDetail {
+            summary: PersonSummary::from(&r),
+            cpr: r.cpr,
+            distance_to_border_m: r.distance_to_border_m,
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePerson {
+    pub external_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub cpr: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePerson {
+    pub name: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub cpr: Option<String>,
+}
+
+fn person_username(value: Option<&str>) -> Result<Option<String>> {
+    match value.map(normalize_username) {
+        None => Ok(None),
+        Some(u) if u.is_empty() => Ok(None),
+        Some(u) => {
+            validate_username(&u).map_err(|e| Error::validation("username", e))?;
+            Ok(Some(u))
+        }
+    }
+}
+
+fn person_cpr(value: Option<&str>) -> Result<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => Cpr::parse(v)
+            .map(|c| Some(c.expose().to_string()))
+            .map_err(|e| Error::validation("cpr", e)),
+    }
+}
+
+pub fn create_person(conn: &mut DbConnection, input: CreatePerson) -> Result<PersonDetail> {
+    let external_id = text("external_id", &input.external_id, ID_MAX)?;
+    let name = text("name", &input.name, NAME_MAX)?;
+    let username = person_username(input.username.as_deref())?;
+    let cpr = person_cpr(input.cpr.as_deref())?;
+    write_transaction(conn, |conn| {
+        let now = db::utc_now();
+        let id = repo::insert_person(
+            conn,
+            &repo::NewPerson {
+                external_id: &external_id,
+                name: &name,
+                username: username.as_deref(),
+                cpr: cpr.as_deref(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .map_err(conflict_on_unique(
+            "a person with this external_id or username",
+        ))?;
+        get_person(conn, id)
+    })
+}
+
+pub fn update_person(
+    conn: &mut DbConnection,
+    id: i64,
+    input: UpdatePerson,
+) -> Result<PersonDetail> {
+    let changes = repo::PersonChanges {
+        name: text("name", &input.name, NAME_MAX)?,
+        username: person_username(input.username.as_deref())?,
+        cpr: person_cpr(input.cpr.as_deref())?,
+    };
+    write_transaction(conn, |conn| {
+        if repo::update_person(conn, id, &changes, db::utc_now())
+            .map_err(conflict_on_unique("a person with this username"))?
+            == 0
+        {
+            return Err(Error::not_found("person"));
+        }
+        get_person(conn, id)
+    })
+}
+
+/// Body of the two endpoints that set the home-to-border distance (admin, or the person).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistanceToBorder {
+    pub distance_to_border_m: Option<i64>,
+}
+
+pub fn set_distance_to_border(
+    conn: &mut DbConnection,
+    id: i64,
+    input: DistanceToBorder,
+) -> Result<PersonDetail> {
+    check_distance("distance_to_border_m", input.distance_to_border_m)?;
+    write_transaction(conn, |conn| {
+        if repo::set_distance_to_border(conn, id, input.distance_to_border_m, db::utc_now())? == 0 {
+            return Err(Error::not_found("person"));
+        }
+        get_person(conn, id)
+    })
+}
+
+pub fn get_person(conn: &mut DbConnection, id: i64) -> Result<PersonDetail> {
+    Ok(repo::find_person(conn, id)?
+        .ok_or_else(|| Error::not_found("person"))?
+        .into())
+}
+
+pub fn list_persons(conn: &mut DbConnection, page: PageRequest) -> Result<Page<PersonSummary>> {
+    let total = repo::count_persons(conn)?;
+    let items = repo::list_persons(conn, page.offset(), page.limit())?
+        .iter()
+        .map(PersonSummary::from)
+        .collect();
+    Ok(Page::new(items, page, total))
+}

@@ -1,0 +1,249 @@
+//! Approver resolution (who approves whom on a date) and who may see a person.
+
+use super::*;
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::db::org::{self as repo, EmploymentRow, PersonRow};
+use crate::db::{self, DbConnection};
+use crate::domain::approvers::{self, ApproverRole, OrgSnapshot};
+use crate::domain::org::in_period;
+use crate::error::{Error, ProblemKind, Result};
+
+/// The organisation as `domain::approvers` sees it.
+pub fn snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
+    let id = |v: i64| v as u64;
+    Ok(OrgSnapshot {
+        org_units: repo::all_org_units(conn)?
+            .into_iter()
+            .map(|u| approvers::OrgUnit {
+                id: id(u.id),
+                parent_id: u.parent_id.map(id),
+            })
+            .collect(),
+        employments: repo::all_employments(conn)?
+            .into_iter()
+            .map(|e| approvers::Employment {
+                id: id(e.id),
+                person_id: id(e.person_id),
+                org_unit_id: id(e.org_unit_id),
+                from: e.start_date,
+                to: e.end_date,
+                is_leader: e.is_leader,
+            })
+            .collect(),
+        substitutes: repo::all_substitutes(conn)?
+            .into_iter()
+            .map(|s| approvers::Substitute {
+                scope: approvers::SubstituteScope::OrgUnit(id(s.org_unit_id)),
+                substitute_id: id(s.substitute_person_id),
+                from: s.start_date,
+                to: s.end_date,
+                takes_over: s.takes_over,
+            })
+            .collect(),
+        personal_approvers: repo::all_personal_approvers(conn)?
+            .into_iter()
+            .map(|p| approvers::PersonalApprover {
+                person_id: id(p.person_id),
+                approver_id: id(p.approver_person_id),
+                from: p.start_date,
+                to: p.end_date,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApproverEntry {
+    pub person_id: i64,
+    pub name: String,
+    pub role: ApproverRole,
+}
+
+/// Who approves reports of one employment on one date.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmploymentApprovers {
+    pub employment_id: i64,
+    pub employment_number: String,
+    pub org_unit_id: i64,
+    pub date: NaiveDate,
+    pub approvers: Vec<ApproverEntry>,
+    pub line_leaders: Vec<i64>,
+}
+
+fn resolve(
+    conn: &mut DbConnection,
+    org: &OrgSnapshot,
+    employment: &EmploymentRow,
+    date: NaiveDate,
+) -> Result<EmploymentApprovers> {
+    let found =
+        approvers::approvers_for(org, employment.person_id as u64, employment.id as u64, date)
+            .map_err(|e| Error::validation("date", e))?;
+    let ids: Vec<i64> = found.approvers.iter().map(|a| a.person_id as i64).collect();
+    let names: HashMap<i64, String> = repo::persons_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok(EmploymentApprovers {
+        employment_id: employment.id,
+        employment_number: employment.employment_number.clone(),
+        org_unit_id: employment.org_unit_id,
+        date,
+        approvers: found
+            .approvers
+            .iter()
+            .map(|a| ApproverEntry {
+                person_id: a.person_id as i64,
+                name: names
+                    .get(&(a.person_id as i64))
+                    .cloned()
+                    .unwrap_or_default(),
+                role: a.role,
+            })
+            .collect(),
+        line_leaders: found.line_leaders.iter().map(|&p| p as i64).collect(),
+    })
+}
+
+/// Approvers of one person's employment on a date (an administrator asking).
+pub fn approvers_of(
+    conn: &mut DbConnection,
+    person_id: i64,
+    employment_id: i64,
+    date: NaiveDate,
+) -> Result<EmploymentApprovers> {
+    let employment = repo::find_employment(conn, employment_id)?
+        .filter(|e| e.person_id == person_id)
+        .ok_or_else(|| Error::not_found("employment of this person"))?;
+    if !in_period(employment.start_date, employment.end_date, date) {
+        return Err(Error::validation(
+            "date",
+            format!("the employment is not valid on {date}"),
+        ));
+    }
+    let org = snapshot(conn)?;
+    resolve(conn, &org, &employment, date)
+}
+
+/// Approvers of every employment of a person valid on `date`.
+pub fn approvers_of_person(
+    conn: &mut DbConnection,
+    person_id: i64,
+    date: NaiveDate,
+) -> Result<Vec<EmploymentApprovers>> {
+    let org = snapshot(conn)?;
+    let employments: Vec<EmploymentRow> = repo::all_employments(conn)?
+        .into_iter()
+        .filter(|e| e.person_id == person_id && in_period(e.start_date, e.end_date, date))
+        .collect();
+    employments
+        .iter()
+        .map(|e| resolve(conn, &org, e, date))
+        .collect()
+}
+
+/// The persons whose reports `approver` may approve on `date` (any of their valid employments).
+pub fn approvees(
+    conn: &mut DbConnection,
+    approver: i64,
+    date: NaiveDate,
+) -> Result<Vec<PersonSummary>> {
+    let org = snapshot(conn)?;
+    let mut ids: Vec<i64> = org
+        .employments
+        .iter()
+        .filter(|e| e.valid_on(date))
+        .filter(|e| {
+            approvers::approvers_for(&org, e.person_id, e.id, date)
+                .is_ok_and(|a| a.contains(approver as u64))
+        })
+        .map(|e| e.person_id as i64)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(repo::persons_by_ids(conn, &ids)?
+        .iter()
+        .map(PersonSummary::from)
+        .collect())
+}
+
+/// Whether `approver` may approve any report of `person` on `date`.
+pub fn approves(
+    conn: &mut DbConnection,
+    approver: i64,
+    person: i64,
+    date: NaiveDate,
+) -> Result<bool> {
+    Ok(approvees(conn, approver, date)?
+        .iter()
+        .any(|p| p.id == person))
+}
+
+/// Today, as a Danish calendar date.
+pub fn today() -> NaiveDate {
+    crate::domain::org::copenhagen_date(Utc::now())
+}
+
+/// The person linked to a user account, if any.
+pub fn person_of_user_id(conn: &mut DbConnection, user_id: i64) -> Result<Option<PersonRow>> {
+    let Some(user) = db::users::find(conn, user_id)? else {
+        return Ok(None);
+    };
+    Ok(repo::find_person_by_username(conn, &user.username)?)
+}
+
+/// What a caller may see of another person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Everything, CPR included: an administrator or the person themselves.
+    Full,
+    /// Name and ids: an approver of the person today.
+    Approver,
+    None,
+}
+
+/// How much of `person` the user `user_id` (an administrator when `admin`) may see today.
+pub fn access_to_person(
+    conn: &mut DbConnection,
+    user_id: i64,
+    admin: bool,
+    person: i64,
+) -> Result<Access> {
+    if admin {
+        return Ok(Access::Full);
+    }
+    let Some(me) = person_of_user_id(conn, user_id)? else {
+        return Ok(Access::None);
+    };
+    if me.id == person {
+        return Ok(Access::Full);
+    }
+    if approves(conn, me.id, person, today())? {
+        return Ok(Access::Approver);
+    }
+    Ok(Access::None)
+}
+
+/// A user's own person record, or 404 when none is linked.
+pub fn my_person(conn: &mut DbConnection, user_id: i64) -> Result<PersonRow> {
+    person_of_user_id(conn, user_id)?.ok_or_else(|| {
+        Error::problem(
+            ProblemKind::NotFound,
+            "no person is linked to your user account",
+        )
+    })
+}
+
+pub fn my_employments(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Employment>> {
+    let me = my_person(conn, user_id)?;
+    Ok(repo::all_employments(conn)?
+        .into_iter()
+        .filter(|e| e.person_id == me.id)
+        .map(Employment::from)
+        .collect())
+}
