@@ -30,6 +30,26 @@ pub fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, 
     }
 }
 
+/// The name of a person or an org unit: one line of at most [`Name::MAX`] characters. Pasted from
+/// a spreadsheet or a payroll system it may carry TAB, CR or LF between its words: every run of
+/// whitespace becomes one space, the ends are trimmed, and any other control character is
+/// refused. The API and the staff and org-unit imports parse names with this one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+impl Name {
+    pub const MAX: usize = 200;
+
+    pub fn parse(value: &str) -> Result<Name, String> {
+        let words: Vec<&str> = value.split_whitespace().collect();
+        required_text(&words.join(" "), Name::MAX).map(Name)
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// A CPR number: 10 digits, optionally written `DDMMYY-SSSS`. Never echoed in errors or logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Cpr(String);
@@ -198,6 +218,23 @@ pub fn copenhagen_date(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_one_line_with_single_spaces() {
+        for (raw, want) in [
+            ("Anna Hansen", "Anna Hansen"),
+            ("  Anna\tHansen\r\n", "Anna Hansen"),
+            ("Anna \t\r\n  Hansen", "Anna Hansen"),
+            ("Ærø\u{a0}Kommune", "Ærø Kommune"),
+        ] {
+            assert_eq!(Name::parse(raw).unwrap().into_string(), want, "{raw:?}");
+        }
+        for bad in ["", " \t\r\n ", "Anna\u{0}Hansen", "Anna\u{7}"] {
+            assert!(Name::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(Name::parse(&"x".repeat(Name::MAX)).is_ok());
+        assert!(Name::parse(&"x".repeat(Name::MAX + 1)).is_err());
+    }
 
     #[test]
     fn copenhagen_dates() {

@@ -20,7 +20,7 @@ use std::fmt;
 use std::str::FromStr;
 use thiserror::Error;
 
-pub type PersonId = u64;
+pub type PersonId = i64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -12,7 +12,9 @@ use serde::Serialize;
 
 use crate::db::org::{self as repo, EmploymentChanges, PersonChanges};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::org::{check_coordinates, check_period, optional_text, required_text, Cpr};
+use crate::domain::org::{
+    check_coordinates, check_period, optional_text, required_text, Cpr, Name,
+};
 use crate::domain::users::{normalize_username, validate_username};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::services::org::{current_unit_changes, unit_changes, Location};
@@ -192,6 +194,13 @@ impl Row<'_> {
         required_text(self.get(column).unwrap_or(""), max).map_err(|e| self.err(column, e))
     }
 
+    /// The `name` column, by the one rule for names ([`Name`]).
+    fn name(&self) -> Result<String> {
+        Name::parse(self.get("name").unwrap_or(""))
+            .map(Name::into_string)
+            .map_err(|e| self.err("name", e))
+    }
+
     fn opt_text(&self, column: &str, max: usize) -> Result<Option<String>> {
         optional_text(self.get(column), max).map_err(|e| self.err(column, e))
     }
@@ -288,7 +297,7 @@ pub fn import_org_units(
         }
         lines.push(OrgLine {
             line: row.line,
-            name: row.text("name", 200)?,
+            name: row.name()?,
             parent: row.opt_text("parent_external_id", 64)?,
             four_km: row.flag("four_km_rule_allowed")?,
             border: row.metres("distance_to_border_m")?,
@@ -452,7 +461,7 @@ fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
         line: row.line,
         external_id: row.text("external_id", 64)?,
         person: PersonFields {
-            name: row.text("name", 200)?,
+            name: row.name()?,
             username,
             cpr,
         },

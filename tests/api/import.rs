@@ -376,3 +376,50 @@ async fn addresses_valid_on_a_date_default_work_to_the_org_unit() {
     let body = assert_problem(res, 422, "validation-failed").await;
     assert_eq!(body["field"], "address/longitude");
 }
+
+/// Issue 11 item 9: one rule for names. A name with TAB and CR between and around its words (as
+/// pasted from a spreadsheet) is stored the same, as single spaces, through `PUT /persons/{id}`
+/// and through the staff import.
+#[tokio::test]
+async fn names_follow_one_rule_through_the_api_and_the_staff_import() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    import_ok(&app, &admin, "org-units", ORG).await;
+    let header = STAFF.lines().next().unwrap();
+    let staff = format!(
+        "{header}\nP900,\"\tAnna\tMaria\r Hansen\r\",,,90000,KOM,Konsulent,2020-01-01,,,false,,,,,,,\n"
+    );
+    import_ok(&app, &admin, "staff", &staff).await;
+    let anna = person_id(&app, &admin, "P900").await;
+    let imported = get_ok(&app, &admin, &format!("/api/v1/persons/{anna}")).await;
+    assert_eq!(imported["name"], "Anna Maria Hansen");
+
+    let res = app
+        .put(
+            &format!("/api/v1/persons/{anna}"),
+            Some(&admin),
+            &json!({"name": "\tAnna\tMaria\r Holm\r"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let updated: Value = res.json().await.unwrap();
+    assert_eq!(updated["name"], "Anna Maria Holm");
+
+    // A control character that is not whitespace is refused on both ways in.
+    let res = app
+        .put(
+            &format!("/api/v1/persons/{anna}"),
+            Some(&admin),
+            &json!({"name": "Anna\u{7}Holm"}),
+        )
+        .await;
+    assert_eq!(
+        assert_problem(res, 422, "validation-failed").await["field"],
+        "name"
+    );
+    let staff =
+        format!("{header}\nP901,\"Bo\u{7}Berg\",,,90001,KOM,Konsulent,2020-01-01,,,false,,,,,,,\n");
+    let res = import(&app, &admin, "staff", &staff).await;
+    let problem = assert_problem(res, 422, "validation-failed").await;
+    assert!(problem.to_string().contains("name"), "{problem}");
+}

@@ -383,7 +383,20 @@ async fn crud_updates_touch_only_the_fields_their_endpoint_names() {
     let updated: Value = res.json().await.unwrap();
     assert_eq!(updated["name"], "Nina N.");
     assert_eq!(updated["external_id"], "P-NINA");
-    assert_eq!(updated["cpr"], Value::Null);
+    assert_eq!(
+        updated["cpr"], "0101901234",
+        "a field the update leaves out keeps its value"
+    );
+    let res = app
+        .put(
+            &format!("/api/v1/persons/{}", org.nina),
+            Some(admin),
+            &json!({"cpr": null}),
+        )
+        .await;
+    let updated: Value = res.json().await.unwrap();
+    assert_eq!(updated["cpr"], Value::Null, "null clears it");
+    assert_eq!(updated["name"], "Nina N.");
 
     // Employments: person and employment number are fixed.
     for field in [
@@ -810,4 +823,89 @@ async fn rate_types_are_seeded_and_administered_by_whitelist() {
         )
         .await;
     assert_problem(res, 403, "forbidden").await;
+}
+
+/// One spelling of every rate kind: what `GET` answers is what `POST` takes (issue 11 item 5:
+/// `car_high_above_20k` was listed but refused).
+#[tokio::test]
+async fn every_rate_kind_round_trips_through_the_api() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let listed = get_ok(&app, &admin, "/api/v1/rate-types?per_page=200").await;
+    let mut kinds: Vec<String> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap().to_string())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        ["bicycle", "car_high", "car_high_above_20k", "car_low"],
+        "the seeded table lists every kind"
+    );
+    for (year, kind) in (2030..).zip(&kinds) {
+        let created = post_ok(
+            &app,
+            &admin,
+            "/api/v1/rate-types",
+            json!({"kind": kind, "valid_from": format!("{year}-01-01"),
+                   "valid_to": format!("{year}-12-31"), "description": "Ny periode",
+                   "tf_code": "0700", "ore_per_km": 100}),
+        )
+        .await;
+        assert_eq!(&created["kind"], kind, "POST answers the kind as sent");
+        let shown = get_ok(&app, &admin, "/api/v1/rate-types?per_page=200").await;
+        assert!(
+            shown["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["id"] == created["id"] && &r["kind"] == kind),
+            "GET lists {kind} as it was posted"
+        );
+    }
+}
+
+/// Issue 11 item 3: an update that leaves `username` out keeps the login linked; only an
+/// explicit `null` unlinks it.
+#[tokio::test]
+async fn updating_a_person_without_username_keeps_their_login_linked() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.create_user("ida", PW, &["employee"]).await;
+    let ida = person(&app, &admin, "P-IDA", "Ida", Some("ida")).await;
+    let token = app.tokens("ida", PW).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/persons/{ida}");
+
+    let res = app
+        .put(&path, Some(&admin), &json!({"name": "Ida Holm"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let updated: Value = res.json().await.unwrap();
+    assert_eq!(updated["name"], "Ida Holm");
+    assert_eq!(updated["username"], "ida", "the login stays linked");
+    let me = app.get("/api/v1/me/employments", Some(&token)).await;
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "the employee still has a person"
+    );
+
+    let res = app
+        .put(&path, Some(&admin), &json!({"username": null}))
+        .await;
+    let updated: Value = res.json().await.unwrap();
+    assert_eq!(
+        updated["username"],
+        Value::Null,
+        "an explicit null unlinks it"
+    );
+    assert_eq!(updated["name"], "Ida Holm");
+    let me = app.get("/api/v1/me/employments", Some(&token)).await;
+    assert_problem(me, 404, "not-found").await;
 }

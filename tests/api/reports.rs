@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::assert_problem;
 use crate::report_fixtures::{
-    calculated_report, read_report, world, world_with, CITIZEN_A, CITIZEN_B, HOME,
+    calculated_report, post_created, read_report, world, world_with, CITIZEN_A, CITIZEN_B, HOME,
 };
 
 fn id(v: &Value) -> i64 {
@@ -885,11 +885,30 @@ async fn without_a_router_calculated_is_unavailable_but_read_works() {
         )
         .await;
     assert_problem(res, 503, "router-unavailable").await;
-    // a read report from home needs the home-work route too: no guess
+    // A read report from home needs the home-work distance: no guess, and a refusal that says
+    // what to set rather than to use the mode the request already uses (issue 11 item 12).
     let mut body = read_report(w.emp_nina, "2026-03-10", "car_low", 30_000);
     body["starts_at_home"] = json!(true);
     let res = w.app.post("/api/v1/reports", Some(&w.nina), &body).await;
-    assert_problem(res, 503, "router-unavailable").await;
+    let problem = assert_problem(res, 422, "validation-failed").await;
+    assert_eq!(problem["field"], "starts_at_home");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("home-work distance override") && detail.contains("route service"),
+        "{detail}"
+    );
+    assert!(!detail.contains("distance mode"), "{detail}");
+    // With the person's override for the employment, the deduction uses it.
+    post_created(
+        &w.app,
+        &w.admin,
+        &format!("/api/v1/persons/{}/home-work-overrides", w.persons["nina"]),
+        json!({"employment_id": w.emp_nina, "distance_m": 8_000, "valid_from": "2026-01-01"}),
+    )
+    .await;
+    let from_home = w.create(&w.nina, body).await;
+    assert_eq!(from_home["home_work_deduction_m"], 8_000);
+    assert_eq!(from_home["reimbursable_m"], 22_000);
     let r = w
         .create(
             &w.nina,

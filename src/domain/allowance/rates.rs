@@ -27,6 +27,8 @@ pub enum RateKind {
     CarHigh,
     /// High‑rate category after 20,000 km in the year (Skatterådet's
     /// > 20,000 km rate). Produced by the 20,000 km split; never counted.
+    /// Spelled as `as_str` everywhere (serde's snake_case would drop the `_` before `20k`).
+    #[serde(rename = "car_high_above_20k")]
     CarHighAbove20k,
     /// "Lav takst": ordinary approved car/motorcycle driving without a
     /// bemyndigelse, from the first km (= Skatterådet's > 20,000 km rate).
@@ -201,6 +203,16 @@ pub fn validate_rate_table(rates: &[RatePeriod]) -> Result<(), AllowanceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_spells_every_kind_as_as_str() {
+        for kind in RateKind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(serde_json::from_str::<RateKind>(&json).unwrap(), kind);
+            assert_eq!(kind.as_str().parse::<RateKind>().unwrap(), kind);
+        }
+    }
 
     #[test]
     fn seed_table_is_valid_and_contiguous_2022_to_2026() {

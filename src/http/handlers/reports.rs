@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::domain::page::PageRequest;
+use crate::domain::report::{Account, Comment, TextError};
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
 use crate::http::extract::AuthUser;
@@ -222,11 +223,9 @@ fn unused(field: &str, value: Option<String>) -> Result<(), Error> {
     }
 }
 
-fn required_comment(comment: Option<String>) -> Result<String, Error> {
-    comment
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| c.trim().to_string())
-        .ok_or_else(|| Error::validation("comment", "a comment is required"))
+/// A field of the decision body, parsed by the report's own rule for it.
+fn field<T>(name: &str, parsed: Result<T, TextError>) -> Result<T, Error> {
+    parsed.map_err(|e| Error::validation(name, e))
 }
 
 /// A status-change endpoint: `POST /api/v1/reports/{id}/<action>`.
@@ -256,22 +255,24 @@ decision_endpoint!(
 decision_endpoint!(
     /// Pending → approved, by a responsible approver; the comment is optional.
     approve => |comment, account| Ok(Decision::Approve {
-        comment: comment.filter(|c| !c.trim().is_empty()),
-        account: account.map(|a| a.trim().to_string()),
+        comment: field("comment", Comment::optional(comment.as_deref()))?,
+        account: account.map(|a| field("account", Account::parse(&a))).transpose()?,
     })
 );
 decision_endpoint!(
     /// Pending → rejected, by a responsible approver, with a comment.
     reject => |c, a| {
         unused("account", a)?;
-        required_comment(c).map(|comment| Decision::Reject { comment })
+        let comment = field("comment", Comment::required(c.as_deref()))?;
+        Ok(Decision::Reject { comment })
     }
 );
 decision_endpoint!(
     /// Approved → rejected, by an administrator, with a comment.
     admin_reject => |c, a| {
         unused("account", a)?;
-        required_comment(c).map(|comment| Decision::AdminReject { comment })
+        let comment = field("comment", Comment::required(c.as_deref()))?;
+        Ok(Decision::AdminReject { comment })
     }
 );
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::org::{self as repo, OrgUnitRow};
 use crate::db::{is_unique_violation, DbConnection};
-use crate::domain::org::{check_coordinates, check_period, optional_text, required_text};
+use crate::domain::org::{check_coordinates, check_period, optional_text, required_text, Name};
 use crate::error::{Error, ProblemKind, Result};
 
 pub use addresses::*;
@@ -36,6 +36,13 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String> {
 
 pub(crate) fn opt_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
     optional_text(value, max).map_err(|e| Error::validation(field, e))
+}
+
+/// A person's or an org unit's name, by the one rule for names ([`Name`]).
+fn parse_name(value: &str) -> Result<String> {
+    Name::parse(value)
+        .map(Name::into_string)
+        .map_err(|e| Error::validation("name", e))
 }
 
 fn period(field: &str, start: NaiveDate, end: Option<NaiveDate>) -> Result<()> {

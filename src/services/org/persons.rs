@@ -77,14 +77,26 @@ pub struct CreatePerson {
     pub cpr: Option<String>,
 }
 
+/// The fields an update names; one it leaves out keeps its value, and `null` clears an optional
+/// one (so an update of the name alone does not unlink the person's login).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePerson {
-    pub name: String,
     #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub cpr: Option<String>,
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "named")]
+    pub username: Option<Option<String>>,
+    #[serde(default, deserialize_with = "named")]
+    pub cpr: Option<Option<String>>,
+}
+
+/// A field that is present: `Some(value)`, where the value itself may be `null`.
+fn named<'de, D, T>(deserializer: D) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 fn person_username(value: Option<&str>) -> Result<Option<String>> {
@@ -109,7 +121,7 @@ fn person_cpr(value: Option<&str>) -> Result<Option<String>> {
 
 pub fn create_person(conn: &mut DbConnection, input: CreatePerson) -> Result<PersonDetail> {
     let external_id = text("external_id", &input.external_id, ID_MAX)?;
-    let name = text("name", &input.name, NAME_MAX)?;
+    let name = parse_name(&input.name)?;
     let username = person_username(input.username.as_deref())?;
     let cpr = person_cpr(input.cpr.as_deref())?;
     write_transaction(conn, |conn| {
@@ -137,18 +149,21 @@ pub fn update_person(
     id: i64,
     input: UpdatePerson,
 ) -> Result<PersonDetail> {
-    let changes = repo::PersonChanges {
-        name: text("name", &input.name, NAME_MAX)?,
-        username: person_username(input.username.as_deref())?,
-        cpr: person_cpr(input.cpr.as_deref())?,
-    };
+    let name = input.name.map(|n| parse_name(&n)).transpose()?;
+    let username = input
+        .username
+        .map(|u| person_username(u.as_deref()))
+        .transpose()?;
+    let cpr = input.cpr.map(|c| person_cpr(c.as_deref())).transpose()?;
     write_transaction(conn, |conn| {
-        if repo::update_person(conn, id, &changes, db::utc_now())
-            .map_err(conflict_on_unique("a person with this username"))?
-            == 0
-        {
-            return Err(Error::not_found("person"));
-        }
+        let current = repo::find_person(conn, id)?.ok_or_else(|| Error::not_found("person"))?;
+        let changes = repo::PersonChanges {
+            name: name.unwrap_or(current.name),
+            username: username.unwrap_or(current.username),
+            cpr: cpr.unwrap_or(current.cpr),
+        };
+        repo::update_person(conn, id, &changes, db::utc_now())
+            .map_err(conflict_on_unique("a person with this username"))?;
         get_person(conn, id)
     })
 }

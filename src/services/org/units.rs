@@ -93,7 +93,7 @@ fn check_parent(conn: &mut DbConnection, unit: Option<i64>, parent: Option<i64>)
 
 pub fn create_org_unit(conn: &mut DbConnection, input: CreateOrgUnit) -> Result<OrgUnit> {
     let external_id = text("external_id", &input.external_id, ID_MAX)?;
-    let name = text("name", &input.name, NAME_MAX)?;
+    let name = parse_name(&input.name)?;
     check_distance("distance_to_border_m", input.distance_to_border_m)?;
     let address = input.address.map(|a| a.validated("address/")).transpose()?;
     write_transaction(conn, |conn| {
@@ -122,7 +122,7 @@ pub fn create_org_unit(conn: &mut DbConnection, input: CreateOrgUnit) -> Result<
 
 pub fn update_org_unit(conn: &mut DbConnection, id: i64, input: UpdateOrgUnit) -> Result<OrgUnit> {
     let changes = unit_changes(
-        text("name", &input.name, NAME_MAX)?,
+        parse_name(&input.name)?,
         input.parent_id,
         input.four_km_rule_allowed,
         input.distance_to_border_m,

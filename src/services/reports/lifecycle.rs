@@ -3,7 +3,7 @@
 use super::audit::record;
 use super::plan::{planned, trip_taken};
 use super::pricing::{reprice, RateBook};
-use super::queries::{responsible_approvers, view};
+use super::queries::{approvers_today, view, visible};
 use super::*;
 
 use chrono::NaiveDateTime;
@@ -12,9 +12,8 @@ use serde_json::{json, Value};
 
 use crate::db::reports::{self as repo, ReportFigures, ReportRow, StatusChange};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::report_state::{self as state, Action, ReportStatus};
+use crate::domain::report::{Change, Comment, Decision, Refusal};
 use crate::error::{Error, ProblemKind, Result};
-use crate::services::org::{self};
 
 /// A new report of the caller, as a draft.
 pub async fn create(ctx: &Context, caller: Caller, input: ReportInput) -> Result<Report> {
@@ -79,14 +78,12 @@ pub async fn update(
     // Refuse early (before asking the router) what the transaction would refuse anyway.
     ctx.db
         .run(move |c| {
-            let row = reload(c, id)?;
-            let me = org::my_person(c, user_id)?;
-            if row.person_id != me.id {
-                return Err(Error::forbidden("only the report's owner may edit it"));
-            }
+            let row = visible(c, caller, id)?;
             expected.check(row.version)?;
-            state::edit(status_of(&row)?, me.id as u64, row.person_id as u64)
-                .map_err(transition_error)?;
+            let actor = actor(c, caller)?;
+            aggregate(&row)?
+                .edit(&actor, db::utc_now())
+                .map_err(refusal)?;
             Ok(())
         })
         .await?;
@@ -96,17 +93,12 @@ pub async fn update(
             write_transaction(c, |c| {
                 let now = db::utc_now();
                 repo::lock_person(c, plan.person_id)?;
-                let before = reload(c, id)?;
-                if before.person_id != plan.person_id {
-                    return Err(Error::forbidden("only the report's owner may edit it"));
-                }
+                let before = visible(c, caller, id)?;
                 expected.check(before.version)?;
-                let from = status_of(&before)?;
-                let to = state::edit(from, plan.person_id as u64, before.person_id as u64)
-                    .map_err(transition_error)?;
-                if !repo::bump_version(c, id, before.version, now)? {
-                    return Err(expected.stale(before.version + 1));
-                }
+                let change = aggregate(&before)?
+                    .edit(&actor(c, caller)?, now)
+                    .map_err(refusal)?;
+                store(c, &before, &change, expected, now)?;
                 repo::set_content(c, id, &plan.content).map_err(trip_taken)?;
                 repo::set_figures(
                     c,
@@ -117,21 +109,6 @@ pub async fn update(
                         amount_ore: before.amount_ore,
                     },
                 )?;
-                if to != from {
-                    repo::set_status(
-                        c,
-                        id,
-                        &StatusChange {
-                            status: to.as_str().to_string(),
-                            rejection_comment: None,
-                            submitted_at: Some(now),
-                            decided_at: None,
-                            decided_by_user_id: None,
-                            // The next approval books it anew.
-                            account: None,
-                        },
-                    )?;
-                }
                 let rates = RateBook::load(c)?;
                 reprice(
                     c,
@@ -149,135 +126,7 @@ pub async fn update(
         .await
 }
 
-/// A change of status, by the owner, an approver or an administrator.
-#[derive(Debug, Clone)]
-pub enum Decision {
-    Submit,
-    Withdraw,
-    /// `account`: 10 digits, when the approver books the report to another account.
-    Approve {
-        comment: Option<String>,
-        account: Option<String>,
-    },
-    Reject {
-        comment: String,
-    },
-    AdminReject {
-        comment: String,
-    },
-}
-
-impl Decision {
-    fn action(&self) -> Action {
-        match self {
-            Decision::Submit => Action::Submit,
-            Decision::Withdraw => Action::Withdraw,
-            Decision::Approve { .. } => Action::Approve,
-            Decision::Reject { .. } => Action::Reject,
-            Decision::AdminReject { .. } => Action::AdminRejectApproved,
-        }
-    }
-
-    fn comment(&self) -> Option<&str> {
-        match self {
-            Decision::Submit | Decision::Withdraw => None,
-            Decision::Approve { comment, .. } => comment.as_deref(),
-            Decision::Reject { comment } | Decision::AdminReject { comment } => Some(comment),
-        }
-    }
-}
-
-/// Checks the caller's right to take `decision` on `row` and gives the new status.
-fn authorise(
-    conn: &mut DbConnection,
-    caller: Caller,
-    row: &ReportRow,
-    decision: &Decision,
-) -> Result<ReportStatus> {
-    let from = status_of(row)?;
-    let owner = row.person_id as u64;
-    let me = org::person_of_user_id(conn, caller.user_id)?;
-    let me_id = me.as_ref().map(|p| p.id as u64);
-    let outcome = match decision {
-        Decision::Submit | Decision::Withdraw => {
-            let Some(me_id) = me_id else {
-                return Err(Error::forbidden("only the report's owner may do this"));
-            };
-            if matches!(decision, Decision::Submit) {
-                state::submit(from, me_id, owner)
-            } else {
-                state::withdraw(from, me_id, owner)
-            }
-        }
-        Decision::Approve { .. } | Decision::Reject { .. } => {
-            if !caller.approver {
-                return Err(Error::forbidden("this requires the approver role"));
-            }
-            let Some(me_id) = me_id else {
-                return Err(Error::forbidden(
-                    "no person is linked to your user account, so you approve nobody",
-                ));
-            };
-            let org_snapshot = org::snapshot(conn)?;
-            let approvers = responsible_approvers(&org_snapshot, row, org::today());
-            match decision {
-                Decision::Reject { comment } => {
-                    state::reject(from, me_id, owner, &approvers, comment)
-                }
-                _ => state::approve(from, me_id, owner, &approvers),
-            }
-        }
-        Decision::AdminReject { comment } => {
-            state::admin_reject_approved(from, caller.admin, comment)
-        }
-    };
-    outcome.map_err(transition_error)
-}
-
-fn status_change(
-    row: &ReportRow,
-    to: ReportStatus,
-    decision: &Decision,
-    caller: Caller,
-    now: NaiveDateTime,
-) -> StatusChange {
-    match decision {
-        Decision::Submit => StatusChange {
-            status: to.as_str().to_string(),
-            rejection_comment: None,
-            submitted_at: Some(now),
-            decided_at: None,
-            decided_by_user_id: None,
-            account: row.account.clone(),
-        },
-        Decision::Withdraw => StatusChange {
-            status: to.as_str().to_string(),
-            rejection_comment: None,
-            submitted_at: row.submitted_at,
-            decided_at: None,
-            decided_by_user_id: None,
-            account: row.account.clone(),
-        },
-        Decision::Approve { account, .. } => StatusChange {
-            status: to.as_str().to_string(),
-            rejection_comment: None,
-            submitted_at: row.submitted_at,
-            decided_at: Some(now),
-            decided_by_user_id: Some(caller.user_id),
-            account: account.clone(),
-        },
-        Decision::Reject { comment } | Decision::AdminReject { comment } => StatusChange {
-            status: to.as_str().to_string(),
-            rejection_comment: Some(comment.clone()),
-            submitted_at: row.submitted_at,
-            decided_at: Some(now),
-            decided_by_user_id: Some(caller.user_id),
-            account: row.account.clone(),
-        },
-    }
-}
-
-/// Takes `decision` on report `id` in one transaction: authorisation, version, status,
+/// Takes `decision` on report `id` in one transaction: the aggregate's rules, version, status,
 /// re-pricing of the person's year, audit event.
 pub fn decide(
     conn: &mut DbConnection,
@@ -287,42 +136,38 @@ pub fn decide(
     decision: Decision,
 ) -> Result<Report> {
     let expected = expected.ok_or_else(precondition_required)?;
-    if let Decision::Approve {
-        account: Some(account),
-        ..
-    } = &decision
-    {
-        if !(account.len() == 10 && account.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(Error::validation("account", "must be 10 digits"));
-        }
-    }
-    if let Some(comment) = decision.comment() {
-        if comment.chars().count() > COMMENT_MAX {
-            return Err(Error::validation(
-                "comment",
-                format!("at most {COMMENT_MAX} characters"),
-            ));
-        }
-    }
     write_transaction(conn, |c| {
         let now = db::utc_now();
         let person_id = reload(c, id)?.person_id;
         repo::lock_person(c, person_id)?;
         let before = reload(c, id)?;
+        let actor = actor(c, caller)?;
+        let owner = actor.person_id == Some(before.person_id);
+        // The approvers are resolved only where they matter: to approve or reject, or to know
+        // whether someone who is not the owner may see the report at all.
+        let approvers = if decision.needs_approvers() || !(owner || caller.sees_all()) {
+            approvers_today(c, &before)?
+        } else {
+            Vec::new()
+        };
+        if !(owner || caller.sees_all() || actor.person_id.is_some_and(|p| approvers.contains(&p)))
+        {
+            return Err(Error::not_found("report"));
+        }
         // A stale caller is told so, rather than that the status moved on (a racing approver
         // gets 409 version-conflict, not "cannot approve an approved report").
-        let to = match authorise(c, caller, &before, &decision) {
-            Err(e) if e.kind() == ProblemKind::Conflict => {
-                expected.check(before.version)?;
+        let change = match aggregate(&before)?.decide(&actor, &decision, &approvers, now) {
+            Ok(change) => change,
+            Err(e) => {
+                let e = refusal(e);
+                if e.kind() == ProblemKind::Conflict {
+                    expected.check(before.version)?;
+                }
                 return Err(e);
             }
-            other => other?,
         };
         expected.check(before.version)?;
-        if !repo::bump_version(c, id, before.version, now)? {
-            return Err(expected.stale(before.version + 1));
-        }
-        repo::set_status(c, id, &status_change(&before, to, &decision, caller, now))?;
+        store(c, &before, &change, expected, now)?;
         let rates = RateBook::load(c)?;
         reprice(
             c,
@@ -339,7 +184,7 @@ pub fn decide(
             decision.action().as_str(),
             Some(&before),
             &after,
-            decision.comment(),
+            decision.comment().map(Comment::as_str),
             now,
         )?;
         view(c, after)
@@ -356,18 +201,14 @@ pub fn delete(
 ) -> Result<()> {
     let expected = expected.ok_or_else(precondition_required)?;
     write_transaction(conn, |c| {
-        let row = reload(c, id)?;
-        let me = org::person_of_user_id(c, caller.user_id)?;
-        if me.map(|p| p.id) != Some(row.person_id) {
-            return Err(Error::forbidden("only the report's owner may delete it"));
+        let row = visible(c, caller, id)?;
+        let report = aggregate(&row)?;
+        let actor = actor(c, caller)?;
+        if actor.person_id != Some(row.person_id) {
+            return Err(refusal(Refusal::NotOwnerDelete));
         }
         expected.check(row.version)?;
-        if status_of(&row)? != ReportStatus::Draft || row.submitted_at.is_some() {
-            return Err(Error::problem(
-                ProblemKind::Conflict,
-                "only a draft that was never submitted can be deleted; withdraw a pending report",
-            ));
-        }
+        report.delete(&actor).map_err(refusal)?;
         // The version gate also here, so that an edit racing the delete is not lost silently.
         if !repo::bump_version(c, id, row.version, db::utc_now())? {
             return Err(expected.stale(row.version + 1));
@@ -376,6 +217,32 @@ pub fn delete(
         repo::delete_report(c, id)?;
         Ok(())
     })
+}
+
+/// Stores the aggregate's change under the version `before` was read at.
+fn store(
+    conn: &mut DbConnection,
+    before: &ReportRow,
+    change: &Change,
+    expected: Expected,
+    now: NaiveDateTime,
+) -> Result<()> {
+    if !repo::bump_version(conn, before.id, before.version, now)? {
+        return Err(expected.stale(before.version + 1));
+    }
+    repo::set_status(
+        conn,
+        before.id,
+        &StatusChange {
+            status: change.status.as_str().to_string(),
+            rejection_comment: change.rejection_comment.clone(),
+            submitted_at: change.submitted_at,
+            decided_at: change.decided_at,
+            decided_by_user_id: change.decided_by_user_id,
+            account: change.account.clone(),
+        },
+    )?;
+    Ok(())
 }
 
 /// One report of a bulk approval.
@@ -421,6 +288,8 @@ pub async fn bulk_approve(
             format!("between 1 and {MAX_BULK} reports"),
         ));
     }
+    let comment =
+        Comment::optional(comment.as_deref()).map_err(|e| Error::validation("comment", e))?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let comment = comment.clone();

@@ -40,21 +40,20 @@ use serde_json::Value;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::{Database, DbConnection};
 use crate::domain::allowance::{AllowanceError, DistanceMode, RateKind};
-use crate::domain::report_state::{ReportStatus, TransitionError};
+use crate::domain::report::{Actor, DriveReport, Refusal, ReportStatus, TransitionError};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::RouteService;
-use crate::services::org::Location;
+use crate::services::org::{self, Location};
 
+pub use crate::domain::report::Decision;
 pub use lifecycle::{
-    bulk_approve, create, decide, delete, update, BulkItem, BulkOutcome, BulkResult, Decision,
+    bulk_approve, create, decide, delete, update, BulkItem, BulkOutcome, BulkResult,
 };
 pub use queries::{
     get, history, list, queue, summary, ListQuery, QueueQuery, StatusTotals, Summary,
 };
 
-const PURPOSE_MAX: usize = 500;
 const REMARK_MAX: usize = 1_000;
-const COMMENT_MAX: usize = 1_000;
 const MAX_STOPS: usize = 50;
 /// 5,000 km: more than anyone drives in a day.
 const MAX_TYPED_DISTANCE_M: i64 = 5_000_000;
@@ -80,6 +79,13 @@ pub struct Caller {
     pub admin: bool,
     pub approver: bool,
     pub payroll: bool,
+}
+
+impl Caller {
+    /// Administrators and payroll see every report.
+    fn sees_all(self) -> bool {
+        self.admin || self.payroll
+    }
 }
 
 /// The version the caller last saw, and where it came from (which decides 412 or 409).
@@ -264,17 +270,51 @@ fn allowance_error(field: &str, e: AllowanceError) -> Error {
     }
 }
 
-fn transition_error(e: TransitionError) -> Error {
+/// The HTTP answer to a refused transition: a state that does not allow it is a conflict, a
+/// missing comment a validation error, an actor without the right forbidden.
+fn refusal(e: Refusal) -> Error {
     match e {
-        TransitionError::InvalidTransition { .. } => {
+        Refusal::Transition(TransitionError::InvalidTransition { .. }) | Refusal::NotDeletable => {
             Error::problem(ProblemKind::Conflict, e.to_string())
         }
-        TransitionError::CommentRequired(_) => Error::validation("comment", e.to_string()),
-        TransitionError::NotOwner(_)
-        | TransitionError::SelfApproval
-        | TransitionError::NotResponsibleApprover
-        | TransitionError::NotAdmin(_) => Error::forbidden(e.to_string()),
+        Refusal::Transition(TransitionError::CommentRequired(_)) => {
+            Error::validation("comment", e.to_string())
+        }
+        Refusal::Transition(
+            TransitionError::NotOwner(_)
+            | TransitionError::SelfApproval
+            | TransitionError::NotResponsibleApprover
+            | TransitionError::NotAdmin(_),
+        )
+        | Refusal::ApproverRoleRequired
+        | Refusal::NoPersonLinked
+        | Refusal::NotOwnerDelete => Error::forbidden(e.to_string()),
     }
+}
+
+/// The aggregate's view of a stored report.
+fn aggregate(row: &ReportRow) -> Result<DriveReport> {
+    Ok(DriveReport {
+        id: row.id,
+        owner: row.person_id,
+        status: status_of(row)?,
+        version: row.version,
+        rejection_comment: row.rejection_comment.clone(),
+        submitted_at: row.submitted_at,
+        decided_at: row.decided_at,
+        decided_by_user_id: row.decided_by_user_id,
+        account: row.account.clone(),
+    })
+}
+
+/// The caller as the aggregate sees them: with the person linked to their account.
+fn actor(conn: &mut DbConnection, caller: Caller) -> Result<Actor> {
+    Ok(Actor {
+        user_id: caller.user_id,
+        person_id: org::person_of_user_id(conn, caller.user_id)?.map(|p| p.id),
+        admin: caller.admin,
+        approver: caller.approver,
+    })
 }
 
 fn years_of(dates: impl IntoIterator<Item = NaiveDate>) -> Vec<i32> {

@@ -11,9 +11,10 @@ use crate::domain::allowance::{
     trip_distance, AllowanceError, DistanceMode, HomeRule, HomeWorkDistance, RateKind, TripInput,
 };
 use crate::domain::org::in_period;
+use crate::domain::report::Purpose;
 use crate::error::{Error, ProblemKind, Result};
 use crate::routing::{Profile, RouteError, RouteService, Waypoint};
-use crate::services::org::{self, opt_text, text, Location};
+use crate::services::org::{self, opt_text, Location};
 
 fn waypoint(l: &Location) -> Waypoint {
     Waypoint {
@@ -88,12 +89,15 @@ fn plan(
     conn: &mut DbConnection,
     norddjurs_method: bool,
     home_tolerance_m: f64,
+    routes_measurable: bool,
     caller_user_id: i64,
     input: ReportInput,
 ) -> Result<Plan> {
     let me = org::my_person(conn, caller_user_id)?;
     let mode = input.distance_mode;
-    let purpose = text("purpose", &input.purpose, PURPOSE_MAX)?;
+    let purpose = Purpose::parse(&input.purpose)
+        .map_err(|e| Error::validation("purpose", e))?
+        .into_string();
     let remark = opt_text("remark", input.remark.as_deref(), REMARK_MAX)?;
     if input.route.len() > MAX_STOPS {
         return Err(Error::validation(
@@ -370,6 +374,16 @@ fn plan(
                 ),
             ));
         };
+        if !routes_measurable && !mode.is_routed() {
+            // A request that names no route must not be told to change its distance mode (a
+            // routed one is told that its route cannot be measured first).
+            let field = if starts_at_home {
+                "starts_at_home"
+            } else {
+                "ends_at_home"
+            };
+            return Err(Error::validation(field, NO_ROUTER_FOR_HOME_WORK));
+        }
         needs.home_work = Some((Profile::Driving, vec![waypoint(home), waypoint(work)]));
     }
 
@@ -403,21 +417,27 @@ fn plan(
     })
 }
 
+/// Without a route service: why the report cannot be priced, for each route it may need.
+const NO_ROUTER_FOR_DRIVEN: &str = "no route service is configured (KORSEL_ROUTER_URL), so a \
+     calculated route cannot be measured; report the distance read off the odometer (distance \
+     mode \"read\") or a recorded trip (\"gps\")";
+const NO_ROUTER_FOR_HOME_WORK: &str = "the home-work deduction needs the distance from home to \
+     work, and no route service is configured to measure it: ask an administrator to set a \
+     home-work distance override for this employment, or to configure a route service \
+     (KORSEL_ROUTER_URL)";
+const NO_ROUTER_FOR_WORK_ROUTE: &str = "the Norddjurs method (KORSEL_NORDDJURS_METHOD) compares \
+     the route from work, and no route service is configured (KORSEL_ROUTER_URL) to measure it";
+
 async fn ask(
     router: Option<&dyn RouteService>,
     need: &Option<(Profile, Vec<Waypoint>)>,
+    without_router: &str,
 ) -> Result<Option<i64>> {
     let Some((profile, points)) = need else {
         return Ok(None);
     };
-    let router = router.ok_or_else(|| {
-        Error::problem(
-            ProblemKind::RouterUnavailable,
-            "no route service is configured (KORSEL_ROUTER_URL), so this report's distance \
-             cannot be calculated; use distance mode \"read\" or \"gps\", or a home-work \
-             distance override",
-        )
-    })?;
+    let router =
+        router.ok_or_else(|| Error::problem(ProblemKind::RouterUnavailable, without_router))?;
     match router.route(*profile, points).await {
         Ok(metres) => Ok(Some(metres)),
         Err(RouteError::NoRoute(why)) => Err(Error::validation("route", why)),
@@ -432,10 +452,16 @@ async fn ask(
 }
 
 async fn fetch_routes(router: Option<&dyn RouteService>, needs: &RouteNeeds) -> Result<Routes> {
+    // The three are independent: asked at the same time, a report waits for the slowest only.
+    let (driven, home_work, work_route) = tokio::try_join!(
+        ask(router, &needs.driven, NO_ROUTER_FOR_DRIVEN),
+        ask(router, &needs.home_work, NO_ROUTER_FOR_HOME_WORK),
+        ask(router, &needs.work_route, NO_ROUTER_FOR_WORK_ROUTE),
+    )?;
     Ok(Routes {
-        driven: ask(router, &needs.driven).await?,
-        home_work: ask(router, &needs.home_work).await?,
-        work_route: ask(router, &needs.work_route).await?,
+        driven,
+        home_work,
+        work_route,
     })
 }
 
@@ -497,9 +523,10 @@ pub(super) async fn planned(
     input: ReportInput,
 ) -> Result<(Plan, i64)> {
     let (norddjurs, tolerance) = (ctx.norddjurs_method, ctx.home_tolerance_m);
+    let routes_measurable = ctx.router.is_some();
     let plan = ctx
         .db
-        .run(move |c| plan(c, norddjurs, tolerance, user_id, input))
+        .run(move |c| plan(c, norddjurs, tolerance, routes_measurable, user_id, input))
         .await?;
     let routes = fetch_routes(ctx.router.as_deref(), &plan.needs).await?;
     let (content, distance_m) = finish(&plan, routes)?;

@@ -22,43 +22,42 @@ pub(super) fn responsible_approvers(
     org: &OrgSnapshot,
     row: &ReportRow,
     today: NaiveDate,
-) -> Vec<u64> {
+) -> Vec<i64> {
     let resolve = |date| {
         approver_rules::approvers_for(org, row.person_id as u64, row.employment_id as u64, date)
     };
-    match resolve(today) {
+    let found = match resolve(today) {
         Ok(found) => found.person_ids(),
         Err(ApproverError::EmploymentNotValid { .. }) => resolve(row.drive_date)
             .map(|found| found.person_ids())
             .unwrap_or_default(),
         Err(_) => Vec::new(),
-    }
-}
-
-/// Whether the caller may read the report: its owner, an administrator, payroll, or one of its
-/// responsible approvers today.
-fn may_read(conn: &mut DbConnection, caller: Caller, row: &ReportRow) -> Result<bool> {
-    if caller.admin || caller.payroll {
-        return Ok(true);
-    }
-    let Some(me) = org::person_of_user_id(conn, caller.user_id)? else {
-        return Ok(false);
     };
-    if me.id == row.person_id {
-        return Ok(true);
-    }
-    let org_snapshot = org::snapshot(conn)?;
-    Ok(responsible_approvers(&org_snapshot, row, org::today()).contains(&(me.id as u64)))
+    found.into_iter().map(|p| p as i64).collect()
 }
 
-fn readable(conn: &mut DbConnection, caller: Caller, id: i64) -> Result<ReportRow> {
+/// The responsible approvers of `row` today.
+pub(super) fn approvers_today(conn: &mut DbConnection, row: &ReportRow) -> Result<Vec<i64>> {
+    let org_snapshot = org::snapshot(conn)?;
+    Ok(responsible_approvers(&org_snapshot, row, org::today()))
+}
+
+/// Report `id` when the caller may see it: its owner, an administrator, payroll, or one of its
+/// responsible approvers today. Anyone else is told it does not exist (404, never 403), so ids
+/// cannot be probed.
+pub(super) fn visible(conn: &mut DbConnection, caller: Caller, id: i64) -> Result<ReportRow> {
     let row = reload(conn, id)?;
-    if !may_read(conn, caller, &row)? {
-        return Err(Error::forbidden(
-            "you may read your own reports and those you approve",
-        ));
+    if caller.sees_all() {
+        return Ok(row);
     }
-    Ok(row)
+    let me = org::person_of_user_id(conn, caller.user_id)?.map(|p| p.id);
+    if me == Some(row.person_id) {
+        return Ok(row);
+    }
+    match me {
+        Some(me) if approvers_today(conn, &row)?.contains(&me) => Ok(row),
+        _ => Err(Error::not_found("report")),
+    }
 }
 
 // ================================================================ views
@@ -137,12 +136,12 @@ pub(super) fn view(conn: &mut DbConnection, row: ReportRow) -> Result<Report> {
 }
 
 pub fn get(conn: &mut DbConnection, caller: Caller, id: i64) -> Result<Report> {
-    let row = readable(conn, caller, id)?;
+    let row = visible(conn, caller, id)?;
     view(conn, row)
 }
 
 pub fn history(conn: &mut DbConnection, caller: Caller, id: i64) -> Result<Vec<Event>> {
-    readable(conn, caller, id)?;
+    visible(conn, caller, id)?;
     let events = repo::events_of(conn, id)?;
     let mut usernames: HashMap<i64, Option<String>> = HashMap::new();
     let mut out = Vec::with_capacity(events.len());
@@ -263,7 +262,7 @@ pub fn queue(
     let mine: Vec<ReportRow> = repo::all_reports(conn, &filter)?
         .into_iter()
         .filter(|r| query.employment_id.is_none_or(|e| e == r.employment_id))
-        .filter(|r| responsible_approvers(&org_snapshot, r, today).contains(&(me.id as u64)))
+        .filter(|r| responsible_approvers(&org_snapshot, r, today).contains(&me.id))
         .collect();
     let total = mine.len() as i64;
     let rows: Vec<ReportRow> = mine
