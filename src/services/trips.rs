@@ -16,14 +16,12 @@ use crate::domain::gps::{
     PipelineParams, TrackPoint,
 };
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::report::Purpose;
 use crate::domain::trip::{self, PointProblem, MAX_POINTS};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::addresses::Registry;
 use crate::services::org;
 use crate::services::tokens::sha256_hex;
-
-/// Longest accepted purpose, in characters.
-const MAX_PURPOSE_CHARS: usize = 1_000;
 
 /// An upload as the phone sent it (JSON or GPX plus query parameters).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -221,6 +219,10 @@ pub fn upload(
 
     let person = org::person_of_user_id(conn, user_id)?;
     check_references(conn, person.as_ref().map(|p| p.id), &upload)?;
+    // The report's rule for a purpose, so that a report made from the trip can take it as it is.
+    let purpose = Purpose::optional(upload.purpose.as_deref())
+        .map_err(|e| Error::validation("purpose", e))?
+        .map(Purpose::into_string);
     let report = compute_distance(&upload.points, ctx.params);
     let (Some(first), Some(last)) = (report.track.first(), report.track.last()) else {
         return Err(Error::validation(
@@ -248,7 +250,7 @@ pub fn upload(
         body_sha256: &fingerprint,
         employment_id: upload.employment_id,
         vehicle_id: upload.vehicle_id,
-        purpose: upload.purpose.as_deref(),
+        purpose: purpose.as_deref(),
         started_at: started_at.naive_utc(),
         ended_at: last.timestamp.naive_utc(),
         local_date,
@@ -317,14 +319,6 @@ fn check_references(
     person_id: Option<i64>,
     upload: &TripUpload,
 ) -> Result<()> {
-    if let Some(purpose) = &upload.purpose {
-        if purpose.chars().count() > MAX_PURPOSE_CHARS {
-            return Err(Error::validation(
-                "purpose",
-                format!("at most {MAX_PURPOSE_CHARS} characters"),
-            ));
-        }
-    }
     if let Some(id) = upload.employment_id {
         let own =
             org_repo::find_employment(conn, id)?.is_some_and(|e| Some(e.person_id) == person_id);

@@ -318,7 +318,7 @@ async fn invalid_uploads_name_the_first_offending_point_and_store_nothing() {
         // A client never sets the distance.
         (Box::new(|b| b["distance_m"] = json!(99_000)), "distance_m"),
         (
-            Box::new(|b| b["purpose"] = json!("x".repeat(1_001))),
+            Box::new(|b| b["purpose"] = json!("x".repeat(501))),
             "purpose",
         ),
     ];
