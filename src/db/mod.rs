@@ -3,6 +3,7 @@
 pub mod addresses;
 pub mod app_settings;
 pub mod org;
+pub mod org_generation;
 pub mod payroll;
 pub mod refresh_tokens;
 pub mod reports;

@@ -3,18 +3,55 @@
 use super::*;
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::db::org::{self as repo, EmploymentRow, PersonRow};
+use crate::db::org_generation::{self, OrgGeneration};
 use crate::db::{self, DbConnection};
 use crate::domain::approvers::{self, ApproverRole, OrgSnapshot};
 use crate::domain::org::in_period;
 use crate::error::{Error, ProblemKind, Result};
 
-/// The organisation as `domain::approvers` sees it.
-pub fn snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
+/// The snapshots of the organisations this process has read, by database, with the generation
+/// each was read at. A handful of databases at most (one in production, one per test).
+static SNAPSHOTS: Mutex<Vec<(OrgGeneration, Arc<OrgSnapshot>)>> = Mutex::new(Vec::new());
+const CACHED_DATABASES: usize = 16;
+
+/// The organisation as `domain::approvers` sees it. Loaded from the four tables only when it
+/// changed since this process last read it (every write to them replaces the generation), so
+/// that deciding on many reports (a bulk approval) reads one row per decision, not the whole
+/// organisation.
+pub fn snapshot(conn: &mut DbConnection) -> Result<Arc<OrgSnapshot>> {
+    // The generation first: a snapshot read after it is at least that current.
+    let generation = org_generation::current(conn)?;
+    let cached = lock_snapshots()
+        .iter()
+        .find(|(g, _)| *g == generation)
+        .map(|(_, s)| Arc::clone(s));
+    if let Some(snapshot) = cached {
+        return Ok(snapshot);
+    }
+    let snapshot = Arc::new(load_snapshot(conn)?);
+    let mut snapshots = lock_snapshots();
+    snapshots.retain(|(g, _)| g.instance != generation.instance);
+    if snapshots.len() >= CACHED_DATABASES {
+        snapshots.remove(0);
+    }
+    snapshots.push((generation, Arc::clone(&snapshot)));
+    Ok(snapshot)
+}
+
+/// The cache holds plain data, so a panic elsewhere cannot leave it half-written.
+fn lock_snapshots() -> std::sync::MutexGuard<'static, Vec<(OrgGeneration, Arc<OrgSnapshot>)>> {
+    SNAPSHOTS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn load_snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
     let id = |v: i64| v as u64;
     Ok(OrgSnapshot {
         org_units: repo::all_org_units(conn)?

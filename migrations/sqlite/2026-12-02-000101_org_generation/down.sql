@@ -1,0 +1,13 @@
+DROP TRIGGER org_units_insert_generation;
+DROP TRIGGER org_units_update_generation;
+DROP TRIGGER org_units_delete_generation;
+DROP TRIGGER employments_insert_generation;
+DROP TRIGGER employments_update_generation;
+DROP TRIGGER employments_delete_generation;
+DROP TRIGGER substitutes_insert_generation;
+DROP TRIGGER substitutes_update_generation;
+DROP TRIGGER substitutes_delete_generation;
+DROP TRIGGER personal_approvers_insert_generation;
+DROP TRIGGER personal_approvers_update_generation;
+DROP TRIGGER personal_approvers_delete_generation;
+DROP TABLE org_generation;
