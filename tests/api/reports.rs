@@ -573,7 +573,7 @@ async fn substitutes_and_personal_approvers_route_the_queue() {
             &json!({"version": nils_report["version"]}),
         )
         .await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
     w.approve(&w.petra, &nils_report).await;
 
     // a substitute who takes over replaces the leader
@@ -594,7 +594,7 @@ async fn substitutes_and_personal_approvers_route_the_queue() {
             &json!({"version": nina_report["version"]}),
         )
         .await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
     w.approve(&w.sara, &nina_report).await;
 }
 
@@ -613,10 +613,11 @@ async fn authorization_matrix() {
 
     // an employee cannot approve, not even a colleague's report
     let res = w.app.post(&path("approve"), Some(&w.nils), &version).await;
-    assert_problem(res, 403, "forbidden").await;
-    // an approver of another unit cannot touch (nor read) this unit's reports
+    assert_problem(res, 404, "not-found").await;
+    // an approver of another unit cannot touch (nor read) this unit's reports: to them they do
+    // not exist (404, so ids cannot be probed)
     let res = w.app.post(&path("approve"), Some(&w.olga), &version).await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
     let res = w
         .app
         .post(
@@ -625,12 +626,12 @@ async fn authorization_matrix() {
             &json!({"version": report["version"], "comment": "nej"}),
         )
         .await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
     let res = w
         .app
         .get(&format!("/api/v1/reports/{}", id(&report)), Some(&w.olga))
         .await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
     let res = w
         .app
         .get(
@@ -638,7 +639,7 @@ async fn authorization_matrix() {
             Some(&w.nils),
         )
         .await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
     // nobody approves their own report, not even a leader who approves others
     let own = w
         .create(
@@ -670,7 +671,7 @@ async fn authorization_matrix() {
             Some(&body),
         )
         .await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
     // an admin-reject needs the admin role and an approved report
     let res = w
         .app
@@ -786,7 +787,7 @@ async fn bulk_approve_is_per_item() {
         .collect();
     assert_eq!(outcomes, vec!["approved", "failed", "failed", "approved"]);
     assert_eq!(results[1]["problem"]["status"], 409);
-    assert_eq!(results[2]["problem"]["status"], 403);
+    assert_eq!(results[2]["problem"]["status"], 404);
     assert_eq!(w.get(&w.nina, id(&reports[1])).await["status"], "pending");
     assert_eq!(w.get(&w.nina, id(&reports[2])).await["status"], "approved");
     // an employee cannot bulk approve; an empty list is refused
@@ -823,7 +824,7 @@ async fn withdraw_and_delete() {
     let res = w
         .send(Method::DELETE, &path, &w.nils, Some("\"1\""), None)
         .await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
     let res = w
         .send(
             Method::DELETE,

@@ -27,6 +27,7 @@ pub enum RateKind {
     CarHigh,
     /// High‑rate category after 20,000 km in the year (Skatterådet's
     /// > 20,000 km rate). Produced by the 20,000 km split; never counted.
+    ///
     /// Spelled as `as_str` everywhere (serde's snake_case would drop the `_` before `20k`).
     #[serde(rename = "car_high_above_20k")]
     CarHighAbove20k,

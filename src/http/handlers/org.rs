@@ -103,7 +103,7 @@ pub async fn create_person(
 }
 
 /// An administrator or the person themselves sees everything; an approver of the person today
-/// sees the summary (no CPR); anyone else is refused.
+/// sees the summary (no CPR); to anyone else the person does not exist.
 pub async fn show_person(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -115,11 +115,8 @@ pub async fn show_person(
         .db
         .run(move |c| {
             let detail = match org::access_to_person(c, user_id, admin, id)? {
-                Access::None => {
-                    return Err(Error::forbidden(
-                        "you may read only yourself and the people you approve",
-                    ))
-                }
+                // To anyone else the person does not exist (404), so ids cannot be probed.
+                Access::None => return Err(Error::not_found("person")),
                 Access::Approver => serde_json::to_value(org::get_person(c, id)?.summary),
                 Access::Full => serde_json::to_value(org::get_person(c, id)?),
             };
@@ -196,10 +193,10 @@ pub async fn person_addresses(
     let out = state
         .db
         .run(move |c| {
+            // Only the person and administrators see their addresses; to anyone else they do
+            // not exist.
             if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::forbidden(
-                    "addresses are visible to the person and administrators only",
-                ));
+                return Err(Error::not_found("person"));
             }
             org::addresses(c, id)
         })
@@ -261,10 +258,10 @@ pub async fn person_vehicles(
     let out = state
         .db
         .run(move |c| {
+            // Only the person and administrators see their vehicles; to anyone else they do
+            // not exist.
             if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::forbidden(
-                    "vehicles are visible to the person and administrators only",
-                ));
+                return Err(Error::not_found("person"));
             }
             org::get_person(c, id)?;
             org::vehicles(c, id)
@@ -484,10 +481,10 @@ pub async fn person_effective_addresses(
     let out = state
         .db
         .run(move |c| {
+            // Only the person and administrators see their addresses; to anyone else they do
+            // not exist.
             if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::forbidden(
-                    "addresses are visible to the person and administrators only",
-                ));
+                return Err(Error::not_found("person"));
             }
             org::addresses_on(c, id, date)
         })
