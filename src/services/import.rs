@@ -12,10 +12,13 @@ use serde::Serialize;
 
 use crate::db::org::{self as repo, EmploymentChanges, PersonChanges};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::org::{check_coordinates, check_period, optional_text, required_text, Cpr};
+use crate::domain::org::{
+    check_coordinates, check_period, optional_text, parse_email, required_text, Cpr,
+};
 use crate::domain::users::{normalize_username, validate_username};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::services::org::{current_unit_changes, unit_changes, Location};
+use crate::services::staff_extras::{self, parse_plates, AddressSource, HomeAddress, Washer};
 
 /// Called with (done, total) as rows are processed.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
@@ -38,7 +41,7 @@ impl Counts {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+pub(crate) enum Outcome {
     Created,
     Updated,
     Unchanged,
@@ -57,6 +60,8 @@ pub struct StaffImportSummary {
     pub employments: Counts,
     pub substitutes: Counts,
     pub personal_approvers: Counts,
+    pub home_addresses: Counts,
+    pub vehicles: Counts,
 }
 
 pub const ORG_COLUMNS: &[(&str, bool)] = &[
@@ -90,9 +95,17 @@ pub const STAFF_COLUMNS: &[(&str, bool)] = &[
     ("substitute_from", false),
     ("substitute_to", false),
     ("substitute_takes_over", false),
+    ("email", false),
+    ("home_address", false),
+    ("home_address_from", false),
+    ("licence_plates", false),
 ];
 
 fn csv_error(row: Option<u64>, column: Option<&str>, detail: String) -> Error {
+    Error::Problem(csv_problem(row, column, detail))
+}
+
+fn csv_problem(row: Option<u64>, column: Option<&str>, detail: String) -> Problem {
     let mut text = String::new();
     if let Some(row) = row {
         text.push_str(&format!("row {row}"));
@@ -110,7 +123,7 @@ fn csv_error(row: Option<u64>, column: Option<&str>, detail: String) -> Error {
     if let Some(column) = column {
         problem = problem.with("column", column).with("field", column);
     }
-    Error::Problem(problem)
+    problem
 }
 
 struct Table {
@@ -392,12 +405,44 @@ struct PersonFields {
     name: String,
     username: Option<String>,
     cpr: Option<String>,
+    email: Option<String>,
+}
+
+/// What a row says about the person beyond the person's own columns.
+#[derive(Clone, PartialEq)]
+struct PersonExtras {
+    home: Option<HomeAddress>,
+    home_from: Option<NaiveDate>,
+    plates: Vec<String>,
+}
+
+impl PersonFields {
+    /// The first column in which two rows of one person disagree.
+    fn differing_column(&self, extras: &PersonExtras, other: &StaffLine) -> Option<&'static str> {
+        let o = &other.person;
+        [
+            ("name", self.name != o.name),
+            ("username", self.username != o.username),
+            ("cpr", self.cpr != o.cpr),
+            ("email", self.email != o.email),
+            ("home_address", extras.home != other.extras.home),
+            (
+                "home_address_from",
+                extras.home_from != other.extras.home_from,
+            ),
+            ("licence_plates", extras.plates != other.extras.plates),
+        ]
+        .into_iter()
+        .find(|(_, differs)| *differs)
+        .map(|(column, _)| column)
+    }
 }
 
 struct StaffLine {
     line: u64,
     external_id: String,
     person: PersonFields,
+    extras: PersonExtras,
     employment_number: String,
     org_unit: String,
     position: String,
@@ -409,7 +454,7 @@ struct StaffLine {
     substitute: Option<(String, NaiveDate, Option<NaiveDate>, bool)>,
 }
 
-fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
+fn staff_line(row: &Row<'_>, conn: &mut DbConnection, washer: &mut Washer) -> Result<StaffLine> {
     let username = match row.get("username").map(normalize_username) {
         None => None,
         Some(u) => {
@@ -425,6 +470,23 @@ fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
                 .map_err(|e| row.err("cpr", e))
         })
         .transpose()?;
+    let email = row
+        .get("email")
+        .map(|v| parse_email(v).map_err(|e| row.err("email", e)))
+        .transpose()?;
+    let home = match row.get("home_address") {
+        None => None,
+        Some(text) => Some(washer.wash(conn, text)?.map_err(|refusal| {
+            Error::Problem(
+                csv_problem(Some(row.line), Some("home_address"), refusal.detail)
+                    .with("candidates", refusal.candidates),
+            )
+        })?),
+    };
+    let plates = match row.get("licence_plates") {
+        None => Vec::new(),
+        Some(cell) => parse_plates(cell).map_err(|e| row.err("licence_plates", e))?,
+    };
     let start = row
         .date("start_date")?
         .ok_or_else(|| row.err("start_date", "is required"))?;
@@ -455,6 +517,12 @@ fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
             name: row.text("name", 200)?,
             username,
             cpr,
+            email,
+        },
+        extras: PersonExtras {
+            home,
+            home_from: row.date("home_address_from")?,
+            plates,
         },
         employment_number: row.text("employment_number", 64)?,
         org_unit: row.text("org_unit_external_id", 64)?,
@@ -475,30 +543,28 @@ fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
 pub fn import_staff(
     conn: &mut DbConnection,
     data: &[u8],
+    addresses: AddressSource,
     progress: Progress<'_>,
 ) -> Result<StaffImportSummary> {
     let table = read_table(data, STAFF_COLUMNS)?;
+    let mut washer = Washer::new(addresses);
     let mut lines = Vec::new();
-    let mut persons: HashMap<String, (u64, PersonFields)> = HashMap::new();
+    let mut persons: HashMap<String, (u64, PersonFields, PersonExtras)> = HashMap::new();
     let mut numbers: HashMap<String, u64> = HashMap::new();
     for row in rows(&table) {
-        let l = staff_line(&row)?;
-        if let Some((first, fields)) = persons.get(&l.external_id) {
-            if *fields != l.person {
-                let column = if fields.name != l.person.name {
-                    "name"
-                } else if fields.username != l.person.username {
-                    "username"
-                } else {
-                    "cpr"
-                };
+        let l = staff_line(&row, conn, &mut washer)?;
+        if let Some((first, fields, extras)) = persons.get(&l.external_id) {
+            if let Some(column) = fields.differing_column(extras, &l) {
                 return Err(row.err(
                     column,
                     format!("differs from row {first} for the same person"),
                 ));
             }
         } else {
-            persons.insert(l.external_id.clone(), (l.line, l.person.clone()));
+            persons.insert(
+                l.external_id.clone(),
+                (l.line, l.person.clone(), l.extras.clone()),
+            );
         }
         if let Some(first) = numbers.insert(l.employment_number.clone(), l.line) {
             return Err(row.err("employment_number", format!("repeats row {first}")));
@@ -514,6 +580,8 @@ pub fn import_staff(
             employments: Counts::default(),
             substitutes: Counts::default(),
             personal_approvers: Counts::default(),
+            home_addresses: Counts::default(),
+            vehicles: Counts::default(),
         };
         let mut person_ids: HashMap<String, i64> = HashMap::new();
         // Pass 1: persons and employments.
@@ -522,6 +590,15 @@ pub fn import_staff(
                 let (id, outcome) = upsert_person(conn, l, now)?;
                 person_ids.insert(l.external_id.clone(), id);
                 summary.persons.count(outcome);
+                if let Some(home) = &l.extras.home {
+                    let from = l.extras.home_from.unwrap_or(l.start);
+                    summary
+                        .home_addresses
+                        .count(staff_extras::store_home(conn, id, home, from, now)?);
+                }
+                for outcome in staff_extras::store_plates(conn, id, &l.extras.plates, now)? {
+                    summary.vehicles.count(outcome);
+                }
             }
             let person_id = person_ids[&l.external_id];
             let org_unit_id = repo::find_org_unit_by_external_id(conn, &l.org_unit)?
@@ -709,6 +786,7 @@ fn upsert_person(
                 name: p.name.clone(),
                 username: p.username.clone(),
                 cpr: p.cpr.clone(),
+                email: p.email.clone(),
             };
             if current == l.person {
                 return Ok((p.id, Outcome::Unchanged));
@@ -720,6 +798,7 @@ fn upsert_person(
                     name: l.person.name.clone(),
                     username: l.person.username.clone(),
                     cpr: l.person.cpr.clone(),
+                    email: l.person.email.clone(),
                 },
                 now,
             )
@@ -734,6 +813,7 @@ fn upsert_person(
                     name: &l.person.name,
                     username: l.person.username.as_deref(),
                     cpr: l.person.cpr.as_deref(),
+                    email: l.person.email.as_deref(),
                     created_at: now,
                     updated_at: now,
                 },

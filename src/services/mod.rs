@@ -7,6 +7,8 @@ pub mod org;
 pub mod passwords;
 pub mod payroll;
 pub mod reports;
+pub mod staff_extras;
+pub mod tf_codes;
 pub mod tokens;
 pub mod trips;
 pub mod upstream;
