@@ -341,6 +341,46 @@ impl World {
         res.json().await.unwrap()
     }
 
+    /// Sets the TF codes of the rate type of `kind` in force on `date` (the admin's `PUT`);
+    /// returns the rate type.
+    pub async fn set_tf_codes(
+        &self,
+        kind: &str,
+        date: &str,
+        tf_code: &str,
+        tf_code_2: Option<&str>,
+    ) -> Value {
+        let rates = self
+            .app
+            .get("/api/v1/rate-types?per_page=100", Some(&self.admin))
+            .await;
+        let rates: Value = rates.json().await.unwrap();
+        let rate = rates["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                let (from, to) = (r["valid_from"].as_str(), r["valid_to"].as_str());
+                r["kind"] == kind && from <= Some(date) && Some(date) <= to
+            })
+            .unwrap_or_else(|| panic!("a {kind} rate on {date}"))
+            .clone();
+        let res = self
+            .app
+            .put(
+                &format!("/api/v1/rate-types/{}", id(&rate)),
+                Some(&self.admin),
+                &json!({"description": rate["description"], "tf_code": tf_code,
+                        "tf_code_2": tf_code_2, "ore_per_km": rate["ore_per_km"],
+                        "unverified": rate["unverified"]}),
+            )
+            .await;
+        let status = res.status();
+        let out: Value = res.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{out}");
+        out
+    }
+
     /// Uploads a GPS trip of `token`'s user: due north from HOME at 14 m/s, one fix a second,
     /// starting at `start` (UTC), through `POST /api/v1/trips`.
     pub async fn upload_trip(&self, token: &str, start: &str, seconds: usize) -> Value {
