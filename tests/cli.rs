@@ -181,7 +181,11 @@ fn org_and_staff_import_print_a_summary_and_are_idempotent() {
     };
     let org = format!("{examples}/org_units.csv");
     let staff = format!("{examples}/staff.csv");
-    let out = run(&["addresses", "import", &format!("{examples}/fano-adgangsadresser.csv")]);
+    let out = run(&[
+        "addresses",
+        "import",
+        &format!("{examples}/fano-adgangsadresser.csv"),
+    ]);
     assert!(out.contains("4843 created"), "{out}");
     let out = run(&["org", "import", &org]);
     assert!(out.contains("6 rows"), "{out}");
@@ -346,8 +350,12 @@ fn the_readme_walk_through_ends_with_an_ind01_file() {
 
     // The server block: VAR=value assignments, then the command.
     let mut server_cmd = Command::new(binary);
-    server_cmd.current_dir(dir.path()).env("KORSEL_BIND", &address);
-    server_cmd.env_remove("KORSEL_DATABASE_URL").env("RUST_LOG", "warn");
+    server_cmd
+        .current_dir(dir.path())
+        .env("KORSEL_BIND", &address);
+    server_cmd
+        .env_remove("KORSEL_DATABASE_URL")
+        .env("RUST_LOG", "warn");
     let words: Vec<&str> = server.split_whitespace().collect();
     let command_at = words.iter().position(|w| !w.contains('=')).unwrap();
     for assignment in &words[..command_at] {

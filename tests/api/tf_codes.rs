@@ -23,11 +23,11 @@ async fn batch(w: &World, format: &str) -> reqwest::Response {
         .await
 }
 
-async fn file(w: &World, batch: &Value) -> String {
+async fn file(w: &World, batch: &Value, query: &str) -> String {
     let res = w
         .app
         .get(
-            &format!("/api/v1/payroll/batches/{}/file?style=machine", id(batch)),
+            &format!("/api/v1/payroll/batches/{}/file{query}", id(batch)),
             Some(&w.admin),
         )
         .await;
@@ -97,7 +97,7 @@ async fn placeholders_are_refused_for_every_format_and_the_code_in_force_is_expo
     assert_eq!(res.status(), StatusCode::CREATED);
     let first: Value = res.json().await.unwrap();
     assert_eq!(first["line_count"], 2);
-    let csv = file(&w, &first).await;
+    let csv = file(&w, &first, "?style=machine").await;
     assert!(csv.contains(";0611;") && csv.contains(";0612;"), "{csv}");
     assert_eq!(
         tf_codes(&w.get(&w.nina, id(&report)).await),
@@ -118,7 +118,7 @@ async fn placeholders_are_refused_for_every_format_and_the_code_in_force_is_expo
     let res = batch(&w, "kmd-ind01").await;
     let second: Value = res.json().await.unwrap();
     assert_eq!(second["line_count"], 1, "{second}");
-    let ind01 = file(&w, &second).await;
+    let ind01 = file(&w, &second, "").await;
     // Columns 20-23 of the IND01 line: the TF code.
     assert_eq!(&ind01.lines().last().unwrap()[19..23], "0700", "{ind01}");
     assert_eq!(tf_codes(&w.get(&w.nina, id(&report)).await), ["0700"]);
