@@ -322,6 +322,12 @@ impl World {
         .await
     }
 
+    /// Creates a report and submits it.
+    pub async fn create_submitted(&self, token: &str, body: Value) -> Value {
+        let report = self.create(token, body).await;
+        self.submit(token, &report).await
+    }
+
     pub async fn approve(&self, token: &str, report: &Value) -> Value {
         self.act(
             token,
@@ -339,6 +345,19 @@ impl World {
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.unwrap()
+    }
+
+    /// Gives `name` a CPR number (an IND01 file needs one).
+    pub async fn set_cpr(&self, name: &str, cpr: &str) {
+        let res = self
+            .app
+            .put(
+                &format!("/api/v1/persons/{}", self.persons[name]),
+                Some(&self.admin),
+                &json!({"name": format!("{name} Hansen"), "username": name, "cpr": cpr}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
     }
 
     /// Sets the TF codes of the rate type of `kind` in force on `date` (the admin's `PUT`);

@@ -47,23 +47,9 @@ fn tf_codes(report: &Value) -> Vec<String> {
 #[tokio::test]
 async fn placeholders_are_refused_for_every_format_and_the_code_in_force_is_exported() {
     let w = world_with(true, |s| s.payroll.municipality_number = Some(563)).await;
-    let nina = w.persons["nina"];
-    let res = w
-        .app
-        .put(
-            &format!("/api/v1/persons/{nina}"),
-            Some(&w.admin),
-            &json!({"name": "nina Hansen", "username": "nina", "cpr": "8512481230"}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let report = w
-        .create(
-            &w.nina,
-            read_report(w.emp_nina, "2026-03-10", "car_high", 12_340),
-        )
-        .await;
-    let report = w.submit(&w.nina, &report).await;
+    w.set_cpr("nina", "8512481230").await;
+    let body = read_report(w.emp_nina, "2026-03-10", "car_high", 12_340);
+    let report = w.create_submitted(&w.nina, body).await;
     let report = w.approve(&w.lea, &report).await;
     assert_eq!(tf_codes(&report), ["PLACEHOLDER-TF-CAR-HIGH"]);
 
