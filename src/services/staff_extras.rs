@@ -60,13 +60,12 @@ impl Washer {
     }
 
     fn index(&mut self, conn: &mut DbConnection) -> Result<Arc<AddressIndex>> {
-        if let AddressSource::Database = self.source {
-            self.source = AddressSource::Loaded(Arc::new(load_index(conn)?));
-        }
-        match &self.source {
-            AddressSource::Loaded(index) => Ok(index.clone()),
-            AddressSource::Database => unreachable!("loaded above"),
-        }
+        let index = match &self.source {
+            AddressSource::Loaded(index) => index.clone(),
+            AddressSource::Database => Arc::new(load_index(conn)?),
+        };
+        self.source = AddressSource::Loaded(index.clone());
+        Ok(index)
     }
 
     /// The registry address `text` names (category A or B), or why not.
