@@ -6,26 +6,36 @@ use std::process::{Command, Output};
 #[path = "api/payroll/fixture.rs"]
 mod payroll_fixture;
 
-fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_korsel"));
-    cmd.args(args).env("RUST_LOG", "warn");
-    for key in [
-        "KORSEL_DATABASE_URL",
-        "KORSEL_BIND",
-        "KORSEL_JWT_SECRET",
-        "KORSEL_ADMIN_PASSWORD",
-        "KORSEL_LOG_FORMAT",
-        "KORSEL_ADDRESS_REVERSE_RADIUS_M",
-        "KORSEL_ADDRESS_UPSTREAM_URL",
-        "KORSEL_PAYROLL_MUNICIPALITY_NUMBER",
-        "KORSEL_PAYROLL_EMPLOYMENT_TYPE",
-        "KORSEL_PAYROLL_EXTRA_NUMBER",
-        "KORSEL_PAYROLL_IND01_HEADER",
-        "KORSEL_PAYROLL_CSV_INCLUDE_CPR",
-        "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES",
-    ] {
+/// Every setting's variable: cleared, so the developer's environment does not leak in.
+const SETTINGS: [&str; 13] = [
+    "KORSEL_DATABASE_URL",
+    "KORSEL_BIND",
+    "KORSEL_JWT_SECRET",
+    "KORSEL_ADMIN_PASSWORD",
+    "KORSEL_LOG_FORMAT",
+    "KORSEL_ADDRESS_REVERSE_RADIUS_M",
+    "KORSEL_ADDRESS_UPSTREAM_URL",
+    "KORSEL_PAYROLL_MUNICIPALITY_NUMBER",
+    "KORSEL_PAYROLL_EMPLOYMENT_TYPE",
+    "KORSEL_PAYROLL_EXTRA_NUMBER",
+    "KORSEL_PAYROLL_IND01_HEADER",
+    "KORSEL_PAYROLL_CSV_INCLUDE_CPR",
+    "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES",
+];
+
+/// A command with the settings cleared and warnings-only logs.
+fn clean(program: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("RUST_LOG", "warn");
+    for key in SETTINGS {
         cmd.env_remove(key);
     }
+    cmd
+}
+
+fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = clean(env!("CARGO_BIN_EXE_korsel"));
+    cmd.args(args);
     cmd.envs(env.iter().copied());
     cmd.output().expect("korsel runs")
 }
@@ -349,13 +359,10 @@ fn the_readme_walk_through_ends_with_an_ind01_file() {
     .unwrap();
 
     // The server block: VAR=value assignments, then the command.
-    let mut server_cmd = Command::new(binary);
+    let mut server_cmd = clean(binary);
     server_cmd
         .current_dir(dir.path())
         .env("KORSEL_BIND", &address);
-    server_cmd
-        .env_remove("KORSEL_DATABASE_URL")
-        .env("RUST_LOG", "warn");
     let words: Vec<&str> = server.split_whitespace().collect();
     let command_at = words.iter().position(|w| !w.contains('=')).unwrap();
     for assignment in &words[..command_at] {
@@ -384,11 +391,9 @@ fn the_readme_walk_through_ends_with_an_ind01_file() {
         .join("\n")
         .replace("cargo run --release --", binary)
         .replace("127.0.0.1:8080", &address);
-    let out = Command::new("bash")
+    let out = clean("bash")
         .args(["-eu", "-c", &script])
         .current_dir(dir.path())
-        .env_remove("KORSEL_DATABASE_URL")
-        .env("RUST_LOG", "warn")
         .output()
         .expect("bash runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
