@@ -1,12 +1,13 @@
 //! TF codes reach payroll as they are when the batch is made (issue 11, item 6): a placeholder
 //! is refused for every format, naming the rate type; a code set after approval is the one
-//! exported; and start-up can tell which rate types in use still have placeholders.
+//! exported; and start-up warns while rate types in use still have placeholders.
 
-use korsel::services::tf_codes::rate_types_with_placeholders_in_use;
+use korsel::services::tf_codes::{rate_types_with_placeholders_in_use, warn_about_placeholders};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::assert_problem;
+use crate::payroll::captured_log;
 use crate::report_fixtures::{read_report, world_with, World};
 
 fn id(v: &Value) -> i64 {
@@ -119,7 +120,14 @@ async fn rate_types_in_use_with_placeholders_are_known_until_they_are_set() {
         read_report(w.emp_nina, "2026-03-10", "car_high", 5_000),
     )
     .await;
-    let in_use = rate_types_with_placeholders_in_use(&mut w.app.db.connect()).unwrap();
+    let mut conn = w.app.db.connect();
+    let (warned, log) = captured_log(|| warn_about_placeholders(&mut conn));
+    warned.unwrap();
+    assert!(
+        log.contains("WARN") && log.contains("car_high 2026-01-01 to 2026-12-31"),
+        "{log}"
+    );
+    let in_use = rate_types_with_placeholders_in_use(&mut conn).unwrap();
     assert!(
         in_use
             .iter()
@@ -131,7 +139,10 @@ async fn rate_types_in_use_with_placeholders_are_known_until_they_are_set() {
         let date = rate.valid_from.to_string();
         w.set_tf_codes(&rate.kind, &date, "0611", None).await;
     }
-    assert!(rate_types_with_placeholders_in_use(&mut w.app.db.connect())
+    assert!(rate_types_with_placeholders_in_use(&mut conn)
         .unwrap()
         .is_empty());
+    let (warned, log) = captured_log(|| warn_about_placeholders(&mut conn));
+    warned.unwrap();
+    assert_eq!(log, "", "no warning once the codes are set");
 }
