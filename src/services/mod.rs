@@ -2,6 +2,7 @@
 
 pub mod addresses;
 pub mod auth;
+mod csv_table;
 pub mod import;
 pub mod org;
 pub mod passwords;
