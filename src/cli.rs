@@ -173,7 +173,8 @@ pub enum Command {
     /// The organisation: org units.
     #[command(subcommand)]
     Org(ImportCommand),
-    /// Staff: persons, employments, leaders, substitutes and personal approvers.
+    /// Staff: persons, employments, leaders, substitutes, personal approvers, e-mail, home
+    /// addresses (washed against the address registry: import it first) and licence plates.
     #[command(subcommand)]
     Staff(ImportCommand),
     /// Payroll export: batches and the keys of payroll connectors.
