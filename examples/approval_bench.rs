@@ -184,6 +184,7 @@ fn seed(db: &Database, units: usize, staff_per_unit: usize) -> anyhow::Result<Se
                 name,
                 username,
                 cpr: None,
+                email: None,
             },
         )?;
         let employment = org::create_employment(

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::org::{self as repo, PersonRow};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::org::Cpr;
+use crate::domain::org::{parse_email, Cpr};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::users::{normalize_username, validate_username};
 use crate::error::{Error, Result};
@@ -41,6 +41,7 @@ pub struct PersonDetail {
     #[serde(flatten)]
     pub summary: PersonSummary,
     pub cpr: Option<String>,
+    pub email: Option<String>,
     /// From home to the municipal border, for the 4-km rule; `None`: the org unit's value.
     pub distance_to_border_m: Option<i64>,
     pub updated_at: DateTime<Utc>,
@@ -60,6 +61,7 @@ impl From<PersonRow> for PersonDetail {
         PersonDetail {
             summary: PersonSummary::from(&r),
             cpr: r.cpr,
+            email: r.email,
             distance_to_border_m: r.distance_to_border_m,
             updated_at: utc(r.updated_at),
         }
@@ -75,6 +77,8 @@ pub struct CreatePerson {
     pub username: Option<String>,
     #[serde(default)]
     pub cpr: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// The fields an update names; one it leaves out keeps its value, and `null` clears an optional
@@ -88,6 +92,8 @@ pub struct UpdatePerson {
     pub username: Option<Option<String>>,
     #[serde(default, deserialize_with = "named")]
     pub cpr: Option<Option<String>>,
+    #[serde(default, deserialize_with = "named")]
+    pub email: Option<Option<String>>,
 }
 
 /// A field that is present: `Some(value)`, where the value itself may be `null`.
@@ -119,11 +125,21 @@ fn person_cpr(value: Option<&str>) -> Result<Option<String>> {
     }
 }
 
+fn person_email(value: Option<&str>) -> Result<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => parse_email(v)
+            .map(Some)
+            .map_err(|e| Error::validation("email", e)),
+    }
+}
+
 pub fn create_person(conn: &mut DbConnection, input: CreatePerson) -> Result<PersonDetail> {
     let external_id = text("external_id", &input.external_id, ID_MAX)?;
     let name = parse_name(&input.name)?;
     let username = person_username(input.username.as_deref())?;
     let cpr = person_cpr(input.cpr.as_deref())?;
+    let email = person_email(input.email.as_deref())?;
     write_transaction(conn, |conn| {
         let now = db::utc_now();
         let id = repo::insert_person(
@@ -133,6 +149,7 @@ pub fn create_person(conn: &mut DbConnection, input: CreatePerson) -> Result<Per
                 name: &name,
                 username: username.as_deref(),
                 cpr: cpr.as_deref(),
+                email: email.as_deref(),
                 created_at: now,
                 updated_at: now,
             },
@@ -155,12 +172,17 @@ pub fn update_person(
         .map(|u| person_username(u.as_deref()))
         .transpose()?;
     let cpr = input.cpr.map(|c| person_cpr(c.as_deref())).transpose()?;
+    let email = input
+        .email
+        .map(|e| person_email(e.as_deref()))
+        .transpose()?;
     write_transaction(conn, |conn| {
         let current = repo::find_person(conn, id)?.ok_or_else(|| Error::not_found("person"))?;
         let changes = repo::PersonChanges {
             name: name.unwrap_or(current.name),
             username: username.unwrap_or(current.username),
             cpr: cpr.unwrap_or(current.cpr),
+            email: email.unwrap_or(current.email),
         };
         repo::update_person(conn, id, &changes, db::utc_now())
             .map_err(conflict_on_unique("a person with this username"))?;
