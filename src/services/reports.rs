@@ -210,6 +210,9 @@ pub struct Report {
     pub decided_by_user_id: Option<i64>,
     /// The account the approver booked the report to; `None`: the employment's default.
     pub account: Option<String>,
+    /// Codes for the approver to look at (reports from the phone apps), e.g.
+    /// `app_distance_differs`.
+    pub review_flags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -686,6 +689,11 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
                 decided_at: row.decided_at.map(|t| t.and_utc()),
                 decided_by_user_id: row.decided_by_user_id,
                 account: row.account.clone(),
+                review_flags: match &row.review_flags {
+                    Some(flags) => serde_json::from_str(flags)
+                        .map_err(|e| anyhow::anyhow!("report {}: review_flags: {e}", row.id))?,
+                    None => Vec::new(),
+                },
                 created_at: row.created_at.and_utc(),
                 updated_at: row.updated_at.and_utc(),
             })
@@ -739,6 +747,8 @@ struct Plan {
     override_m: Option<i64>,
     unit_allows_four_km: bool,
     needs: RouteNeeds,
+    /// The border distance the phone app sent (4-km rule); `None`: the person's.
+    report_border_m: Option<i64>,
 }
 
 fn is_home(stop: &Location, home: Option<&Location>, tolerance_m: f64) -> bool {
@@ -769,6 +779,7 @@ fn plan(
     home_tolerance_m: f64,
     caller_user_id: i64,
     input: ReportInput,
+    given_trip: Option<TripFacts>,
 ) -> Result<Plan> {
     let me = org::my_person(conn, caller_user_id)?;
     let mode = input.distance_mode;
@@ -804,12 +815,17 @@ fn plan(
                     ));
                 }
             }
-            let trip_id = input
-                .trip_id
-                .ok_or_else(|| Error::validation("trip_id", "a GPS report needs its trip"))?;
-            let trip = repo::find_trip(conn, trip_id)?
-                .filter(|t| t.user_id == caller_user_id)
-                .ok_or_else(|| Error::validation("trip_id", "no such trip of yours"))?;
+            let trip = match given_trip {
+                Some(trip) => trip,
+                None => {
+                    let trip_id = input.trip_id.ok_or_else(|| {
+                        Error::validation("trip_id", "a GPS report needs its trip")
+                    })?;
+                    repo::find_trip(conn, trip_id)?
+                        .filter(|t| t.user_id == caller_user_id)
+                        .ok_or_else(|| Error::validation("trip_id", "no such trip of yours"))?
+                }
+            };
             if trip.employment_id.is_some_and(|e| e != input.employment_id) {
                 return Err(Error::validation(
                     "employment_id",
@@ -1079,6 +1095,7 @@ fn plan(
         override_m,
         unit_allows_four_km: unit.four_km_rule_allowed,
         needs,
+        report_border_m: None,
     })
 }
 
@@ -1134,7 +1151,7 @@ fn finish(plan: &Plan, routes: Routes) -> Result<(ReportContent, i64)> {
         RulePlan::Standard => HomeRule::Standard { home_work },
         RulePlan::FourKm { border_m } => HomeRule::FourKm {
             border_from_person_m: border_m,
-            border_from_report_m: None,
+            border_from_report_m: plan.report_border_m,
         },
         RulePlan::Norddjurs => HomeRule::Norddjurs {
             work_route_m: routes.work_route.unwrap_or(0),
@@ -1172,62 +1189,161 @@ fn trip_taken(e: diesel::result::Error) -> Error {
 
 // ================================================================ create and edit
 
-async fn planned(ctx: &Context, user_id: i64, input: ReportInput) -> Result<(Plan, i64)> {
+async fn planned(
+    ctx: &Context,
+    user_id: i64,
+    input: ReportInput,
+    source: Source,
+) -> Result<(Plan, i64)> {
     let (norddjurs, tolerance) = (ctx.norddjurs_method, ctx.home_tolerance_m);
+    let Source {
+        trip,
+        stops,
+        border_m,
+        ..
+    } = source;
     let plan = ctx
         .db
-        .run(move |c| plan(c, norddjurs, tolerance, user_id, input))
+        .run(move |c| plan(c, norddjurs, tolerance, user_id, input, trip))
         .await?;
+    let plan = Plan {
+        report_border_m: border_m,
+        ..plan
+    };
     let routes = fetch_routes(ctx.router.as_deref(), &plan.needs).await?;
-    let (content, distance_m) = finish(&plan, routes)?;
+    let (mut content, distance_m) = finish(&plan, routes)?;
+    if !stops.is_empty() {
+        content.route = serde_json::to_string(&stops).map_err(|e| Error::Internal(e.into()))?;
+    }
     Ok((Plan { content, ..plan }, distance_m))
 }
 
 /// A new report of the caller, as a draft.
 pub async fn create(ctx: &Context, caller: Caller, input: ReportInput) -> Result<Report> {
+    let user_id = caller.user_id;
+    let planned = plan_new(ctx, user_id, input, Source::default()).await?;
+    ctx.db
+        .run(move |c| write_transaction(c, |c| create_in(c, user_id, &planned, None, false)))
+        .await
+}
+
+// ---------------------------------------------------------------- made with their source
+//
+// A report that is stored in one transaction with what it was made from (a phone-app upload
+// and its trip): planned first (reads and routes, no transaction), then written by `create_in`
+// on the caller's open transaction.
+
+/// What a report made together with its source brings along instead of reading it.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    /// A GPS report's trip, stored in the same transaction (its id is given to `create_in`).
+    pub trip: Option<TripFacts>,
+    /// The route's stops (a GPS report from the phone app: first, paused-at and last points).
+    pub stops: Vec<Location>,
+    /// The home-to-border distance the phone app sent (4-km rule).
+    pub border_m: Option<i64>,
+    /// Codes for the approver.
+    pub review_flags: Vec<String>,
+}
+
+/// A report checked and measured, ready for `create_in`.
+pub struct PlannedReport {
+    plan: Plan,
+    distance_m: i64,
+    review_flags: Vec<String>,
+}
+
+/// Checks `input` and asks the route service, as `create` does, outside any transaction.
+pub async fn plan_new(
+    ctx: &Context,
+    user_id: i64,
+    input: ReportInput,
+    source: Source,
+) -> Result<PlannedReport> {
     if input.version.is_some() {
         return Err(Error::validation("version", "a new report has no version"));
     }
-    let user_id = caller.user_id;
-    let (plan, distance_m) = planned(ctx, user_id, input).await?;
-    ctx.db
-        .run(move |c| {
-            write_transaction(c, |c| {
-                let now = db::utc_now();
-                repo::lock_person(c, plan.person_id)?;
-                let id = repo::insert_report(
-                    c,
-                    plan.person_id,
-                    &plan.content,
-                    ReportStatus::Draft.as_str(),
-                    user_id,
-                    now,
-                )
-                .map_err(trip_taken)?;
-                repo::set_figures(
-                    c,
-                    id,
-                    &ReportFigures {
-                        four_km_deduction_m: 0,
-                        reimbursable_m: distance_m,
-                        amount_ore: 0,
-                    },
-                )?;
-                let rates = RateBook::load(c)?;
-                reprice(
-                    c,
-                    &rates,
-                    plan.person_id,
-                    &years_of([plan.content.drive_date]),
-                    id,
-                    now,
-                )?;
-                let after = reload(c, id)?;
-                record(c, Some(user_id), "create", None, &after, None, now)?;
-                view(c, after)
-            })
-        })
-        .await
+    let review_flags = source.review_flags.clone();
+    let (plan, distance_m) = planned(ctx, user_id, input, source).await?;
+    Ok(PlannedReport {
+        plan,
+        distance_m,
+        review_flags,
+    })
+}
+
+/// Writes a planned report on `conn`, inside the caller's transaction: as a draft, or submitted
+/// straight away (`submit`: the phone apps have no drafts). `trip_id`: the trip stored with it.
+pub fn create_in(
+    c: &mut DbConnection,
+    user_id: i64,
+    planned: &PlannedReport,
+    trip_id: Option<i64>,
+    submit: bool,
+) -> Result<Report> {
+    let plan = &planned.plan;
+    let now = db::utc_now();
+    repo::lock_person(c, plan.person_id)?;
+    let content = ReportContent {
+        trip_id: trip_id.or(plan.content.trip_id),
+        ..plan.content.clone()
+    };
+    let id = repo::insert_report(
+        c,
+        plan.person_id,
+        &content,
+        ReportStatus::Draft.as_str(),
+        user_id,
+        now,
+    )
+    .map_err(trip_taken)?;
+    repo::set_figures(
+        c,
+        id,
+        &ReportFigures {
+            four_km_deduction_m: 0,
+            reimbursable_m: planned.distance_m,
+            amount_ore: 0,
+        },
+    )?;
+    if !planned.review_flags.is_empty() {
+        let flags =
+            serde_json::to_string(&planned.review_flags).map_err(|e| Error::Internal(e.into()))?;
+        repo::set_review_flags(c, id, Some(&flags))?;
+    }
+    let years = years_of([content.drive_date]);
+    let rates = RateBook::load(c)?;
+    reprice(c, &rates, plan.person_id, &years, id, now)?;
+    let created = reload(c, id)?;
+    record(c, Some(user_id), "create", None, &created, None, now)?;
+    if !submit {
+        return view(c, created);
+    }
+    let caller = Caller {
+        user_id,
+        admin: false,
+        approver: false,
+        payroll: false,
+    };
+    let to = authorise(c, caller, &created, &Decision::Submit)?;
+    repo::bump_version(c, id, created.version, now)?;
+    repo::set_status(
+        c,
+        id,
+        &status_change(&created, to, &Decision::Submit, caller, now),
+    )?;
+    reprice(c, &rates, plan.person_id, &years, id, now)?;
+    let submitted = reload(c, id)?;
+    record(
+        c,
+        Some(user_id),
+        Action::Submit.as_str(),
+        Some(&created),
+        &submitted,
+        None,
+        now,
+    )?;
+    view(c, submitted)
 }
 
 /// The owner replaces the content of a draft, pending or rejected report (a rejected one is
@@ -1257,7 +1373,7 @@ pub async fn update(
             Ok(())
         })
         .await?;
-    let (plan, distance_m) = planned(ctx, user_id, input).await?;
+    let (plan, distance_m) = planned(ctx, user_id, input, Source::default()).await?;
     ctx.db
         .run(move |c| {
             write_transaction(c, |c| {
