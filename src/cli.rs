@@ -436,7 +436,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 17] = [
+const ENV_SETTINGS: [&str; 25] = [
     "database-url",
     "bind",
     "log-format",
@@ -454,6 +454,14 @@ const ENV_SETTINGS: [&str; 17] = [
     "payroll-csv-include-cpr",
     "payroll-ack-timeout-minutes",
     "trip-home-radius-m",
+    "app-api",
+    "app-token-max-age-days",
+    "app-provider-name",
+    "app-public-url",
+    "app-logo-url",
+    "app-text-color",
+    "app-primary-color",
+    "app-secondary-color",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
