@@ -194,11 +194,20 @@ pub struct Credentials {
 
 pub fn parse_credentials(body: &Value) -> Result<Credentials, BodyError> {
     let fields = Fields::of(body, "")?;
+    // The password as typed: not trimmed.
+    let password = match fields.get("Password") {
+        Some(Value::String(p)) if p.chars().count() <= 1_000 => p.clone(),
+        Some(_) => {
+            return Err(bad(
+                "Password",
+                "must be a string of at most 1000 characters",
+            ))
+        }
+        None => return Err(bad("Password", "required")),
+    };
     Ok(Credentials {
         username: fields.required_text("UserName", 200)?,
-        password: fields
-            .text("Password", 1_000)?
-            .ok_or_else(|| bad("Password", "required"))?,
+        password,
     })
 }
 
