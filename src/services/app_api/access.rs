@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::AppError;
 use crate::db::app_api::{self as repo, TokenRow};
-use crate::db::org::{self as org_repo, PersonRow};
+use crate::db::org::{self as org_repo, EmploymentRow, PersonRow};
 use crate::db::{self, users, write_transaction, DbConnection};
 use crate::domain::org::in_period;
 use crate::domain::os2app::{
@@ -58,16 +58,27 @@ fn new_guid() -> String {
     )
 }
 
+/// More employments than one person ever has.
+const MAX_EMPLOYMENTS: i64 = 1_000;
+
+/// A person's employments valid today.
+fn current_employments(conn: &mut DbConnection, person_id: i64) -> Result<Vec<EmploymentRow>> {
+    let today = org::today();
+    Ok(
+        org_repo::list_employments(conn, Some(person_id), 0, MAX_EMPLOYMENTS)?
+            .into_iter()
+            .filter(|e| in_period(e.start_date, e.end_date, today))
+            .collect(),
+    )
+}
+
 /// The person of a user, when they have an employment today; otherwise the user may not use
 /// the app (and their GuIds are revoked).
 fn active_person(conn: &mut DbConnection, user_id: i64) -> Result<Option<PersonRow>> {
     let Some(person) = org::person_of_user_id(conn, user_id)? else {
         return Ok(None);
     };
-    let today = org::today();
-    let employed = org_repo::all_employments(conn)?
-        .iter()
-        .any(|e| e.person_id == person.id && in_period(e.start_date, e.end_date, today));
+    let employed = !current_employments(conn, person.id)?.is_empty();
     Ok(employed.then_some(person))
 }
 
@@ -152,28 +163,25 @@ pub fn userinfo(
 fn user_info(conn: &mut DbConnection, person: &PersonRow, guid: String) -> Result<UserInfo> {
     use chrono::Datelike;
     let today = org::today();
-    let units = org_repo::all_org_units(conn)?;
-    let employments = org_repo::all_employments(conn)?
-        .into_iter()
-        .filter(|e| e.person_id == person.id && in_period(e.start_date, e.end_date, today))
-        .map(|e| {
-            let unit = units.iter().find(|u| u.id == e.org_unit_id);
-            Employment {
-                id: e.id,
-                employment_position: match unit {
-                    Some(u) => format!("{} - {}", e.position, u.name),
-                    None => e.position.clone(),
-                },
-                man_nr: e.employment_number,
-                start_date_timestamp: date_timestamp(e.start_date),
-                end_date_timestamp: e.end_date.map_or(0, date_timestamp),
-                org_unit: OrgUnit {
-                    org_id: e.org_unit_id,
-                    four_km_rule_allowed: unit.is_some_and(|u| u.four_km_rule_allowed),
-                },
-            }
-        })
-        .collect();
+    let mut employments = Vec::new();
+    for e in current_employments(conn, person.id)? {
+        let unit = org_repo::find_org_unit(conn, e.org_unit_id)?;
+        let unit = unit.as_ref();
+        employments.push(Employment {
+            id: e.id,
+            employment_position: match unit {
+                Some(u) => format!("{} - {}", e.position, u.name),
+                None => e.position.clone(),
+            },
+            man_nr: e.employment_number,
+            start_date_timestamp: date_timestamp(e.start_date),
+            end_date_timestamp: e.end_date.map_or(0, date_timestamp),
+            org_unit: OrgUnit {
+                org_id: e.org_unit_id,
+                four_km_rule_allowed: unit.is_some_and(|u| u.four_km_rule_allowed),
+            },
+        });
+    }
     let home = org::addresses_on(conn, person.id, today)?
         .home
         .map(|a| (a.location.latitude, a.location.longitude));
