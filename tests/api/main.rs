@@ -13,5 +13,7 @@ mod payroll;
 mod phone_app;
 mod report_fixtures;
 mod reports;
+mod staff_columns;
+mod tf_codes;
 mod trips;
 mod users;
