@@ -1,14 +1,16 @@
 //! Accuracy harness: `cargo run --release --example gps_accuracy -- <fixtures/tracks>`.
 //!
 //! For each fixture set prints median, p90 and max relative error of the pipeline and,
-//! beside it, of the naive point sum.
+//! beside it, of the naive point sum; for map-matching-2 also of the path-only mode (the
+//! phone apps' coordinates: no timestamps).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use korsel::domain::gps::{
-    compute_distance, naive_distance, parse_gpx, PipelineParams, TrackPoint,
+    compute_distance, naive_distance, parse_gpx, path_distance, PathParams, PipelineParams,
+    TrackPoint,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -135,7 +137,8 @@ fn parse_wkt_point(s: &str) -> Option<(f64, f64)> {
     Some((lat, lon))
 }
 
-fn map_matching(dir: &Path, params: &PipelineParams) -> Res<Vec<Row>> {
+/// The map-matching-2 trips measured by `measure` (distance, uncertainty).
+fn map_matching(dir: &Path, measure: impl Fn(&[TrackPoint]) -> (f64, f64)) -> Res<Vec<Row>> {
     let mut trips: BTreeMap<u32, Vec<TrackPoint>> = BTreeMap::new();
     let mut rdr = csv::Reader::from_path(dir.join("points.csv"))?;
     for rec in rdr.records() {
@@ -158,7 +161,7 @@ fn map_matching(dir: &Path, params: &PipelineParams) -> Res<Vec<Row>> {
         let Some(points) = trips.get(&id) else {
             continue;
         };
-        let (pipeline, uncertainty) = run_u(points, params);
+        let (pipeline, uncertainty) = measure(points);
         rows.push(Row {
             name: format!("fcd-{id}"),
             truth,
@@ -232,8 +235,17 @@ fn main() -> Res<()> {
     let mut g = simulated(&syn, &params, true)?;
     g.extend(simulated(&real, &params, true)?);
     print_set("simulated, GPX variants (hdop)", &g, false);
-    let mm = map_matching(&root.join("real/map-matching-2"), &params)?;
+    let mm_dir = root.join("real/map-matching-2");
+    let mm = map_matching(&mm_dir, |points| run_u(points, &params))?;
     print_set("real/map-matching-2", &mm, verbose);
+    // The phone apps' case: the same coordinates in order, timestamps removed.
+    let path_only = map_matching(&mm_dir, |points| {
+        let coordinates: Vec<(f64, f64)> = points.iter().map(|p| (p.lat, p.lon)).collect();
+        let r = path_distance(&coordinates, &PathParams::default());
+        let removed = r.naive_distance_m.saturating_sub(r.distance_m);
+        (r.distance_m as f64, removed as f64 / 2.0)
+    })?;
+    print_set("real/map-matching-2 path-only", &path_only, verbose);
 
     let bf1 = barefoot(&root.join("real/barefoot-munich/x0001-001.json"))?;
     let bf15 = barefoot(&root.join("real/barefoot-munich/x0001-015.json"))?;

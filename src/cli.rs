@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::{open_database, Application};
-use crate::config::{DatabaseUrl, LogFormat, PayrollSettings, Secret, Settings};
+use crate::config::{
+    AppApiSettings, DatabaseUrl, LogFormat, PayrollSettings, ProviderEntry, Secret, Settings,
+};
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
@@ -153,6 +155,71 @@ pub struct GlobalArgs {
     #[arg(long, env = "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub payroll_ack_timeout_minutes: u64,
+
+    /// The OS2indberetning phone apps' API (/api/auth, /api/userinfo, /api/report): on or off.
+    /// Off, those routes answer 404.
+    #[arg(
+        long,
+        env = "KORSEL_APP_API",
+        value_enum,
+        default_value = "off",
+        global = true
+    )]
+    pub app_api: Switch,
+
+    /// A phone app's login (GuId) stops working this many days after it was issued. Unset:
+    /// never, as the apps expect.
+    #[arg(long, env = "KORSEL_APP_TOKEN_MAX_AGE_DAYS", global = true,
+          value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    pub app_token_max_age_days: Option<u64>,
+
+    /// The provider entry for the apps' provider list: the name they show.
+    #[arg(
+        long,
+        env = "KORSEL_APP_PROVIDER_NAME",
+        default_value = "korsel",
+        global = true
+    )]
+    pub app_provider_name: String,
+
+    /// korsel's public base URL as the phones reach it (e.g. https://korsel.example.dk); the
+    /// provider entry's APIUrl is this plus /api/.
+    #[arg(long, env = "KORSEL_APP_PUBLIC_URL", global = true)]
+    pub app_public_url: Option<String>,
+
+    /// The provider entry: URL of the logo (coat of arms) the apps show.
+    #[arg(long, env = "KORSEL_APP_LOGO_URL", global = true)]
+    pub app_logo_url: Option<String>,
+
+    /// The provider entry's colours (#RRGGBB).
+    #[arg(
+        long,
+        env = "KORSEL_APP_TEXT_COLOR",
+        default_value = "#FFFFFF",
+        global = true
+    )]
+    pub app_text_color: String,
+    #[arg(
+        long,
+        env = "KORSEL_APP_PRIMARY_COLOR",
+        default_value = "#1F4E79",
+        global = true
+    )]
+    pub app_primary_color: String,
+    #[arg(
+        long,
+        env = "KORSEL_APP_SECONDARY_COLOR",
+        default_value = "#6583D3",
+        global = true
+    )]
+    pub app_secondary_color: String,
+}
+
+/// A setting that is on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +247,16 @@ pub enum Command {
     /// Payroll export: batches and the keys of payroll connectors.
     #[command(subcommand)]
     Payroll(PayrollCommand),
+    /// The OS2indberetning phone apps.
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Print the JSON object a municipality adds to the apps' provider list (appinfo.json):
+    /// name, APIUrl, logo and colours from the KORSEL_APP_* settings.
+    ProviderEntry,
 }
 
 #[derive(Debug, Subcommand)]
@@ -313,6 +390,20 @@ impl GlobalArgs {
             csv_include_cpr: self.payroll_csv_include_cpr,
             ack_timeout: std::time::Duration::from_secs(self.payroll_ack_timeout_minutes * 60),
         };
+        settings.app_api = AppApiSettings {
+            enabled: self.app_api == Switch::On,
+            token_max_age: self
+                .app_token_max_age_days
+                .map(|days| std::time::Duration::from_secs(days * 24 * 3600)),
+            provider: ProviderEntry {
+                name: self.app_provider_name.clone(),
+                public_url: non_blank(&self.app_public_url),
+                logo_url: non_blank(&self.app_logo_url),
+                text_color: self.app_text_color.clone(),
+                primary_color: self.app_primary_color.clone(),
+                secondary_color: self.app_secondary_color.clone(),
+            },
+        };
         settings
     }
 }
@@ -347,7 +438,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 17] = [
+const ENV_SETTINGS: [&str; 25] = [
     "database-url",
     "bind",
     "log-format",
@@ -365,6 +456,14 @@ const ENV_SETTINGS: [&str; 17] = [
     "payroll-csv-include-cpr",
     "payroll-ack-timeout-minutes",
     "trip-home-radius-m",
+    "app-api",
+    "app-token-max-age-days",
+    "app-provider-name",
+    "app-public-url",
+    "app-logo-url",
+    "app-text-color",
+    "app-primary-color",
+    "app-secondary-color",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
@@ -397,6 +496,11 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Org(ImportCommand::Import { file }) => import_file(&file, &settings, true),
         Command::Staff(ImportCommand::Import { file }) => import_file(&file, &settings, false),
         Command::Payroll(cmd) => payroll_command(cmd, &settings),
+        Command::App(AppCommand::ProviderEntry) => {
+            let entry = crate::services::app_api::provider_entry(&settings.app_api.provider, None)?;
+            println!("{}", serde_json::to_string_pretty(&entry)?);
+            Ok(())
+        }
     }
 }
 

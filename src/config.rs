@@ -129,6 +129,7 @@ pub struct Settings {
     pub reports: ReportSettings,
     pub trips: TripSettings,
     pub payroll: PayrollSettings,
+    pub app_api: AppApiSettings,
 }
 
 /// Drive reports (issue 6): the route service and the municipality's home rule.
@@ -273,6 +274,7 @@ impl Settings {
             reports: ReportSettings::default(),
             trips: TripSettings::default(),
             payroll: PayrollSettings::default(),
+            app_api: AppApiSettings::default(),
         }
     }
 
@@ -338,6 +340,82 @@ impl Settings {
                     return Err(format!("{name} must be an http:// or https:// URL"));
                 }
             }
+        }
+        self.app_api.validate()?;
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- the phone apps (issue 14)
+
+/// The OS2indberetning phone apps' protocol (`/api/auth`, `/api/userinfo`, `/api/report`).
+#[derive(Debug, Clone, Default)]
+pub struct AppApiSettings {
+    /// `KORSEL_APP_API=on`: an operator opts in; off, the app routes answer 404.
+    pub enabled: bool,
+    /// `KORSEL_APP_TOKEN_MAX_AGE_DAYS`: a GuId older than this stops working. `None`: never
+    /// (the apps hold their GuId forever and cannot renew it without the user logging in).
+    pub token_max_age: Option<Duration>,
+    /// What the municipality adds to the apps' provider list.
+    pub provider: ProviderEntry,
+}
+
+/// One entry of the apps' provider list (`appinfo.json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEntry {
+    /// The name the apps show, e.g. the municipality's.
+    pub name: String,
+    /// korsel's public base URL (`https://korsel.example.dk`); the apps call `{url}/api/…`.
+    pub public_url: Option<String>,
+    pub logo_url: Option<String>,
+    /// Colours as `#RRGGBB`.
+    pub text_color: String,
+    pub primary_color: String,
+    pub secondary_color: String,
+}
+
+impl Default for ProviderEntry {
+    fn default() -> Self {
+        ProviderEntry {
+            name: "korsel".into(),
+            public_url: None,
+            logo_url: None,
+            text_color: "#FFFFFF".into(),
+            primary_color: "#1F4E79".into(),
+            secondary_color: "#6583D3".into(),
+        }
+    }
+}
+
+impl AppApiSettings {
+    fn validate(&self) -> Result<(), String> {
+        let p = &self.provider;
+        if p.name.trim().is_empty() {
+            return Err("KORSEL_APP_PROVIDER_NAME must not be empty".into());
+        }
+        for (name, url) in [
+            ("KORSEL_APP_PUBLIC_URL", &p.public_url),
+            ("KORSEL_APP_LOGO_URL", &p.logo_url),
+        ] {
+            if url
+                .as_ref()
+                .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+            {
+                return Err(format!("{name} must be an http:// or https:// URL"));
+            }
+        }
+        for (name, colour) in [
+            ("KORSEL_APP_TEXT_COLOR", &p.text_color),
+            ("KORSEL_APP_PRIMARY_COLOR", &p.primary_color),
+            ("KORSEL_APP_SECONDARY_COLOR", &p.secondary_color),
+        ] {
+            let hex = colour.strip_prefix('#').unwrap_or("");
+            if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("{name} must be a colour like #6B2D52"));
+            }
+        }
+        if self.token_max_age.is_some_and(|d| d.is_zero()) {
+            return Err("KORSEL_APP_TOKEN_MAX_AGE_DAYS must be at least 1".into());
         }
         Ok(())
     }

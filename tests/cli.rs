@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 mod payroll_fixture;
 
 /// Every setting's variable: cleared, so the developer's environment does not leak in.
-const SETTINGS: [&str; 13] = [
+const SETTINGS: [&str; 21] = [
     "KORSEL_DATABASE_URL",
     "KORSEL_BIND",
     "KORSEL_JWT_SECRET",
@@ -21,6 +21,14 @@ const SETTINGS: [&str; 13] = [
     "KORSEL_PAYROLL_IND01_HEADER",
     "KORSEL_PAYROLL_CSV_INCLUDE_CPR",
     "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES",
+    "KORSEL_APP_API",
+    "KORSEL_APP_TOKEN_MAX_AGE_DAYS",
+    "KORSEL_APP_PROVIDER_NAME",
+    "KORSEL_APP_PUBLIC_URL",
+    "KORSEL_APP_LOGO_URL",
+    "KORSEL_APP_TEXT_COLOR",
+    "KORSEL_APP_PRIMARY_COLOR",
+    "KORSEL_APP_SECONDARY_COLOR",
 ];
 
 /// A command with the settings cleared and warnings-only logs.
@@ -59,6 +67,10 @@ fn bad_settings_fail_with_one_line_naming_the_setting() {
         ("KORSEL_JWT_SECRET", "too-short"),
         ("KORSEL_PAYROLL_MUNICIPALITY_NUMBER", "10000"),
         ("KORSEL_PAYROLL_EMPLOYMENT_TYPE", "12"),
+        ("KORSEL_APP_API", "maybe"),
+        ("KORSEL_APP_PRIMARY_COLOR", "purple"),
+        ("KORSEL_APP_PUBLIC_URL", "ftp://korsel"),
+        ("KORSEL_APP_TOKEN_MAX_AGE_DAYS", "0"),
     ];
     for (key, value) in cases {
         let out = korsel(&["serve"], &[(key, value)]);
@@ -325,6 +337,35 @@ fn payroll_export_writes_the_file_and_batches_lists_it() {
     );
     let out = korsel(&["payroll", "api-key", "list"], &env);
     assert!(String::from_utf8_lossy(&out.stdout).contains("opus-agent"));
+}
+
+#[test]
+fn app_provider_entry_prints_the_object_for_the_apps_provider_list() {
+    let out = korsel(
+        &["app", "provider-entry"],
+        &[
+            ("KORSEL_APP_PROVIDER_NAME", "Syddjurs"),
+            ("KORSEL_APP_PUBLIC_URL", "https://korsel.syddjurs.dk/"),
+            ("KORSEL_APP_LOGO_URL", "https://syddjurs.dk/vaaben.png"),
+            ("KORSEL_APP_PRIMARY_COLOR", "#6b2d52"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entry: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        entry,
+        serde_json::json!({"Name": "Syddjurs", "APIUrl": "https://korsel.syddjurs.dk/api/",
+            "ImgUrl": "https://syddjurs.dk/vaaben.png", "TextColor": "#FFFFFF",
+            "PrimaryColor": "#6b2d52", "SecondaryColor": "#6583D3"})
+    );
+    // Without the public URL it says what to set.
+    let out = korsel(&["app", "provider-entry"], &[]);
+    assert!(!out.status.success());
+    assert!(stderr_line(&out).contains("KORSEL_APP_PUBLIC_URL"));
 }
 
 /// The README's walk-through, block by block as a reader pastes it: the first block starts the

@@ -1,6 +1,7 @@
 //! Storage: one binary for SQLite and PostgreSQL through diesel's `MultiConnection`.
 
 pub mod addresses;
+pub mod app_api;
 pub mod app_settings;
 pub mod org;
 pub mod org_generation;

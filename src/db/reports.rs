@@ -42,6 +42,8 @@ pub struct ReportRow {
     pub updated_at: NaiveDateTime,
     /// The account an approver booked the report to, if not the employment's default.
     pub account: Option<String>,
+    /// JSON array of codes for the approver (reports from the phone apps).
+    pub review_flags: Option<String>,
 }
 
 /// What the owner's input and the distance rules decide: written on create and on every edit.
@@ -110,6 +112,17 @@ pub fn insert_report(
         ))
         .returning(drive_reports::id)
         .get_result(conn)
+}
+
+/// Sets the codes the approver should look at (a JSON array), or clears them.
+pub fn set_review_flags(
+    conn: &mut DbConnection,
+    id: i64,
+    flags: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(drive_reports::table.find(id))
+        .set(drive_reports::review_flags.eq(flags))
+        .execute(conn)
 }
 
 pub fn find_report(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ReportRow>> {

@@ -252,6 +252,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         account -> Nullable<Text>,
+        review_flags -> Nullable<Text>,
     }
 }
 
@@ -347,6 +348,40 @@ diesel::table! {
     }
 }
 
+// ---- the OS2indberetning phone apps (issue 14)
+
+diesel::table! {
+    app_passwords (user_id) {
+        user_id -> BigInt,
+        password_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    app_uploads (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        uuid -> Text,
+        body_sha256 -> Text,
+        trip_id -> Nullable<BigInt>,
+        report_id -> BigInt,
+        app_total_distance_m -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(employments -> persons (person_id));
 diesel::joinable!(employments -> org_units (org_unit_id));
@@ -382,4 +417,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payroll_ledger,
     payroll_lines,
     payroll_api_keys,
+    app_passwords,
+    app_tokens,
+    app_uploads,
 );

@@ -4,6 +4,7 @@ pub mod allowance;
 pub mod approvers;
 pub mod gps;
 pub mod org;
+pub mod os2app;
 pub mod page;
 pub mod report;
 pub mod report_state;

@@ -10,6 +10,10 @@ use crate::http::middleware::current_request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Marks an error answer written in another protocol's shape on purpose (the phone apps'
+/// `{"ErrorMessage", "ErrorCode"}`), which the problem+json guarantee leaves as it is.
+pub struct KeepBody;
+
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.kind().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

@@ -12,7 +12,7 @@ use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
 use crate::error::{Problem, ProblemKind};
-use crate::http::error::{problem_response, PROBLEM_JSON};
+use crate::http::error::{problem_response, KeepBody, PROBLEM_JSON};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -109,7 +109,8 @@ fn ensure_problem_json(response: ServiceResponse<BoxBody>) -> ServiceResponse<Bo
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if status.as_u16() < 400 || is_problem {
+    let kept = response.response().extensions().contains::<KeepBody>();
+    if status.as_u16() < 400 || is_problem || kept {
         return response;
     }
     let kind = ProblemKind::for_status(status.as_u16());

@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use crate::http::handlers::{
-    addresses, approvals, auth, health, import, me, me_org, meta, org, payroll, reports, trips,
-    users,
+    addresses, app_access, approvals, auth, health, import, me, me_org, meta, org, os2app, payroll,
+    reports, trips, users,
 };
 
 macro_rules! route_table {
@@ -90,4 +90,19 @@ route_table! {
     "/api/v1/payroll/batches/{id}/cancel" => { post: payroll::cancel_batch },
     "/api/v1/payroll/pending" => { get: payroll::pending },
     "/api/v1/payroll/acknowledge" => { post: payroll::acknowledge },
+    // The OS2indberetning phone apps (issue 14): their protocol, under the classic server's and
+    // the cloud edition's paths; and app passwords and GuIds in korsel's own API.
+    "/api/auth" => { post: os2app::auth::auth },
+    "/api/userinfo" => { post: os2app::userinfo::userinfo },
+    "/api/report" => { post: os2app::report::report },
+    "/api/appinfo" => { get: os2app::appinfo::appinfo },
+    "/appapi/auth" => { post: os2app::auth::auth },
+    "/appapi/userinfo" => { post: os2app::userinfo::userinfo },
+    "/appapi/report" => { post: os2app::report::report },
+    "/api/v1/me/app-password" => { put: app_access::set_own_password },
+    "/api/v1/me/app-tokens" => { get: app_access::my_tokens },
+    "/api/v1/me/app-tokens/{id}" => { delete: app_access::revoke_my_token },
+    "/api/v1/users/{id}/app-password" => { put: app_access::set_password },
+    "/api/v1/users/{id}/app-tokens" => { get: app_access::user_tokens },
+    "/api/v1/users/{id}/app-tokens/{token_id}" => { delete: app_access::revoke_user_token },
 }

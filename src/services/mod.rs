@@ -1,6 +1,7 @@
 //! Use cases. Each takes a connection and runs in one transaction where it writes.
 
 pub mod addresses;
+pub mod app_api;
 pub mod auth;
 mod csv_table;
 pub mod import;

@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::db::trips::{self as repo, NewTrip, TripRow};
-use crate::db::{self, org as org_repo, DbConnection};
+use crate::db::{self, app_api as app_repo, org as org_repo, DbConnection};
 use crate::domain::allowance::units::metres_to_units;
 use crate::domain::gps::{
-    compute_distance, decode_track, encode_track, CleanPoint, DistanceReport, DroppedCounts, Gap,
-    PipelineParams, TrackPoint,
+    compute_distance, decode_track, encode_track, path_distance, CleanPoint, DistanceReport,
+    DroppedCounts, Gap, PathParams, PipelineParams, TrackPoint,
 };
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report::Purpose;
@@ -442,13 +442,25 @@ pub fn track_geojson(
     let row = visible(conn, reader, id)?;
     let bytes = repo::track(conn, row.id)?.ok_or_else(|| Error::not_found("trip"))?;
     let raw = decode_track(&bytes).map_err(|e| Error::Internal(e.into()))?;
-    let cleaned = compute_distance(&raw, params).track;
     let raw_line: Vec<(f64, f64, DateTime<Utc>)> =
         raw.iter().map(|p| (p.lon, p.lat, p.timestamp)).collect();
-    let clean_line: Vec<(f64, f64, DateTime<Utc>)> = cleaned
-        .iter()
-        .map(|p| (p.lon, p.lat, p.timestamp))
-        .collect();
+    let clean_line: Vec<(f64, f64, DateTime<Utc>)> =
+        if app_repo::upload_of_trip(conn, row.id)?.is_some() {
+            // From a phone app: coordinates without times, cleaned by the path-only mode.
+            let positions: Vec<(f64, f64)> = raw.iter().map(|p| (p.lat, p.lon)).collect();
+            let at = row.started_at.and_utc();
+            path_distance(&positions, &PathParams::default())
+                .path
+                .iter()
+                .map(|&(lat, lon)| (lon, lat, at))
+                .collect()
+        } else {
+            compute_distance(&raw, params)
+                .track
+                .iter()
+                .map(|p| (p.lon, p.lat, p.timestamp))
+                .collect()
+        };
     Ok(json!({
         "type": "FeatureCollection",
         "features": [

@@ -10,6 +10,7 @@ mod import;
 mod openapi;
 mod org;
 mod payroll;
+mod phone_app;
 mod pool;
 mod report_fixtures;
 mod reports;

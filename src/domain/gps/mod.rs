@@ -40,6 +40,7 @@ mod codec;
 mod distance;
 mod gpx;
 mod kalman;
+mod path;
 mod point;
 
 #[cfg(test)]
@@ -51,4 +52,5 @@ pub use self::distance::{
     PipelineParams,
 };
 pub use self::gpx::{parse_gpx, GpxError};
+pub use self::path::{path_distance, PathParams, PathReport};
 pub use self::point::TrackPoint;

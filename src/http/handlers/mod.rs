@@ -1,4 +1,5 @@
 pub mod addresses;
+pub mod app_access;
 pub mod approvals;
 pub mod auth;
 pub mod health;
@@ -7,6 +8,7 @@ pub mod me;
 pub mod me_org;
 pub mod meta;
 pub mod org;
+pub mod os2app;
 pub mod payroll;
 pub mod reports;
 pub mod trips;

@@ -1,7 +1,7 @@
 //! Creating and editing reports, status changes (one or a bulk approval) and deleting drafts.
 
 use super::audit::record;
-use super::plan::{planned, trip_taken};
+use super::plan::{planned, trip_taken, Plan};
 use super::pricing::{reprice, RateBook};
 use super::queries::{approvers_today, view, visible};
 use super::*;
@@ -10,56 +10,136 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::db::reports::{self as repo, ReportFigures, ReportRow, StatusChange};
+use crate::db::reports::{
+    self as repo, ReportContent, ReportFigures, ReportRow, StatusChange, TripFacts,
+};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::report::{Change, Comment, Decision, Refusal};
 use crate::error::{Error, ProblemKind, Result};
 
 /// A new report of the caller, as a draft.
 pub async fn create(ctx: &Context, caller: Caller, input: ReportInput) -> Result<Report> {
+    let user_id = caller.user_id;
+    let planned = plan_new(ctx, user_id, input, Source::default()).await?;
+    ctx.db
+        .run(move |c| write_transaction(c, |c| create_in(c, user_id, &planned, None, false)))
+        .await
+}
+
+// ---------------------------------------------------------------- made with their source
+//
+// A report that is stored in one transaction with what it was made from (a phone-app upload
+// and its trip): planned first (reads and routes, no transaction), then written by `create_in`
+// on the caller's open transaction.
+
+/// What a report made together with its source brings along instead of reading it.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    /// A GPS report's trip, stored in the same transaction (its id is given to `create_in`).
+    pub trip: Option<TripFacts>,
+    /// The route's stops (a GPS report from the phone app: first, paused-at and last points).
+    pub stops: Vec<Location>,
+    /// The home-to-border distance the phone app sent (4-km rule).
+    pub border_m: Option<i64>,
+    /// Codes for the approver.
+    pub review_flags: Vec<String>,
+}
+
+/// A report checked and measured, ready for `create_in`.
+pub struct PlannedReport {
+    plan: Plan,
+    distance_m: i64,
+    review_flags: Vec<String>,
+}
+
+/// Checks `input` and asks the route service, as `create` does, outside any transaction.
+pub async fn plan_new(
+    ctx: &Context,
+    user_id: i64,
+    input: ReportInput,
+    source: Source,
+) -> Result<PlannedReport> {
     if input.version.is_some() {
         return Err(Error::validation("version", "a new report has no version"));
     }
-    let user_id = caller.user_id;
-    let (plan, distance_m) = planned(ctx, user_id, input).await?;
-    ctx.db
-        .run(move |c| {
-            write_transaction(c, |c| {
-                let now = db::utc_now();
-                repo::lock_person(c, plan.person_id)?;
-                let id = repo::insert_report(
-                    c,
-                    plan.person_id,
-                    &plan.content,
-                    ReportStatus::Draft.as_str(),
-                    user_id,
-                    now,
-                )
-                .map_err(trip_taken)?;
-                repo::set_figures(
-                    c,
-                    id,
-                    &ReportFigures {
-                        four_km_deduction_m: 0,
-                        reimbursable_m: distance_m,
-                        amount_ore: 0,
-                    },
-                )?;
-                let rates = RateBook::load(c)?;
-                reprice(
-                    c,
-                    &rates,
-                    plan.person_id,
-                    &years_of([plan.content.drive_date]),
-                    id,
-                    now,
-                )?;
-                let after = reload(c, id)?;
-                record(c, Some(user_id), "create", None, &after, None, now)?;
-                view(c, after)
-            })
-        })
-        .await
+    let review_flags = source.review_flags.clone();
+    let (plan, distance_m) = planned(ctx, user_id, input, source).await?;
+    Ok(PlannedReport {
+        plan,
+        distance_m,
+        review_flags,
+    })
+}
+
+/// Writes a planned report on `conn`, inside the caller's transaction: as a draft, or submitted
+/// straight away (`submit`: the phone apps have no drafts). `trip_id`: the trip stored with it.
+pub fn create_in(
+    c: &mut DbConnection,
+    user_id: i64,
+    planned: &PlannedReport,
+    trip_id: Option<i64>,
+    submit: bool,
+) -> Result<Report> {
+    let plan = &planned.plan;
+    let now = db::utc_now();
+    repo::lock_person(c, plan.person_id)?;
+    let content = ReportContent {
+        trip_id: trip_id.or(plan.content.trip_id),
+        ..plan.content.clone()
+    };
+    let id = repo::insert_report(
+        c,
+        plan.person_id,
+        &content,
+        ReportStatus::Draft.as_str(),
+        user_id,
+        now,
+    )
+    .map_err(trip_taken)?;
+    repo::set_figures(
+        c,
+        id,
+        &ReportFigures {
+            four_km_deduction_m: 0,
+            reimbursable_m: planned.distance_m,
+            amount_ore: 0,
+        },
+    )?;
+    if !planned.review_flags.is_empty() {
+        let flags =
+            serde_json::to_string(&planned.review_flags).map_err(|e| Error::Internal(e.into()))?;
+        repo::set_review_flags(c, id, Some(&flags))?;
+    }
+    let years = years_of([content.drive_date]);
+    let rates = RateBook::load(c)?;
+    reprice(c, &rates, plan.person_id, &years, id, now)?;
+    let created = reload(c, id)?;
+    record(c, Some(user_id), "create", None, &created, None, now)?;
+    if !submit {
+        return view(c, created);
+    }
+    let caller = Caller {
+        user_id,
+        admin: false,
+        approver: false,
+        payroll: false,
+    };
+    let change = aggregate(&created)?
+        .decide(&actor(c, caller)?, &Decision::Submit, &[], now)
+        .map_err(refusal)?;
+    store(c, &created, &change, Expected::Body(created.version), now)?;
+    reprice(c, &rates, plan.person_id, &years, id, now)?;
+    let submitted = reload(c, id)?;
+    record(
+        c,
+        Some(user_id),
+        Decision::Submit.action().as_str(),
+        Some(&created),
+        &submitted,
+        None,
+        now,
+    )?;
+    view(c, submitted)
 }
 
 /// The owner replaces the content of a draft, pending or rejected report (a rejected one is
@@ -87,7 +167,7 @@ pub async fn update(
             Ok(())
         })
         .await?;
-    let (plan, distance_m) = planned(ctx, user_id, input).await?;
+    let (plan, distance_m) = planned(ctx, user_id, input, Source::default()).await?;
     ctx.db
         .run(move |c| {
             write_transaction(c, |c| {

@@ -47,7 +47,8 @@ use crate::services::org::{self, Location};
 
 pub use crate::domain::report::Decision;
 pub use lifecycle::{
-    bulk_approve, create, decide, delete, update, BulkItem, BulkOutcome, BulkResult,
+    bulk_approve, create, create_in, decide, delete, plan_new, update, BulkItem, BulkOutcome,
+    BulkResult, PlannedReport, Source,
 };
 pub use queries::{
     get, history, list, queue, summary, ListQuery, QueueQuery, StatusTotals, Summary,
@@ -218,6 +219,9 @@ pub struct Report {
     pub decided_by_user_id: Option<i64>,
     /// The account the approver booked the report to; `None`: the employment's default.
     pub account: Option<String>,
+    /// Codes for the approver to look at (reports from the phone apps), e.g.
+    /// `app_distance_differs`.
+    pub review_flags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

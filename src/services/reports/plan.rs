@@ -61,6 +61,8 @@ pub(super) struct Plan {
     override_m: Option<i64>,
     unit_allows_four_km: bool,
     needs: RouteNeeds,
+    /// The border distance the phone app sent (4-km rule); `None`: the person's.
+    report_border_m: Option<i64>,
 }
 
 fn is_home(stop: &Location, home: Option<&Location>, tolerance_m: f64) -> bool {
@@ -92,6 +94,7 @@ fn plan(
     routes_measurable: bool,
     caller_user_id: i64,
     input: ReportInput,
+    given_trip: Option<TripFacts>,
 ) -> Result<Plan> {
     let me = org::my_person(conn, caller_user_id)?;
     let mode = input.distance_mode;
@@ -129,12 +132,17 @@ fn plan(
                     ));
                 }
             }
-            let trip_id = input
-                .trip_id
-                .ok_or_else(|| Error::validation("trip_id", "a GPS report needs its trip"))?;
-            let trip = repo::find_trip(conn, trip_id)?
-                .filter(|t| t.user_id == caller_user_id)
-                .ok_or_else(|| Error::validation("trip_id", "no such trip of yours"))?;
+            let trip = match given_trip {
+                Some(trip) => trip,
+                None => {
+                    let trip_id = input.trip_id.ok_or_else(|| {
+                        Error::validation("trip_id", "a GPS report needs its trip")
+                    })?;
+                    repo::find_trip(conn, trip_id)?
+                        .filter(|t| t.user_id == caller_user_id)
+                        .ok_or_else(|| Error::validation("trip_id", "no such trip of yours"))?
+                }
+            };
             if trip.employment_id.is_some_and(|e| e != input.employment_id) {
                 return Err(Error::validation(
                     "employment_id",
@@ -413,6 +421,7 @@ fn plan(
         rule,
         override_m,
         unit_allows_four_km: unit.four_km_rule_allowed,
+        report_border_m: None,
         needs,
     })
 }
@@ -481,7 +490,7 @@ fn finish(plan: &Plan, routes: Routes) -> Result<(ReportContent, i64)> {
         RulePlan::Standard => HomeRule::Standard { home_work },
         RulePlan::FourKm { border_m } => HomeRule::FourKm {
             border_from_person_m: border_m,
-            border_from_report_m: None,
+            border_from_report_m: plan.report_border_m,
         },
         RulePlan::Norddjurs => HomeRule::Norddjurs {
             work_route_m: routes.work_route.unwrap_or(0),
@@ -521,14 +530,38 @@ pub(super) async fn planned(
     ctx: &Context,
     user_id: i64,
     input: ReportInput,
+    source: Source,
 ) -> Result<(Plan, i64)> {
     let (norddjurs, tolerance) = (ctx.norddjurs_method, ctx.home_tolerance_m);
     let routes_measurable = ctx.router.is_some();
+    let Source {
+        trip,
+        stops,
+        border_m,
+        ..
+    } = source;
     let plan = ctx
         .db
-        .run(move |c| plan(c, norddjurs, tolerance, routes_measurable, user_id, input))
+        .run(move |c| {
+            plan(
+                c,
+                norddjurs,
+                tolerance,
+                routes_measurable,
+                user_id,
+                input,
+                trip,
+            )
+        })
         .await?;
+    let plan = Plan {
+        report_border_m: border_m,
+        ..plan
+    };
     let routes = fetch_routes(ctx.router.as_deref(), &plan.needs).await?;
-    let (content, distance_m) = finish(&plan, routes)?;
+    let (mut content, distance_m) = finish(&plan, routes)?;
+    if !stops.is_empty() {
+        content.route = serde_json::to_string(&stops).map_err(|e| Error::Internal(e.into()))?;
+    }
     Ok((Plan { content, ..plan }, distance_m))
 }

@@ -122,6 +122,11 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
                 decided_at: row.decided_at.map(|t| t.and_utc()),
                 decided_by_user_id: row.decided_by_user_id,
                 account: row.account.clone(),
+                review_flags: match &row.review_flags {
+                    Some(flags) => serde_json::from_str(flags)
+                        .map_err(|e| anyhow::anyhow!("report {}: review_flags: {e}", row.id))?,
+                    None => Vec::new(),
+                },
                 created_at: row.created_at.and_utc(),
                 updated_at: row.updated_at.and_utc(),
             })
