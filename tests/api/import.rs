@@ -352,7 +352,7 @@ async fn addresses_valid_on_a_date_default_work_to_the_org_unit() {
     assert_eq!(on["home"]["label"], "Ny vej 2");
     assert_eq!(on["home"]["valid_from"], "2026-03-01");
 
-    // She sees the same through /me; another employee may not ask about her.
+    // She sees the same through /me; to another employee she does not exist.
     app.create_user("camilla.noergaard", "a long password", &["employee"])
         .await;
     app.create_user("helle.dam", "a long password", &["employee"])
@@ -376,7 +376,7 @@ async fn addresses_valid_on_a_date_default_work_to_the_org_unit() {
     assert_eq!(mine["home"]["label"], "Ny vej 2");
     let helle_token = token("helle.dam").await;
     let res = app.get(&path("2026-03-01"), Some(&helle_token)).await;
-    assert_problem(res, 403, "forbidden").await;
+    assert_problem(res, 404, "not-found").await;
 
     // The org unit API shows and updates the unit address.
     let units = get_ok(&app, &admin, "/api/v1/org-units?per_page=200").await;
