@@ -276,7 +276,7 @@ async fn pending_report(
         employee,
         ReportInput {
             employment_id,
-            rate_kind: RateKind::CarLow,
+            rate_kind: RateKind::Bicycle,
             vehicle_id: None,
             drive_date: Some(drive_date),
             purpose: "Hjemmebesøg".into(),

@@ -352,7 +352,7 @@ async fn addresses_valid_on_a_date_default_work_to_the_org_unit() {
     assert_eq!(on["home"]["label"], "Ny vej 2");
     assert_eq!(on["home"]["valid_from"], "2026-03-01");
 
-    // She sees the same through /me; another employee may not ask about her.
+    // She sees the same through /me; to another employee she does not exist.
     app.create_user("camilla.noergaard", "a long password", &["employee"])
         .await;
     app.create_user("helle.dam", "a long password", &["employee"])
