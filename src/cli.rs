@@ -113,6 +113,12 @@ pub struct GlobalArgs {
     #[arg(long, env = "KORSEL_NORDDJURS_METHOD", global = true)]
     pub norddjurs_method: bool,
 
+    /// The most one drive report may pay, in kroner: a report above it is refused with a
+    /// message naming this setting.
+    #[arg(long, env = "KORSEL_REPORT_MAX_AMOUNT_KR", default_value_t = 25_000, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub report_max_amount_kr: u32,
+
     /// A GPS trip starts or ends at home (or work) when its first or last cleaned fix is within
     /// this many metres of the address valid on the trip's date.
     #[arg(
@@ -225,7 +231,8 @@ pub enum ApiKeyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AddressCommand {
-    /// Import a DAWA CSV/JSON/NDJSON export or a DAR NDJSON file (idempotent upsert by id).
+    /// Import a DAWA CSV/JSON/NDJSON export or a DAR NDJSON file, plain or gzip-compressed
+    /// (idempotent upsert by id). All or nothing: a broken or invalid row refuses the file.
     Import {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "auto")]
@@ -233,6 +240,20 @@ pub enum AddressCommand {
         /// Mark active addresses that the file lacks inactive (for full exports).
         #[arg(long)]
         deactivate_missing: bool,
+        /// With --deactivate-missing: refuse when more than this share of the active
+        /// addresses would be deactivated, in per cent.
+        #[arg(long, default_value_t = 5.0)]
+        max_deactivation_percent: f64,
+        /// With --deactivate-missing: deactivate however many the file lacks.
+        #[arg(long)]
+        allow_mass_deactivation: bool,
+        /// Skip rows with invalid values (listed in the summary) instead of refusing the file.
+        /// Not with --deactivate-missing.
+        #[arg(long, conflicts_with = "deactivate_missing")]
+        skip_invalid: bool,
+        /// Do everything and print the counts, but store nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -300,6 +321,7 @@ impl GlobalArgs {
         settings.reports.router_url = non_blank(&self.router_url);
         settings.reports.bicycle_router_url = non_blank(&self.bicycle_router_url);
         settings.reports.norddjurs_method = self.norddjurs_method;
+        settings.reports.max_amount_ore = i64::from(self.report_max_amount_kr) * 100;
         settings.payroll = PayrollSettings {
             municipality_number: self.payroll_municipality_number,
             employment_type: self.payroll_employment_type,
@@ -345,7 +367,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 17] = [
+const ENV_SETTINGS: [&str; 18] = [
     "database-url",
     "bind",
     "log-format",
@@ -356,6 +378,7 @@ const ENV_SETTINGS: [&str; 17] = [
     "router-url",
     "bicycle-router-url",
     "norddjurs-method",
+    "report-max-amount-kr",
     "payroll-municipality-number",
     "payroll-employment-type",
     "payroll-extra-number",
@@ -561,7 +584,18 @@ fn addresses(cmd: AddressCommand, settings: &Settings) -> anyhow::Result<()> {
         file,
         format,
         deactivate_missing,
+        max_deactivation_percent,
+        allow_mass_deactivation,
+        skip_invalid,
+        dry_run,
     } = cmd;
+    let options = address_service::ImportOptions {
+        deactivate_missing,
+        max_deactivation_percent,
+        allow_mass_deactivation,
+        skip_invalid,
+        dry_run,
+    };
     let db = open_database(&settings.database_url)?;
     let mut conn = db.get()?;
     let size = std::fs::metadata(&file)
@@ -574,11 +608,13 @@ fn addresses(cmd: AddressCommand, settings: &Settings) -> anyhow::Result<()> {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let summary = address_service::import_file(&mut conn, &file, format, deactivate_missing, |n| {
-        bar.set_position(n)
-    });
+    let summary =
+        address_service::import_file(&mut conn, &file, format, &options, |n| bar.set_position(n));
     bar.finish_and_clear();
     let summary = summary?;
+    if summary.dry_run {
+        println!("dry run: nothing was stored; the import would do this:");
+    }
     println!(
         "{} rows in {:.1} s ({} rows/s): {} created, {} updated, {} unchanged, {} deactivated",
         summary.rows,
@@ -599,12 +635,14 @@ fn addresses(cmd: AddressCommand, settings: &Settings) -> anyhow::Result<()> {
         println!("{} points for unknown addresses skipped", summary.skipped);
     }
     if summary.errors > 0 {
-        println!("{} rows rejected, e.g.:", summary.errors);
+        println!("{} invalid rows skipped, e.g.:", summary.errors);
         for e in &summary.error_samples {
             println!("  {e}");
         }
     }
-    println!("a running server picks the new addresses up at its next start or import");
+    if !summary.dry_run {
+        println!("a running server picks the new addresses up at its next start or import");
+    }
     Ok(())
 }
 

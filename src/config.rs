@@ -146,6 +146,9 @@ pub struct ReportSettings {
     /// paid the shorter of the route from home and the route from work through the same stops,
     /// instead of deducting the home-work distance.
     pub norddjurs_method: bool,
+    /// The most one report may pay, øre (`KORSEL_REPORT_MAX_AMOUNT_KR`): a report above it is
+    /// refused, whatever its distance came from.
+    pub max_amount_ore: i64,
 }
 
 impl Default for ReportSettings {
@@ -155,6 +158,7 @@ impl Default for ReportSettings {
             bicycle_router_url: None,
             router_timeout: Duration::from_secs(5),
             norddjurs_method: false,
+            max_amount_ore: crate::domain::report_limits::DEFAULT_MAX_AMOUNT_ORE,
         }
     }
 }
@@ -294,6 +298,9 @@ impl Settings {
             return Err(
                 "KORSEL_ADDRESS_REVERSE_RADIUS_M must be a positive number of metres".into(),
             );
+        }
+        if self.reports.max_amount_ore <= 0 {
+            return Err("KORSEL_REPORT_MAX_AMOUNT_KR must be at least 1".into());
         }
         let home = self.trips.home_radius_m;
         if !(home.is_finite() && home > 0.0) {

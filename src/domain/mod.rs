@@ -5,6 +5,7 @@ pub mod approvers;
 pub mod gps;
 pub mod org;
 pub mod page;
+pub mod report_limits;
 pub mod report_state;
 pub mod throttle;
 pub mod trip;

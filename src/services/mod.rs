@@ -6,6 +6,7 @@ pub mod import;
 pub mod org;
 pub mod passwords;
 pub mod payroll;
+pub mod report_limits;
 pub mod reports;
 pub mod tokens;
 pub mod trips;

@@ -54,8 +54,7 @@ const PURPOSE_MAX: usize = 500;
 const REMARK_MAX: usize = 1_000;
 const COMMENT_MAX: usize = 1_000;
 const MAX_STOPS: usize = 50;
-/// 5,000 km: more than anyone drives in a day.
-const MAX_TYPED_DISTANCE_M: i64 = 5_000_000;
+use crate::domain::report_limits::MAX_DRIVEN_DISTANCE_M as MAX_TYPED_DISTANCE_M;
 /// At most this many reports in one bulk approval.
 pub const MAX_BULK: usize = 100;
 
@@ -69,6 +68,8 @@ pub struct Context {
     /// A route stop this close to the home address (metres) is "at home", as a GPS trip's
     /// ends are (`KORSEL_TRIP_HOME_RADIUS_M`; OS2: about 100 m).
     pub home_tolerance_m: f64,
+    /// The most one report may pay, øre (`KORSEL_REPORT_MAX_AMOUNT_KR`).
+    pub max_amount_ore: i64,
 }
 
 /// The authenticated caller, as the report rules see them.
@@ -1126,6 +1127,7 @@ fn finish(plan: &Plan, routes: Routes) -> Result<(ReportContent, i64)> {
             .driven
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("routed report without a route")))?,
     };
+    crate::services::report_limits::distance(plan.mode, driven_m)?;
     let home_work = HomeWorkDistance {
         override_m: plan.override_m,
         route_m: routes.home_work.unwrap_or(0),
@@ -1190,6 +1192,7 @@ pub async fn create(ctx: &Context, caller: Caller, input: ReportInput) -> Result
     }
     let user_id = caller.user_id;
     let (plan, distance_m) = planned(ctx, user_id, input).await?;
+    let ceiling_ore = ctx.max_amount_ore;
     ctx.db
         .run(move |c| {
             write_transaction(c, |c| {
@@ -1223,6 +1226,7 @@ pub async fn create(ctx: &Context, caller: Caller, input: ReportInput) -> Result
                     now,
                 )?;
                 let after = reload(c, id)?;
+                crate::services::report_limits::amount(after.amount_ore, ceiling_ore)?;
                 record(c, Some(user_id), "create", None, &after, None, now)?;
                 view(c, after)
             })
@@ -1258,6 +1262,7 @@ pub async fn update(
         })
         .await?;
     let (plan, distance_m) = planned(ctx, user_id, input).await?;
+    let ceiling_ore = ctx.max_amount_ore;
     ctx.db
         .run(move |c| {
             write_transaction(c, |c| {
@@ -1309,6 +1314,7 @@ pub async fn update(
                     now,
                 )?;
                 let after = reload(c, id)?;
+                crate::services::report_limits::amount(after.amount_ore, ceiling_ore)?;
                 record(c, Some(user_id), "edit", Some(&before), &after, None, now)?;
                 view(c, after)
             })

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::time::Duration;
 
-use korsel::services::addresses::{import_file, ImportFormat};
+use korsel::services::addresses::{import_file, ImportFormat, ImportOptions};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
@@ -267,7 +267,7 @@ async fn a_full_import_can_deactivate_missing_addresses() {
     let s = import_body(
         &app,
         &admin,
-        "?deactivate_missing=true",
+        "?deactivate_missing=true&allow_mass_deactivation=true",
         "text/csv",
         first_ten.into_bytes(),
     )
@@ -296,8 +296,8 @@ async fn nested_json_imports_and_matches_the_csv() {
     assert_eq!(s["created"], 0, "{s}");
 }
 
-/// The CLI's service imports Tønder's `adresser` (units with floor/door); the app, started
-/// afterwards, builds its index from the database and resolves units to access addresses.
+/// The CLI's service imports Tønder's `adresser` (units with floor/door) from the gzip file
+/// DAWA delivers, then its decompressed CSV changes nothing; the app, started afterwards, builds its index from the database and resolves units to access addresses.
 #[tokio::test]
 async fn tonder_units_import_via_the_cli_service_and_resolve() {
     let db = TestDb::new();
@@ -320,11 +320,20 @@ async fn tonder_units_import_via_the_cli_service_and_resolve() {
             .migrate()
             .unwrap();
         let mut conn = db.connect();
-        let s = import_file(&mut conn, file.path(), ImportFormat::Auto, false, |_| {}).unwrap();
+        // DAWA delivers the file gzip-compressed: it is read as it is.
+        let gz = format!("{FIXTURES}/dawa-tonder-2015/adresser.csv.gz");
+        let s = import_file(
+            &mut conn,
+            gz.as_ref(),
+            ImportFormat::Auto,
+            &ImportOptions::default(),
+            |_| {},
+        )
+        .unwrap();
         assert_eq!(s.errors, 0, "{:?}", s.error_samples);
         assert!(s.units_created > 20_000, "{s:?}");
         assert!(s.created > 10_000, "{s:?}");
-        let again = import_file(&mut conn, file.path(), ImportFormat::Csv, false, |_| {}).unwrap();
+        let again = import_file(&mut conn, file.path(), ImportFormat::Csv, &ImportOptions::default(), |_| {}).unwrap();
         assert_eq!(again.created + again.updated, 0, "{again:?}");
         assert_eq!(again.units_created + again.units_updated, 0, "{again:?}");
         assert_eq!(again.unchanged, s.created);
@@ -357,7 +366,7 @@ async fn app_with_upstream(server: &MockServer) -> TestApp {
     {
         let mut conn = db.connect();
         let path = format!("{FIXTURES}/dawa-fano-2015/adgangsadresser.csv");
-        import_file(&mut conn, path.as_ref(), ImportFormat::Csv, false, |_| {}).unwrap();
+        import_file(&mut conn, path.as_ref(), ImportFormat::Csv, &ImportOptions::default(), |_| {}).unwrap();
     }
     let mut settings = test_settings(&db);
     settings.addresses.upstream_url = Some(server.uri());

@@ -1,5 +1,6 @@
 //! One integration binary (zero2prod, crates.io): the real app, real database, real sockets.
 
+mod address_import;
 mod addresses;
 mod auth;
 mod end_to_end;
@@ -10,6 +11,7 @@ mod import;
 mod openapi;
 mod org;
 mod payroll;
+mod plausibility;
 mod report_fixtures;
 mod reports;
 mod trips;

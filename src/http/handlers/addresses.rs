@@ -14,7 +14,7 @@ use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
 use crate::http::extract::{media_type, AuthUser};
 use crate::http::AppState;
-use crate::services::addresses::{self as service, ImportFormat};
+use crate::services::addresses::{self as service, ImportFormat, ImportOptions};
 
 pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 100;
@@ -324,6 +324,28 @@ pub struct ImportQuery {
     format: Option<ImportFormat>,
     #[serde(default)]
     deactivate_missing: bool,
+    max_deactivation_percent: Option<f64>,
+    #[serde(default)]
+    allow_mass_deactivation: bool,
+    #[serde(default)]
+    skip_invalid: bool,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+impl ImportQuery {
+    fn options(&self) -> ImportOptions {
+        let defaults = ImportOptions::default();
+        ImportOptions {
+            deactivate_missing: self.deactivate_missing,
+            max_deactivation_percent: self
+                .max_deactivation_percent
+                .unwrap_or(defaults.max_deactivation_percent),
+            allow_mass_deactivation: self.allow_mass_deactivation,
+            skip_invalid: self.skip_invalid,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 /// The format a Content-Type names, when the query does not name one.
@@ -332,9 +354,11 @@ fn format_for(req: &HttpRequest) -> Result<ImportFormat, Error> {
         "text/csv" => Ok(ImportFormat::Csv),
         "application/json" => Ok(ImportFormat::Json),
         "application/x-ndjson" => Ok(ImportFormat::Ndjson),
+        // A compressed file says nothing about what it holds: recognised after decompressing.
+        "application/gzip" | "application/x-gzip" => Ok(ImportFormat::Auto),
         _ => Err(Error::problem(
             ProblemKind::UnsupportedMediaType,
-            "send text/csv, application/json or application/x-ndjson",
+            "send text/csv, application/json, application/x-ndjson or application/gzip",
         )),
     }
 }
@@ -349,10 +373,8 @@ pub async fn import(
     mut body: web::Payload,
 ) -> Result<HttpResponse, Error> {
     user.require(Role::Admin)?;
-    let ImportQuery {
-        format,
-        deactivate_missing,
-    } = query.into_inner();
+    let options = query.options();
+    let format = query.format;
     let by_type = format_for(&req)?;
     let format = match format {
         None | Some(ImportFormat::Auto) => by_type,
@@ -387,7 +409,10 @@ pub async fn import(
             use std::io::Seek;
             file.rewind()
                 .map_err(|e| anyhow::anyhow!("cannot rewind the import file: {e}"))?;
-            let mut summary = service::import(conn, file, format, deactivate_missing)?;
+            let mut summary = service::import(conn, file, format, &options)?;
+            if summary.dry_run {
+                return Ok(summary);
+            }
             let index = service::load_index(conn)?;
             summary.index_size = index.len() as u64;
             registry.replace(index);
