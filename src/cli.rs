@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::{open_database, Application};
-use crate::config::{DatabaseUrl, LogFormat, PayrollSettings, Secret, Settings};
+use std::time::Duration;
+
+use crate::config::{DatabaseUrl, HttpSettings, LogFormat, PayrollSettings, Secret, Settings};
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
@@ -128,6 +130,48 @@ pub struct GlobalArgs {
         global = true
     )]
     pub trip_home_radius_m: f64,
+
+    /// A request's head (request line and headers) must arrive within this many seconds.
+    #[arg(long, env = "KORSEL_HTTP_REQUEST_HEAD_TIMEOUT_S", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub http_request_head_timeout_s: u64,
+
+    /// A request body may start slowly for this many seconds…
+    #[arg(
+        long,
+        env = "KORSEL_HTTP_BODY_GRACE_S",
+        default_value_t = 10,
+        global = true
+    )]
+    pub http_body_grace_s: u64,
+
+    /// …and must then keep up this many bytes per second on average (0: no minimum).
+    #[arg(
+        long,
+        env = "KORSEL_HTTP_BODY_MIN_BYTES_PER_S",
+        default_value_t = 1024,
+        global = true
+    )]
+    pub http_body_min_bytes_per_s: u64,
+
+    /// An idle keep-alive connection is closed after this many seconds (0: no keep-alive).
+    #[arg(
+        long,
+        env = "KORSEL_HTTP_KEEP_ALIVE_S",
+        default_value_t = 5,
+        global = true
+    )]
+    pub http_keep_alive_s: u64,
+
+    /// Open connections one client address may hold; more are answered 429 at once (0: no
+    /// cap; behind a reverse proxy, cap at the proxy).
+    #[arg(
+        long,
+        env = "KORSEL_HTTP_MAX_CONNECTIONS_PER_IP",
+        default_value_t = 128,
+        global = true
+    )]
+    pub http_max_connections_per_ip: u32,
 
     /// KMD OPUS IND01 payroll files: the municipality number (0–9999). Unset: IND01 export is
     /// refused.
@@ -322,6 +366,13 @@ impl GlobalArgs {
         settings.reports.bicycle_router_url = non_blank(&self.bicycle_router_url);
         settings.reports.norddjurs_method = self.norddjurs_method;
         settings.reports.max_amount_ore = i64::from(self.report_max_amount_kr) * 100;
+        settings.http = HttpSettings {
+            request_head_timeout: Duration::from_secs(self.http_request_head_timeout_s),
+            body_grace: Duration::from_secs(self.http_body_grace_s),
+            body_min_bytes_per_second: self.http_body_min_bytes_per_s,
+            keep_alive: Duration::from_secs(self.http_keep_alive_s),
+            max_connections_per_ip: self.http_max_connections_per_ip,
+        };
         settings.payroll = PayrollSettings {
             municipality_number: self.payroll_municipality_number,
             employment_type: self.payroll_employment_type,
@@ -367,7 +418,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 18] = [
+const ENV_SETTINGS: [&str; 23] = [
     "database-url",
     "bind",
     "log-format",
@@ -379,6 +430,11 @@ const ENV_SETTINGS: [&str; 18] = [
     "bicycle-router-url",
     "norddjurs-method",
     "report-max-amount-kr",
+    "http-request-head-timeout-s",
+    "http-body-grace-s",
+    "http-body-min-bytes-per-s",
+    "http-keep-alive-s",
+    "http-max-connections-per-ip",
     "payroll-municipality-number",
     "payroll-employment-type",
     "payroll-extra-number",

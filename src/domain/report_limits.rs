@@ -105,7 +105,10 @@ mod tests {
             }
         );
         let text = err.to_string();
-        assert!(text.contains("983,638,711 km") && text.contains("5,000 km"), "{text}");
+        assert!(
+            text.contains("983,638,711 km") && text.contains("5,000 km"),
+            "{text}"
+        );
         assert!(check_distance(MAX_DRIVEN_DISTANCE_M + 1).is_err());
         assert!(check_distance(i64::MAX).is_err());
         assert!(check_distance(-1).is_err());

@@ -333,7 +333,14 @@ async fn tonder_units_import_via_the_cli_service_and_resolve() {
         assert_eq!(s.errors, 0, "{:?}", s.error_samples);
         assert!(s.units_created > 20_000, "{s:?}");
         assert!(s.created > 10_000, "{s:?}");
-        let again = import_file(&mut conn, file.path(), ImportFormat::Csv, &ImportOptions::default(), |_| {}).unwrap();
+        let again = import_file(
+            &mut conn,
+            file.path(),
+            ImportFormat::Csv,
+            &ImportOptions::default(),
+            |_| {},
+        )
+        .unwrap();
         assert_eq!(again.created + again.updated, 0, "{again:?}");
         assert_eq!(again.units_created + again.units_updated, 0, "{again:?}");
         assert_eq!(again.unchanged, s.created);
@@ -366,7 +373,14 @@ async fn app_with_upstream(server: &MockServer) -> TestApp {
     {
         let mut conn = db.connect();
         let path = format!("{FIXTURES}/dawa-fano-2015/adgangsadresser.csv");
-        import_file(&mut conn, path.as_ref(), ImportFormat::Csv, &ImportOptions::default(), |_| {}).unwrap();
+        import_file(
+            &mut conn,
+            path.as_ref(),
+            ImportFormat::Csv,
+            &ImportOptions::default(),
+            |_| {},
+        )
+        .unwrap();
     }
     let mut settings = test_settings(&db);
     settings.addresses.upstream_url = Some(server.uri());

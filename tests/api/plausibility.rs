@@ -37,9 +37,18 @@ fn gps_report(employment: i64, trip: i64) -> Value {
 async fn one_absurd_doppler_speed_does_not_reach_the_amount() {
     let w = world().await;
     for speed in [1e6, 1e12, 1e20] {
-        let trip = post_created(&w.app, &w.nina, "/api/v1/trips", drive_with_one_speed(speed)).await;
+        let trip = post_created(
+            &w.app,
+            &w.nina,
+            "/api/v1/trips",
+            drive_with_one_speed(speed),
+        )
+        .await;
         let metres = trip["distance_m"].as_i64().unwrap();
-        assert!((1_600..=1_760).contains(&metres), "speed {speed}: {metres} m");
+        assert!(
+            (1_600..=1_760).contains(&metres),
+            "speed {speed}: {metres} m"
+        );
         if speed == 1e12 {
             let report = w.create(&w.nina, gps_report(w.emp_nina, id(&trip))).await;
             let amount = report["amount_ore"].as_i64().unwrap();
@@ -59,12 +68,19 @@ async fn a_gps_report_beyond_five_thousand_km_is_refused() {
         .unwrap();
     let res = w
         .app
-        .post("/api/v1/reports", Some(&w.nina), &gps_report(w.emp_nina, id(&trip)))
+        .post(
+            "/api/v1/reports",
+            Some(&w.nina),
+            &gps_report(w.emp_nina, id(&trip)),
+        )
         .await;
     let problem = assert_problem(res, 422, "validation-failed").await;
     assert_eq!(problem["field"], "trip_id");
     let detail = problem["detail"].as_str().unwrap();
-    assert!(detail.contains("983,638,711 km") && detail.contains("5,000 km"), "{detail}");
+    assert!(
+        detail.contains("983,638,711 km") && detail.contains("5,000 km"),
+        "{detail}"
+    );
     // nothing was stored
     let res = w.app.get("/api/v1/reports", Some(&w.nina)).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -87,14 +103,21 @@ async fn an_amount_above_the_ceiling_is_refused_on_create_and_edit() {
     assert!(detail.contains("KORSEL_REPORT_MAX_AMOUNT_KR"), "{detail}");
 
     let report = w
-        .create(&w.nina, read_report(w.emp_nina, "2026-03-02", "car_high", 20_000))
+        .create(
+            &w.nina,
+            read_report(w.emp_nina, "2026-03-02", "car_high", 20_000),
+        )
         .await;
     assert_eq!(report["amount_ore"], 7_880);
     let mut edit = body.clone();
     edit["version"] = report["version"].clone();
     let res = w
         .app
-        .put(&format!("/api/v1/reports/{}", id(&report)), Some(&w.nina), &edit)
+        .put(
+            &format!("/api/v1/reports/{}", id(&report)),
+            Some(&w.nina),
+            &edit,
+        )
         .await;
     assert_problem(res, 422, "validation-failed").await;
     // the refused edit changed nothing

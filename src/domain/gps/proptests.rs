@@ -296,7 +296,13 @@ fn tiny_inputs() {
 
 /// The drive of issue 11: 1.7 km north at 14 m/s, one fix a second.
 fn northbound(seed: u64) -> (Vec<TrackPoint>, f64) {
-    drive(&[(1680.0, std::f64::consts::FRAC_PI_2)], 14.0, 1.0, 3.0, seed)
+    drive(
+        &[(1680.0, std::f64::consts::FRAC_PI_2)],
+        14.0,
+        1.0,
+        3.0,
+        seed,
+    )
 }
 
 #[test]
@@ -308,8 +314,14 @@ fn one_absurd_doppler_speed_adds_nothing() {
         let mut bad = pts.clone();
         bad[60].speed = Some(absurd);
         let d = compute_distance(&bad, &params).distance_m as f64;
-        assert!((d - clean).abs() <= 5.0, "speed {absurd}: {d} m, clean {clean} m");
-        assert!((d - truth).abs() <= 0.01 * truth, "speed {absurd}: {d} m, truth {truth} m");
+        assert!(
+            (d - clean).abs() <= 5.0,
+            "speed {absurd}: {d} m, clean {clean} m"
+        );
+        assert!(
+            (d - truth).abs() <= 0.01 * truth,
+            "speed {absurd}: {d} m, truth {truth} m"
+        );
     }
 }
 
@@ -319,10 +331,16 @@ fn doppler_speeds_that_disagree_with_the_fixes_are_not_believed() {
     for factor in [2.0, 1.5] {
         let doubled: Vec<TrackPoint> = pts
             .iter()
-            .map(|p| TrackPoint { speed: p.speed.map(|s| s * factor), ..*p })
+            .map(|p| TrackPoint {
+                speed: p.speed.map(|s| s * factor),
+                ..*p
+            })
             .collect();
         let d = compute_distance(&doubled, &PipelineParams::default()).distance_m as f64;
-        assert!((d - truth).abs() <= 0.03 * truth, "speeds ×{factor}: {d} m, truth {truth} m");
+        assert!(
+            (d - truth).abs() <= 0.03 * truth,
+            "speeds ×{factor}: {d} m, truth {truth} m"
+        );
     }
 }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::address::{AccessAddress, MatchKind, WashCategory};
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
+use crate::http::body_rate::unreadable_body;
 use crate::http::extract::{media_type, AuthUser};
 use crate::http::AppState;
 use crate::services::addresses::{self as service, ImportFormat, ImportOptions};
@@ -385,12 +386,7 @@ pub async fn import(
         .map_err(|e| anyhow::anyhow!("cannot create a temporary file for the import: {e}"))?;
     let mut size = 0u64;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| {
-            Error::problem(
-                ProblemKind::BadRequest,
-                format!("cannot read the body: {e}"),
-            )
-        })?;
+        let chunk = chunk.map_err(unreadable_body)?;
         size += chunk.len() as u64;
         if size > limit {
             return Err(Error::problem(
