@@ -1,6 +1,7 @@
 //! The command line: `korsel serve`, `korsel migrate`, `korsel user ...`, `korsel org import`,
-//! `korsel staff import`, `korsel payroll ...`. Every subcommand reads
-//! the same settings, from flags or `KORSEL_*` environment variables.
+//! `korsel staff import`, `korsel payroll ...`. Settings come from flags or `KORSEL_*`
+//! environment variables; each subcommand takes (and its `--help` shows) only the ones it uses,
+//! plus the database and the log format, which every subcommand reads.
 
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -41,6 +42,7 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Settings every subcommand reads.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Database: sqlite://FILE (relative), sqlite:///ABS/PATH or postgres://USER@HOST/DB.
@@ -53,15 +55,6 @@ pub struct GlobalArgs {
     )]
     pub database_url: DatabaseUrl,
 
-    /// Address and port the HTTP server listens on.
-    #[arg(
-        long,
-        env = "KORSEL_BIND",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
-    pub bind: SocketAddr,
-
     /// Log output: pretty for people, json for log collectors. RUST_LOG sets the level.
     #[arg(
         long,
@@ -71,96 +64,74 @@ pub struct GlobalArgs {
         global = true
     )]
     pub log_format: LogFormat,
+}
+
+/// Settings of the HTTP server (`korsel serve`).
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Address and port the HTTP server listens on.
+    #[arg(long, env = "KORSEL_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
 
     /// Key for signing access tokens (at least 32 characters). Unset: one is generated on first
     /// start and kept in the database, so restarts keep sessions.
-    #[arg(long, env = "KORSEL_JWT_SECRET", global = true, hide_env_values = true)]
+    #[arg(long, env = "KORSEL_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
 
     /// Password for the `admin` account created on first start. Unset: a one-time password is
     /// generated and printed in the log.
-    #[arg(
-        long,
-        env = "KORSEL_ADMIN_PASSWORD",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "KORSEL_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<Secret>,
 
     /// Reverse geocoding answers 404 when the nearest address is farther than this (metres).
-    #[arg(
-        long,
-        env = "KORSEL_ADDRESS_REVERSE_RADIUS_M",
-        default_value_t = 500.0,
-        global = true
-    )]
+    #[arg(long, env = "KORSEL_ADDRESS_REVERSE_RADIUS_M", default_value_t = 500.0)]
     pub address_reverse_radius_m: f64,
 
     /// Optional DAWA-compatible upstream for autocomplete, reverse and lookup (e.g.
     /// https://api.dataforsyningen.dk). Failures fall back to the local index.
-    #[arg(long, env = "KORSEL_ADDRESS_UPSTREAM_URL", global = true)]
+    #[arg(long, env = "KORSEL_ADDRESS_UPSTREAM_URL")]
     pub address_upstream_url: Option<String>,
 
     /// Self-hosted OSRM server for report routes (e.g. http://osrm:5000). Unset: the
     /// "calculated" distance mode is unavailable.
-    #[arg(long, env = "KORSEL_ROUTER_URL", global = true)]
+    #[arg(long, env = "KORSEL_ROUTER_URL")]
     pub router_url: Option<String>,
 
     /// OSRM server with the bicycle network, for bicycle rate types (default: the router URL).
-    #[arg(long, env = "KORSEL_BICYCLE_ROUTER_URL", global = true)]
+    #[arg(long, env = "KORSEL_BICYCLE_ROUTER_URL")]
     pub bicycle_router_url: Option<String>,
 
     /// Pay a report starting at home the shorter of the routes from home and from work
     /// (Norddjurs' method) instead of deducting the home-work distance.
-    #[arg(long, env = "KORSEL_NORDDJURS_METHOD", global = true)]
+    #[arg(long, env = "KORSEL_NORDDJURS_METHOD")]
     pub norddjurs_method: bool,
 
     /// The most one drive report may pay, in kroner: a report above it is refused with a
     /// message naming this setting.
-    #[arg(long, env = "KORSEL_REPORT_MAX_AMOUNT_KR", default_value_t = 25_000, global = true,
+    #[arg(long, env = "KORSEL_REPORT_MAX_AMOUNT_KR", default_value_t = 25_000,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub report_max_amount_kr: u32,
 
     /// A GPS trip starts or ends at home (or work) when its first or last cleaned fix is within
     /// this many metres of the address valid on the trip's date.
-    #[arg(
-        long,
-        env = "KORSEL_TRIP_HOME_RADIUS_M",
-        default_value_t = 100.0,
-        global = true
-    )]
+    #[arg(long, env = "KORSEL_TRIP_HOME_RADIUS_M", default_value_t = 100.0)]
     pub trip_home_radius_m: f64,
 
     /// A request's head (request line and headers) must arrive within this many seconds.
-    #[arg(long, env = "KORSEL_HTTP_REQUEST_HEAD_TIMEOUT_S", default_value_t = 5, global = true,
+    #[arg(long, env = "KORSEL_HTTP_REQUEST_HEAD_TIMEOUT_S", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub http_request_head_timeout_s: u64,
 
     /// A request body may start slowly for this many seconds…
-    #[arg(
-        long,
-        env = "KORSEL_HTTP_BODY_GRACE_S",
-        default_value_t = 10,
-        global = true
-    )]
+    #[arg(long, env = "KORSEL_HTTP_BODY_GRACE_S", default_value_t = 10)]
     pub http_body_grace_s: u64,
 
     /// …and must then keep up this many bytes per second on average (0: no minimum).
-    #[arg(
-        long,
-        env = "KORSEL_HTTP_BODY_MIN_BYTES_PER_S",
-        default_value_t = 1024,
-        global = true
-    )]
+    #[arg(long, env = "KORSEL_HTTP_BODY_MIN_BYTES_PER_S", default_value_t = 1024)]
     pub http_body_min_bytes_per_s: u64,
 
     /// An idle keep-alive connection is closed after this many seconds (0: no keep-alive).
-    #[arg(
-        long,
-        env = "KORSEL_HTTP_KEEP_ALIVE_S",
-        default_value_t = 5,
-        global = true
-    )]
+    #[arg(long, env = "KORSEL_HTTP_KEEP_ALIVE_S", default_value_t = 5)]
     pub http_keep_alive_s: u64,
 
     /// Open connections one client address may hold; more are answered 429 at once (0: no
@@ -168,38 +139,44 @@ pub struct GlobalArgs {
     #[arg(
         long,
         env = "KORSEL_HTTP_MAX_CONNECTIONS_PER_IP",
-        default_value_t = 128,
-        global = true
+        default_value_t = 128
     )]
     pub http_max_connections_per_ip: u32,
 
+    #[command(flatten)]
+    pub payroll: PayrollArgs,
+}
+
+/// Settings of payroll files (`korsel serve`, `korsel payroll export`).
+#[derive(Debug, Args)]
+pub struct PayrollArgs {
     /// KMD OPUS IND01 payroll files: the municipality number (0–9999). Unset: IND01 export is
     /// refused.
-    #[arg(long, env = "KORSEL_PAYROLL_MUNICIPALITY_NUMBER", global = true,
+    #[arg(long, env = "KORSEL_PAYROLL_MUNICIPALITY_NUMBER",
           value_parser = clap::value_parser!(u16).range(0..=9999))]
     pub payroll_municipality_number: Option<u16>,
 
     /// IND01: the employment type (Ansættelsesform), one digit.
-    #[arg(long, env = "KORSEL_PAYROLL_EMPLOYMENT_TYPE", default_value_t = 0, global = true,
+    #[arg(long, env = "KORSEL_PAYROLL_EMPLOYMENT_TYPE", default_value_t = 0,
           value_parser = clap::value_parser!(u8).range(0..=9))]
     pub payroll_employment_type: u8,
 
     /// IND01: the extra number (ekstra ciffer), one digit.
-    #[arg(long, env = "KORSEL_PAYROLL_EXTRA_NUMBER", default_value_t = 0, global = true,
+    #[arg(long, env = "KORSEL_PAYROLL_EXTRA_NUMBER", default_value_t = 0,
           value_parser = clap::value_parser!(u8).range(0..=9))]
     pub payroll_extra_number: u8,
 
     /// IND01: a first line for every file (e.g. "0751 Kørsel"). Unset: no header line.
-    #[arg(long, env = "KORSEL_PAYROLL_IND01_HEADER", global = true)]
+    #[arg(long, env = "KORSEL_PAYROLL_IND01_HEADER")]
     pub payroll_ind01_header: Option<String>,
 
     /// CSV payroll files: add the CPR column (off unless set).
-    #[arg(long, env = "KORSEL_PAYROLL_CSV_INCLUDE_CPR", global = true)]
+    #[arg(long, env = "KORSEL_PAYROLL_CSV_INCLUDE_CPR")]
     pub payroll_csv_include_cpr: bool,
 
     /// A payroll batch fetched by a connector and not acknowledged within this many minutes is
     /// logged as an error.
-    #[arg(long, env = "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES", default_value_t = 30, global = true,
+    #[arg(long, env = "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub payroll_ack_timeout_minutes: u64,
 }
@@ -207,7 +184,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP API (migrates the database first).
-    Serve,
+    Serve(Box<ServerArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage user accounts.
@@ -250,6 +227,8 @@ pub enum PayrollCommand {
         /// CSV: excel (BOM, formula guard) or machine (plain UTF-8).
         #[arg(long, default_value = "excel")]
         style: CsvStyle,
+        #[command(flatten)]
+        settings: PayrollArgs,
     },
     /// List the batches, newest first.
     Batches {
@@ -349,7 +328,12 @@ pub enum UserCommand {
 
 impl GlobalArgs {
     pub fn settings(&self) -> Settings {
-        let mut settings = Settings::with_database(self.database_url.clone());
+        Settings::with_database(self.database_url.clone())
+    }
+}
+
+impl ServerArgs {
+    fn apply(&self, settings: &mut Settings) {
         settings.bind = self.bind;
         // An empty variable (as compose files pass for "unset") means unset.
         let non_empty = |s: &Option<Secret>| s.clone().filter(|s| !s.expose().is_empty());
@@ -357,11 +341,8 @@ impl GlobalArgs {
         settings.admin_password = non_empty(&self.admin_password);
         settings.addresses.reverse_radius_m = self.address_reverse_radius_m;
         settings.trips.home_radius_m = self.trip_home_radius_m;
-        settings.addresses.upstream_url = self
-            .address_upstream_url
-            .clone()
-            .filter(|s| !s.trim().is_empty());
         let non_blank = |s: &Option<String>| s.clone().filter(|s| !s.trim().is_empty());
+        settings.addresses.upstream_url = non_blank(&self.address_upstream_url);
         settings.reports.router_url = non_blank(&self.router_url);
         settings.reports.bicycle_router_url = non_blank(&self.bicycle_router_url);
         settings.reports.norddjurs_method = self.norddjurs_method;
@@ -373,6 +354,12 @@ impl GlobalArgs {
             keep_alive: Duration::from_secs(self.http_keep_alive_s),
             max_connections_per_ip: self.http_max_connections_per_ip,
         };
+        self.payroll.apply(settings);
+    }
+}
+
+impl PayrollArgs {
+    fn apply(&self, settings: &mut Settings) {
         settings.payroll = PayrollSettings {
             municipality_number: self.payroll_municipality_number,
             employment_type: self.payroll_employment_type,
@@ -382,9 +369,8 @@ impl GlobalArgs {
                 .clone()
                 .filter(|s| !s.trim().is_empty()),
             csv_include_cpr: self.payroll_csv_include_cpr,
-            ack_timeout: std::time::Duration::from_secs(self.payroll_ack_timeout_minutes * 60),
+            ack_timeout: Duration::from_secs(self.payroll_ack_timeout_minutes * 60),
         };
-        settings
     }
 }
 
@@ -403,7 +389,14 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(cli.global.log_format);
-    let settings = cli.global.settings();
+    let mut settings = cli.global.settings();
+    match &cli.command {
+        Command::Serve(server) => server.apply(&mut settings),
+        Command::Payroll(PayrollCommand::Export {
+            settings: payroll, ..
+        }) => payroll.apply(&mut settings),
+        _ => {}
+    }
     if let Err(message) = settings.validate() {
         eprintln!("error: {message}");
         return ExitCode::from(2);
@@ -464,7 +457,7 @@ fn one_line_error(e: &clap::Error) -> String {
 
 fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve => serve(settings),
+        Command::Serve(_) => serve(settings),
         Command::Migrate => open_database(&settings.database_url).map(drop),
         Command::User(cmd) => user(cmd, &settings),
         Command::Addresses(cmd) => addresses(cmd, &settings),
@@ -487,6 +480,7 @@ fn payroll_command(cmd: PayrollCommand, settings: &Settings) -> anyhow::Result<(
             out,
             grouped,
             style,
+            settings: _,
         } => {
             // Write next to the target and rename at the end, so a failed export leaves no file.
             let dir = match out.parent() {

@@ -308,3 +308,57 @@ fn payroll_export_writes_the_file_and_batches_lists_it() {
     let out = korsel(&["payroll", "api-key", "list"], &env);
     assert!(String::from_utf8_lossy(&out.stdout).contains("opus-agent"));
 }
+
+/// Each subcommand's `--help` shows the options it uses (and the database and log format every
+/// subcommand reads), not the server's or payroll's (issue 11 item 15).
+#[test]
+fn every_help_shows_only_its_own_options() {
+    let help = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.push("--help");
+        let out = korsel(&args, &[]);
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let server_only = [
+        "--bind",
+        "--jwt-secret",
+        "--http-max-connections-per-ip",
+        "--router-url",
+    ];
+    let payroll_only = ["--payroll-municipality-number", "--payroll-ind01-header"];
+    for args in [
+        &["migrate"][..],
+        &["user", "add"],
+        &["user", "list"],
+        &["addresses", "import"],
+        &["track", "distance"],
+        &["org", "import"],
+        &["staff", "import"],
+        &["payroll", "batches"],
+        &["payroll", "api-key", "create"],
+    ] {
+        let text = help(args);
+        for option in server_only.iter().chain(&payroll_only) {
+            assert!(
+                !text.contains(option),
+                "{args:?} --help shows {option}:\n{text}"
+            );
+        }
+        assert!(text.contains("--database-url"), "{args:?}:\n{text}");
+    }
+    let serve = help(&["serve"]);
+    for option in server_only.iter().chain(&payroll_only) {
+        assert!(
+            serve.contains(option),
+            "serve --help lacks {option}:\n{serve}"
+        );
+    }
+    let export = help(&["payroll", "export"]);
+    assert!(export.contains("--payroll-municipality-number"), "{export}");
+    assert!(!export.contains("--bind"), "{export}");
+    let import = help(&["addresses", "import"]);
+    for option in ["--skip-invalid", "--dry-run", "--allow-mass-deactivation"] {
+        assert!(import.contains(option), "{import}");
+    }
+}

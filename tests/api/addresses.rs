@@ -122,25 +122,31 @@ async fn fano_imports_through_the_endpoint_and_reimporting_changes_nothing() {
         }
     };
     let r = top("Sønderho Str").await;
-    assert!(r[0]["text"]
+    assert!(r[0]["address"]["label"]
         .as_str()
         .unwrap()
         .starts_with("Sønderho Strandvej "));
     assert_eq!(r[0]["match"], "exact_prefix");
     assert_eq!(r.as_array().unwrap().len(), 10);
     let r = top("sonderho strandvej 1").await;
-    assert!(r[0]["text"]
+    assert!(r[0]["address"]["label"]
         .as_str()
         .unwrap()
         .starts_with("Sønderho Strandvej 1,"));
     let r = top("kaaverdalen").await;
     assert!(
-        r[0]["text"].as_str().unwrap().starts_with("Kåverdalen "),
+        r[0]["address"]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Kåverdalen "),
         "{r}"
     );
     let r = top("Hovedgadn 11").await;
     assert!(
-        r[0]["text"].as_str().unwrap().starts_with("Hovedgaden 11,"),
+        r[0]["address"]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hovedgaden 11,"),
         "{r}"
     );
     assert_eq!(r[0]["match"], "typo");
@@ -444,11 +450,17 @@ async fn upstream_answers_are_parsed_from_the_real_shapes() {
         "/api/v1/addresses/autocomplete?q=hovedvejen%20292",
     )
     .await;
-    assert_eq!(r[0]["id"], "0a3f5081-c2b5-32b8-e044-0003ba298018", "{r}");
-    assert_eq!(r[0]["text"], "Hovedvejen 292, Boruphuse, 4320 Lejre");
+    assert_eq!(
+        r[0]["address"]["registry_address_id"], "0a3f5081-c2b5-32b8-e044-0003ba298018",
+        "{r}"
+    );
+    assert_eq!(
+        r[0]["address"]["label"],
+        "Hovedvejen 292, Boruphuse, 4320 Lejre"
+    );
     assert_eq!(r[0]["match"], "upstream");
     assert_eq!(r[0]["kommunekode"], "0350");
-    assert_eq!(r[0]["lat"], 55.53827297);
+    assert_eq!(r[0]["address"]["latitude"], 55.53827297);
 
     let r = get_json(
         &app,
@@ -487,7 +499,10 @@ async fn assert_falls_back(template: ResponseTemplate) {
         )
         .await;
         assert!(
-            r[0]["text"].as_str().unwrap().starts_with("Hovedgaden 11,"),
+            r[0]["address"]["label"]
+                .as_str()
+                .unwrap()
+                .starts_with("Hovedgaden 11,"),
             "{r}"
         );
         assert_eq!(r[0]["match"], "typo");

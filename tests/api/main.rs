@@ -1,6 +1,7 @@
 //! One integration binary (zero2prod, crates.io): the real app, real database, real sockets.
 
 mod address_import;
+mod address_search;
 mod addresses;
 mod auth;
 mod end_to_end;

@@ -16,6 +16,7 @@ use crate::http::body_rate::unreadable_body;
 use crate::http::extract::{media_type, AuthUser};
 use crate::http::AppState;
 use crate::services::addresses::{self as service, ImportFormat, ImportOptions};
+use crate::services::org::Location;
 
 pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 100;
@@ -69,15 +70,15 @@ impl AddressOut {
     }
 }
 
+/// One autocomplete answer. `address` has exactly the shape a report stop or a person's address
+/// takes (`registry_address_id`, `label`, `latitude`, `longitude`), so it can be posted as it
+/// is; addresses without coordinates are not suggested (no route could use them).
 #[derive(Debug, Serialize)]
 pub struct SuggestionOut {
-    pub id: Uuid,
-    pub text: String,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
+    pub address: Location,
     pub postnr: String,
     pub kommunekode: String,
-    /// `exact_prefix`, `folded_prefix`, `word_prefix`, `typo` or `upstream`.
+    /// `exact_prefix`, `folded_prefix`, `word_prefix`, `typo`, `place` or `upstream`.
     #[serde(rename = "match")]
     pub match_kind: &'static str,
     /// 0..1, higher is better; results are sorted by it.
@@ -90,11 +91,22 @@ fn kind_name(kind: MatchKind) -> &'static str {
         MatchKind::FoldedPrefix => "folded_prefix",
         MatchKind::WordPrefix => "word_prefix",
         MatchKind::Typo(_) => "typo",
+        MatchKind::Place => "place",
     }
 }
 
 fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
+}
+
+/// The stored-address shape of a registry address; `None` without coordinates.
+fn location(id: Uuid, label: String, lat: f64, lon: f64) -> Option<Location> {
+    Some(Location {
+        registry_address_id: id.to_string(),
+        label,
+        latitude: finite(lat)?,
+        longitude: finite(lon)?,
+    })
 }
 
 #[derive(Deserialize)]
@@ -136,15 +148,14 @@ pub async fn autocomplete(
             let out: Vec<SuggestionOut> = found
                 .into_iter()
                 .enumerate()
-                .map(|(i, (text, a))| SuggestionOut {
-                    id: a.id,
-                    text,
-                    lat: finite(a.lat),
-                    lon: finite(a.lon),
-                    postnr: a.postnr_str(),
-                    kommunekode: a.kommunekode_str(),
-                    match_kind: "upstream",
-                    score: 1.0 - i as f32 / n,
+                .filter_map(|(i, (text, a))| {
+                    Some(SuggestionOut {
+                        address: location(a.id, text, a.lat, a.lon)?,
+                        postnr: a.postnr_str(),
+                        kommunekode: a.kommunekode_str(),
+                        match_kind: "upstream",
+                        score: 1.0 - i as f32 / n,
+                    })
                 })
                 .collect();
             return Ok(HttpResponse::Ok().json(out));
@@ -154,15 +165,14 @@ pub async fn autocomplete(
     let out: Vec<SuggestionOut> = index
         .autocomplete(&q, limit as usize)
         .into_iter()
-        .map(|s| SuggestionOut {
-            id: s.id,
-            text: s.text,
-            lat: finite(s.lat),
-            lon: finite(s.lon),
-            postnr: s.postnr,
-            kommunekode: s.kommunekode,
-            match_kind: kind_name(s.kind),
-            score: s.score,
+        .filter_map(|s| {
+            Some(SuggestionOut {
+                address: location(s.id, s.text, s.lat, s.lon)?,
+                postnr: s.postnr,
+                kommunekode: s.kommunekode,
+                match_kind: kind_name(s.kind),
+                score: s.score,
+            })
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
