@@ -7,9 +7,9 @@ use std::io::Write;
 
 use diesel::prelude::*;
 use korsel::db::schema::access_addresses;
-use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::addresses::{import_body as imported, post_import};
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/addresses");
@@ -32,31 +32,6 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(data).unwrap();
     gz.finish().unwrap()
-}
-
-async fn post_import(
-    app: &TestApp,
-    token: &str,
-    query: &str,
-    ctype: &str,
-    body: Vec<u8>,
-) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/addresses/import{query}")))
-        .bearer_auth(token)
-        .header("content-type", ctype)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn imported(app: &TestApp, token: &str, query: &str, ctype: &str, body: Vec<u8>) -> Value {
-    let res = post_import(app, token, query, ctype, body).await;
-    let status = res.status();
-    let summary: Value = res.json().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{summary}");
-    summary
 }
 
 /// (stored, active) access addresses, straight from the database.

@@ -5,23 +5,11 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::addresses::import_body;
 use crate::helpers::TestApp;
 use crate::report_fixtures::{post_created, world_with};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/addresses");
-
-async fn import(app: &TestApp, token: &str, body: Vec<u8>) {
-    let res = app
-        .client
-        .post(app.url("/api/v1/addresses/import"))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-}
 
 async fn get(app: &TestApp, token: &str, path: &str, query: &[(&str, &str)]) -> Value {
     let res = app
@@ -49,15 +37,17 @@ fn labels(found: &Value) -> Vec<String> {
 async fn towns_islands_postcodes_and_lettered_numbers_are_found() {
     let w = world_with(false, |_| {}).await;
     let (app, admin) = (&w.app, &w.admin);
-    import(
+    import_body(
         app,
         admin,
+        "",
+        "text/csv",
         std::fs::read(format!("{FIXTURES}/dawa-fano-2015/adgangsadresser.csv")).unwrap(),
     )
     .await;
     // Tønder's addresses too: Strandvej 1 is in Bredebro.
     let gz = std::fs::read(format!("{FIXTURES}/dawa-tonder-2015/adresser.csv.gz")).unwrap();
-    import(app, admin, gz).await;
+    import_body(app, admin, "", "text/csv", gz).await;
     let complete = |q: &'static str| async move {
         get(app, admin, "/api/v1/addresses/autocomplete", &[("q", q)]).await
     };

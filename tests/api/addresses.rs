@@ -31,18 +31,37 @@ fn tonder_csv() -> tempfile::NamedTempFile {
     file
 }
 
-async fn import_body(app: &TestApp, token: &str, query: &str, ctype: &str, body: Vec<u8>) -> Value {
-    let res = app
-        .client
+/// `POST /api/v1/addresses/import{query}` with `body` as a file of type `ctype`.
+pub async fn post_import(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    ctype: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    app.client
         .post(app.url(&format!("/api/v1/addresses/import{query}")))
         .bearer_auth(token)
         .header("content-type", ctype)
         .body(body)
         .send()
         .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+        .unwrap()
+}
+
+/// An import that must succeed; its summary.
+pub async fn import_body(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    ctype: &str,
+    body: Vec<u8>,
+) -> Value {
+    let res = post_import(app, token, query, ctype, body).await;
+    let status = res.status();
+    let summary: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    summary
 }
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
