@@ -17,5 +17,7 @@ mod payroll;
 mod plausibility;
 mod report_fixtures;
 mod reports;
+mod staff_columns;
+mod tf_codes;
 mod trips;
 mod users;
