@@ -5,6 +5,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs openapi.yaml ./
 COPY src ./src
 COPY migrations ./migrations
+# Cargo.toml names the benches: the manifest does not parse without them.
+COPY benches ./benches
 RUN cargo build --release --locked
 
 FROM debian:bookworm-slim

@@ -118,6 +118,7 @@ async fn bench(backend: &str, url: &DatabaseUrl, options: &Options) -> anyhow::R
         router: None,
         norddjurs_method: false,
         home_tolerance_m: 100.0,
+        max_amount_ore: korsel::domain::report_limits::DEFAULT_MAX_AMOUNT_ORE,
     };
     let mut times = Vec::with_capacity(options.runs);
     for run in 0..options.runs {

@@ -3,15 +3,21 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use std::time::Duration;
+
+use actix_http::{error::DispatchError, HttpService, KeepAlive};
+use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_web::dev::{AppConfig, Server};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use anyhow::Context;
+use tokio::net::TcpStream;
 use tracing_actix_web::TracingLogger;
 
 use crate::address::AddressIndex;
 use crate::config::{DatabaseUrl, Settings};
 use crate::db::{app_settings, Database};
+use crate::http::connection::{self, ConnectionLimiter, ProblemIo};
 use crate::http::middleware::{request_context, KorselRootSpan};
 use crate::http::{error, routes, AppState};
 use crate::routing::osrm::OsrmRouter;
@@ -67,10 +73,18 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     match users::bootstrap_admin(&mut conn, settings.admin_password.as_ref().map(|s| s.expose()))
         .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?
     {
-        Some(BootstrapPassword::Generated(password)) => tracing::warn!(
-            "created the first administrator '{BOOTSTRAP_ADMIN}' with one-time password {password} \
-             (shown once; change it with PUT /api/v1/me/password or `korsel user set-password {BOOTSTRAP_ADMIN}`)"
-        ),
+        Some(BootstrapPassword::Generated(password)) => {
+            // Straight to the terminal, once, and never into the (JSON) log a collector keeps.
+            eprintln!(
+                "\nThe first administrator '{BOOTSTRAP_ADMIN}' has the one-time password:\n\n    \
+                 {password}\n\nSign in with it and set your own (PUT /api/v1/me/password); until \
+                 then every other request is refused. It is shown only now.\n"
+            );
+            tracing::warn!(
+                "created the first administrator '{BOOTSTRAP_ADMIN}' with a one-time password, \
+                 printed once on standard error (not logged); the first sign-in must set a new one"
+            )
+        }
         Some(BootstrapPassword::Configured) => tracing::info!(
             "created the first administrator '{BOOTSTRAP_ADMIN}' with the password from KORSEL_ADMIN_PASSWORD"
         ),
@@ -172,7 +186,9 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
         router,
         settings,
     });
-    let mut server = HttpServer::new(move || {
+    let http = state.settings.http;
+    let limiter = ConnectionLimiter::new(http.max_connections_per_ip);
+    let app = move || {
         App::new()
             .app_data(state.clone())
             .app_data(
@@ -187,10 +203,47 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
             .default_service(web::to(error::not_found))
             .wrap(from_fn(request_context))
             .wrap(TracingLogger::<KorselRootSpan>::new())
-    })
-    .listen(listener)?;
+    };
+    // actix-web's `HttpServer`, assembled by hand so that every connection passes through
+    // `http::connection` (the per-address cap, problem+json for the parser's own errors).
+    let local = listener.local_addr()?;
+    let mut builder = actix_server::Server::build();
     if let Some(workers) = workers {
-        server = server.workers(workers);
+        builder = builder.workers(workers);
     }
-    Ok(server.run())
+    let server = builder
+        .listen("korsel", listener, move || {
+            let limiter = limiter.clone();
+            let keep_alive = match http.keep_alive.is_zero() {
+                true => KeepAlive::Disabled,
+                false => KeepAlive::Timeout(http.keep_alive),
+            };
+            let service = app()
+                .into_factory()
+                .map_err(|e: actix_web::Error| e.error_response());
+            let h1 = HttpService::build()
+                .keep_alive(keep_alive)
+                .client_request_timeout(http.request_head_timeout)
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(local)
+                .h1(map_config(service, |_| AppConfig::default()));
+            fn_service(move |io: TcpStream| {
+                let limiter = limiter.clone();
+                async move {
+                    let peer = io.peer_addr().ok();
+                    let _ = io.set_nodelay(true);
+                    match limiter.admit(peer.map(|p| p.ip())) {
+                        Some(permit) => Ok((ProblemIo::new(io, permit), peer)),
+                        None => {
+                            tracing::warn!(peer = ?peer, "connection refused: too many from this address");
+                            connection::refuse(io, http.max_connections_per_ip).await;
+                            Err(DispatchError::Io(std::io::Error::other("over the per-address cap")))
+                        }
+                    }
+                }
+            })
+            .and_then(h1)
+        })?
+        .run();
+    Ok(server)
 }

@@ -130,6 +130,40 @@ pub struct Settings {
     pub trips: TripSettings,
     pub payroll: PayrollSettings,
     pub app_api: AppApiSettings,
+    pub http: HttpSettings,
+}
+
+/// Connection limits of the HTTP server (issue 11): what a client that connects, sends slowly
+/// or holds connections open may cost before it has authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// A request's head (request line and headers) must arrive within this
+    /// (`KORSEL_HTTP_REQUEST_HEAD_TIMEOUT_S`); else 408.
+    pub request_head_timeout: Duration,
+    /// A request body may start slowly for this long (`KORSEL_HTTP_BODY_GRACE_S`)…
+    pub body_grace: Duration,
+    /// …and must then keep up this average rate (`KORSEL_HTTP_BODY_MIN_BYTES_PER_S`); else
+    /// 408 and the connection is closed. 0 turns the check off.
+    pub body_min_bytes_per_second: u64,
+    /// An idle keep-alive connection is closed after this (`KORSEL_HTTP_KEEP_ALIVE_S`; 0:
+    /// no keep-alive).
+    pub keep_alive: Duration,
+    /// Open connections one client IP address may hold (`KORSEL_HTTP_MAX_CONNECTIONS_PER_IP`);
+    /// more are answered 429 at once. 0 turns the cap off (behind a reverse proxy every
+    /// connection comes from the proxy: cap there instead).
+    pub max_connections_per_ip: u32,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            request_head_timeout: Duration::from_secs(5),
+            body_grace: Duration::from_secs(10),
+            body_min_bytes_per_second: 1024,
+            keep_alive: Duration::from_secs(5),
+            max_connections_per_ip: 128,
+        }
+    }
 }
 
 /// Drive reports (issue 6): the route service and the municipality's home rule.
@@ -147,6 +181,9 @@ pub struct ReportSettings {
     /// paid the shorter of the route from home and the route from work through the same stops,
     /// instead of deducting the home-work distance.
     pub norddjurs_method: bool,
+    /// The most one report may pay, øre (`KORSEL_REPORT_MAX_AMOUNT_KR`): a report above it is
+    /// refused, whatever its distance came from.
+    pub max_amount_ore: i64,
 }
 
 impl Default for ReportSettings {
@@ -156,6 +193,7 @@ impl Default for ReportSettings {
             bicycle_router_url: None,
             router_timeout: Duration::from_secs(5),
             norddjurs_method: false,
+            max_amount_ore: crate::domain::report_limits::DEFAULT_MAX_AMOUNT_ORE,
         }
     }
 }
@@ -275,6 +313,7 @@ impl Settings {
             trips: TripSettings::default(),
             payroll: PayrollSettings::default(),
             app_api: AppApiSettings::default(),
+            http: HttpSettings::default(),
         }
     }
 
@@ -296,6 +335,12 @@ impl Settings {
             return Err(
                 "KORSEL_ADDRESS_REVERSE_RADIUS_M must be a positive number of metres".into(),
             );
+        }
+        if self.http.request_head_timeout.is_zero() {
+            return Err("KORSEL_HTTP_REQUEST_HEAD_TIMEOUT_S must be at least 1".into());
+        }
+        if self.reports.max_amount_ore <= 0 {
+            return Err("KORSEL_REPORT_MAX_AMOUNT_KR must be at least 1".into());
         }
         let home = self.trips.home_radius_m;
         if !(home.is_finite() && home > 0.0) {

@@ -27,10 +27,13 @@ pub enum ProblemKind {
     PreconditionFailed,
     PreconditionRequired,
     RouterUnavailable,
+    RequestTimeout,
+    RequestHeaderFieldsTooLarge,
+    PasswordChangeRequired,
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 20] = [
+    pub const ALL: [ProblemKind; 23] = [
         ProblemKind::BadRequest,
         ProblemKind::MalformedJson,
         ProblemKind::UnsupportedMediaType,
@@ -51,6 +54,9 @@ impl ProblemKind {
         ProblemKind::PreconditionFailed,
         ProblemKind::PreconditionRequired,
         ProblemKind::RouterUnavailable,
+        ProblemKind::RequestTimeout,
+        ProblemKind::RequestHeaderFieldsTooLarge,
+        ProblemKind::PasswordChangeRequired,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -75,6 +81,9 @@ impl ProblemKind {
             ProblemKind::PreconditionFailed => "precondition-failed",
             ProblemKind::PreconditionRequired => "precondition-required",
             ProblemKind::RouterUnavailable => "router-unavailable",
+            ProblemKind::RequestTimeout => "request-timeout",
+            ProblemKind::RequestHeaderFieldsTooLarge => "request-header-fields-too-large",
+            ProblemKind::PasswordChangeRequired => "password-change-required",
         }
     }
 
@@ -100,6 +109,9 @@ impl ProblemKind {
             ProblemKind::PreconditionFailed => "Precondition failed",
             ProblemKind::PreconditionRequired => "Precondition required",
             ProblemKind::RouterUnavailable => "Route service unavailable",
+            ProblemKind::RequestTimeout => "Request timeout",
+            ProblemKind::RequestHeaderFieldsTooLarge => "Request header fields too large",
+            ProblemKind::PasswordChangeRequired => "Password change required",
         }
     }
 
@@ -109,7 +121,9 @@ impl ProblemKind {
             ProblemKind::Unauthenticated
             | ProblemKind::InvalidCredentials
             | ProblemKind::InvalidToken => 401,
-            ProblemKind::Forbidden => 403,
+            ProblemKind::Forbidden | ProblemKind::PasswordChangeRequired => 403,
+            ProblemKind::RequestTimeout => 408,
+            ProblemKind::RequestHeaderFieldsTooLarge => 431,
             ProblemKind::NotFound => 404,
             ProblemKind::MethodNotAllowed => 405,
             ProblemKind::Conflict | ProblemKind::UsernameTaken | ProblemKind::VersionConflict => {
@@ -133,6 +147,8 @@ impl ProblemKind {
             403 => ProblemKind::Forbidden,
             404 => ProblemKind::NotFound,
             405 => ProblemKind::MethodNotAllowed,
+            408 => ProblemKind::RequestTimeout,
+            431 => ProblemKind::RequestHeaderFieldsTooLarge,
             409 => ProblemKind::Conflict,
             412 => ProblemKind::PreconditionFailed,
             428 => ProblemKind::PreconditionRequired,

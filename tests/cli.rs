@@ -368,6 +368,67 @@ fn app_provider_entry_prints_the_object_for_the_apps_provider_list() {
     assert!(stderr_line(&out).contains("KORSEL_APP_PUBLIC_URL"));
 }
 
+/// Each subcommand's `--help` shows the options it uses (and the database and log format every
+/// subcommand reads), not the server's or payroll's (issue 11 item 15).
+#[test]
+fn every_help_shows_only_its_own_options() {
+    let help = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.push("--help");
+        let out = korsel(&args, &[]);
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let server_only = [
+        "--bind",
+        "--jwt-secret",
+        "--http-max-connections-per-ip",
+        "--router-url",
+    ];
+    let payroll_only = ["--payroll-municipality-number", "--payroll-ind01-header"];
+    for args in [
+        &["migrate"][..],
+        &["user", "add"],
+        &["user", "list"],
+        &["addresses", "import"],
+        &["track", "distance"],
+        &["org", "import"],
+        &["staff", "import"],
+        &["payroll", "batches"],
+        &["payroll", "api-key", "create"],
+    ] {
+        let text = help(args);
+        for option in server_only.iter().chain(&payroll_only) {
+            assert!(
+                !text.contains(option),
+                "{args:?} --help shows {option}:\n{text}"
+            );
+        }
+        assert!(text.contains("--database-url"), "{args:?}:\n{text}");
+    }
+    let serve = help(&["serve"]);
+    for option in server_only.iter().chain(&payroll_only) {
+        assert!(
+            serve.contains(option),
+            "serve --help lacks {option}:\n{serve}"
+        );
+    }
+    assert!(serve.contains("--app-api"), "{serve}");
+    let provider_entry = help(&["app", "provider-entry"]);
+    assert!(
+        provider_entry.contains("--app-public-url"),
+        "{provider_entry}"
+    );
+    assert!(!provider_entry.contains("--bind"), "{provider_entry}");
+    let export = help(&["payroll", "export"]);
+    assert!(export.contains("--payroll-municipality-number"), "{export}");
+    assert!(!export.contains("--bind"), "{export}");
+    let import = help(&["addresses", "import"]);
+    for option in ["--skip-invalid", "--dry-run", "--allow-mass-deactivation"] {
+        assert!(import.contains(option), "{import}");
+    }
+}
+
 /// The README's walk-through, block by block as a reader pastes it: the first block starts the
 /// server, the others run in one shell in a scratch directory (with `examples/` linked in),
 /// `cargo run --release --` replaced by the built binary and port 8080 by a free one.

@@ -45,10 +45,44 @@ pub enum ImportError {
     /// A JSON element/line could not be parsed at all.
     #[error("row {row}: invalid JSON: {message}")]
     Json { row: u64, message: String },
+    /// An NDJSON line is valid JSON but not an address record (a field of the wrong type, a
+    /// required field missing).
+    #[error("row {row}: not an address record: {message}")]
+    Record { row: u64, message: String },
     /// The input format or entity is not supported by this crate (e.g. DAR
     /// `Husnummer`, whose shape is not documented in the reference).
     #[error("unsupported input: {0}")]
     Unsupported(&'static str),
+}
+
+impl ImportError {
+    /// True for a row that was read whole but holds invalid values: the rest of the file is
+    /// intact, so the row may be skipped when the caller asks for it. Every other error means
+    /// the file itself is broken (cut short, not the format it claims, unreadable).
+    pub fn is_invalid_row(&self) -> bool {
+        matches!(self, ImportError::Field { .. } | ImportError::Record { .. })
+    }
+
+    /// The 1-based data row the error names, when it names one.
+    pub fn row(&self) -> Option<u64> {
+        match self {
+            ImportError::Field { row, .. }
+            | ImportError::Json { row, .. }
+            | ImportError::Record { row, .. } => Some(*row),
+            _ => None,
+        }
+    }
+}
+
+/// An NDJSON line that did not deserialise: a record of the wrong shape, or broken JSON (a
+/// line cut short is the latter).
+fn line_error(row: u64, e: serde_json::Error) -> ImportError {
+    let message = e.to_string();
+    if e.is_data() {
+        ImportError::Record { row, message }
+    } else {
+        ImportError::Json { row, message }
+    }
 }
 
 /// One imported row: an access address, plus the unit address when the source
@@ -221,7 +255,9 @@ impl<R: Read> DawaCsvReader<R> {
     pub fn new(reader: R) -> Result<Self, ImportError> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
-            .flexible(true)
+            // Every record has the header's number of fields: a row with more or fewer is a
+            // broken file (a truncated last line, a stray delimiter), never skipped silently.
+            .flexible(false)
             .from_reader(reader);
         let headers = rdr.headers()?.clone();
         let map: HashMap<String, usize> = headers
@@ -747,10 +783,7 @@ impl<R: BufRead> Iterator for DawaNdjsonReader<R> {
                 let row = self.row;
                 Some(
                     serde_json::from_str::<JAddr>(&self.line)
-                        .map_err(|e| ImportError::Json {
-                            row,
-                            message: e.to_string(),
-                        })
+                        .map_err(|e| line_error(row, e))
                         .and_then(|j| j.into_row(row, &mut self.interner)),
                 )
             }
@@ -857,12 +890,7 @@ impl<R: BufRead> Iterator for DarAdressepunktReader<R> {
             let row = self.row;
             let raw: DarPunktRaw = match serde_json::from_str(&self.line) {
                 Ok(r) => r,
-                Err(e) => {
-                    return Some(Err(ImportError::Json {
-                        row,
-                        message: e.to_string(),
-                    }))
-                }
+                Err(e) => return Some(Err(line_error(row, e))),
             };
             if raw.registreringtil.is_some() || raw.virkningtil.is_some() {
                 continue;
@@ -923,12 +951,7 @@ impl<R: BufRead> Iterator for DarAdresseReader<R> {
             let row = self.row;
             let raw: DarAdresseRaw = match serde_json::from_str(&self.line) {
                 Ok(r) => r,
-                Err(e) => {
-                    return Some(Err(ImportError::Json {
-                        row,
-                        message: e.to_string(),
-                    }))
-                }
+                Err(e) => return Some(Err(line_error(row, e))),
             };
             if raw.registreringtil.is_some() || raw.virkningtil.is_some() {
                 continue;

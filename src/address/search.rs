@@ -33,6 +33,8 @@ pub enum MatchKind {
     WordPrefix,
     /// Prefix within the given number of edits.
     Typo(u8),
+    /// No street matched; the query names a town or postcode, and this address is there.
+    Place,
 }
 
 impl MatchKind {
@@ -42,6 +44,7 @@ impl MatchKind {
             MatchKind::FoldedPrefix => 0.9,
             MatchKind::WordPrefix => 0.8,
             MatchKind::Typo(d) => 0.7 - 0.1 * f32::from(d),
+            MatchKind::Place => 0.4,
         }
     }
 }
@@ -299,6 +302,9 @@ impl AddressIndex {
                 }
             }
         }
+        if out.is_empty() {
+            return self.place_suggestions(q, limit);
+        }
         // Street-only query with few streets: fill with more houses.
         if query.husnr.is_none() && out.len() < limit {
             let mut have: HashSet<Uuid> = out.iter().map(|s| s.id).collect();
@@ -315,6 +321,38 @@ impl AddressIndex {
             }
         }
         out
+    }
+
+    /// A query that names no street may name a place: a town (Fanø), a supplementary town name
+    /// (Nordby), a postcode with or without its name (6720 Fanø). Its addresses are
+    /// suggested, in street order.
+    fn place_suggestions(&self, q: &str, limit: usize) -> Vec<Suggestion> {
+        let trailing_space = q.ends_with(|c: char| c.is_whitespace() || c == ',');
+        let mut place = Query::default();
+        for token in q.split(|c: char| c.is_whitespace() || c == ',') {
+            let token = token.trim_end_matches('.');
+            if token.len() == 4 && token.bytes().all(|b| b.is_ascii_digit()) {
+                place.postnr = Some(token.to_string());
+            } else {
+                let folded = fold(token);
+                place.town_words.extend(
+                    folded
+                        .split(' ')
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_string),
+                );
+            }
+        }
+        place.town_last_partial = !trailing_space;
+        if place.postnr.is_none() && place.town_words.is_empty() {
+            return Vec::new();
+        }
+        self.records
+            .iter()
+            .filter(|a| self.post_ok(a, &place))
+            .take(limit)
+            .map(|a| Suggestion::new(a, MatchKind::Place, false))
+            .collect()
     }
 
     /// All streets starting with `q[0]` whose folded name has a prefix within
@@ -438,7 +476,9 @@ impl AddressIndex {
                 for (a, b) in self.husnr_ranges(start, end, h, q.husnr_partial) {
                     for r in &self.records[a..b] {
                         let hs = r.husnr.as_str();
-                        let ok = if q.husnr_partial {
+                        // "1" also finds 1A and 1B where there is no plain 1 (the range
+                        // holds the house number's variants only).
+                        let ok = if q.husnr_partial || h.bytes().all(|b| b.is_ascii_digit()) {
                             hs.starts_with(h.as_str())
                         } else {
                             hs == h

@@ -194,7 +194,23 @@ impl AddressIndex {
             streets.push((i, 0));
             i += 1;
         }
-        if streets.is_empty() && budget > 0 {
+        // A text that names its place (postcode or town) may have the street slightly wrong
+        // there while the exact name exists elsewhere ("Strandvej 1 Nordby 6720": Strandvej is
+        // in Bredebro, Nordby has Strandvejen): near names compete as well.
+        let names_place = parsed.postnr.is_some() || parsed.postnrnavn.is_some();
+        if names_place && budget > 0 {
+            // Longer names that start with the text's (the trie walk below yields only those
+            // whose prefix differs).
+            let mut k = i;
+            while k < self.streets.len() && self.streets[k].folded.starts_with(&*s_fold) {
+                let extra = self.streets[k].folded.len() - s_fold.len();
+                if extra <= budget {
+                    streets.push((k, extra));
+                }
+                k += 1;
+            }
+        }
+        if (streets.is_empty() || names_place) && budget > 0 {
             // Full distance <= k implies prefix distance <= k, so the trie walk
             // (same first letter) yields a superset; verify with the full
             // distance, spaces ignored or not.
@@ -206,7 +222,7 @@ impl AddressIndex {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 };
-                if let Some(d) = d {
+                if let Some(d) = d.filter(|&d| d > 0) {
                     streets.push((si as usize, d));
                 }
             }
@@ -296,6 +312,12 @@ impl AddressIndex {
                     town_d: td,
                 });
             }
+        }
+        // Where some candidate is in the place the text names, one in another place (neither
+        // its postcode nor its town) is no match at all.
+        let in_place = |c: &Cand| c.postnr_d == 0 || c.town_d == 0;
+        if names_place && cands.iter().any(in_place) {
+            cands.retain(in_place);
         }
         if cands.is_empty() {
             return None;

@@ -9,6 +9,7 @@ diesel::table! {
         roles -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        must_change_password -> Bool,
     }
 }
 

@@ -15,6 +15,8 @@ pub struct UserRow {
     pub roles: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Signed in with a one-time password: every route but the password change is refused.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -86,6 +88,14 @@ pub fn set_password_hash(
         .set((
             users::password_hash.eq(password_hash),
             users::updated_at.eq(now),
+            users::must_change_password.eq(false),
         ))
+        .execute(conn)
+}
+
+/// The password is a one-time password: the user must replace it before using the service.
+pub fn require_password_change(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::must_change_password.eq(true))
         .execute(conn)
 }

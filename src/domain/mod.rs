@@ -7,6 +7,7 @@ pub mod org;
 pub mod os2app;
 pub mod page;
 pub mod report;
+pub mod report_limits;
 pub mod report_state;
 pub mod throttle;
 pub mod trip;

@@ -228,28 +228,11 @@ pub fn would_cycle(parents: &HashMap<i64, Option<i64>>, unit: i64, new_parent: i
     false
 }
 
-fn last_sunday_0100_utc(year: i32, month: u32) -> chrono::DateTime<chrono::Utc> {
-    use chrono::Datelike;
-    let first_next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    }
-    .expect("valid date");
-    let last = first_next.pred_opt().expect("valid date");
-    let back = last.weekday().num_days_from_sunday();
-    let sunday = last - chrono::Days::new(u64::from(back));
-    sunday.and_hms_opt(1, 0, 0).expect("valid time").and_utc()
-}
-
-/// The calendar date in Denmark (Europe/Copenhagen: CET, CEST between the last Sundays of March
-/// and October at 01:00 UTC) at the instant `now`.
+/// The calendar date in Denmark at the instant `now`, from the IANA time-zone database's
+/// Europe/Copenhagen (so dates follow the law if it changes, and history is right).
 pub fn copenhagen_date(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    use chrono::Datelike;
-    let year = now.year();
-    let summer = now >= last_sunday_0100_utc(year, 3) && now < last_sunday_0100_utc(year, 10);
-    let offset = chrono::Duration::hours(if summer { 2 } else { 1 });
-    (now + offset).date_naive()
+    now.with_timezone(&chrono_tz::Europe::Copenhagen)
+        .date_naive()
 }
 
 #[cfg(test)]
@@ -284,6 +267,19 @@ mod tests {
         assert_eq!(copenhagen_date(at("2026-03-29T00:59:00Z")), d(2026, 3, 29));
         assert_eq!(copenhagen_date(at("2026-10-24T22:30:00Z")), d(2026, 10, 25));
         assert_eq!(copenhagen_date(at("2026-12-31T23:00:00Z")), d(2027, 1, 1));
+    }
+
+    /// The rules changed: summer time ended on the last Sunday of September until 1995, and
+    /// Denmark had none from 1949 to 1980.
+    #[test]
+    fn copenhagen_dates_follow_the_law_of_their_time() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        // 1 October 1995, 22:30 UTC: 23:30 CET (summer time ended on 24 September)
+        assert_eq!(copenhagen_date(at("1995-10-01T22:30:00Z")), d(1995, 10, 1));
+        // 1 July 1979, 22:30 UTC: 23:30 CET, no summer time that year
+        assert_eq!(copenhagen_date(at("1979-07-01T22:30:00Z")), d(1979, 7, 1));
+        // and today's rule still holds
+        assert_eq!(copenhagen_date(at("1996-10-26T22:30:00Z")), d(1996, 10, 27));
     }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

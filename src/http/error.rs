@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Problem, ProblemKind};
+use crate::http::body_rate::is_too_slow;
 use crate::http::middleware::current_request_id;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -79,6 +80,7 @@ pub fn json_error(
             ProblemKind::PayloadTooLarge,
             format!("the body is larger than the limit of {limit} bytes"),
         ),
+        E::Payload(e) if is_too_slow(e) => Problem::new(ProblemKind::RequestTimeout, e.to_string()),
         E::Deserialize(e) if e.is_data() => Problem::new(
             ProblemKind::Validation,
             format!("invalid request body: {e}"),

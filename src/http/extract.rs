@@ -8,6 +8,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
+use crate::http::body_rate::unreadable_body;
 use crate::http::AppState;
 use crate::services::tokens::Principal;
 
@@ -63,16 +64,25 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
                 "the Authorization header must be 'Bearer <token>'",
             )
         })?;
-    state
-        .keys
-        .verify(token.trim())
-        .map(AuthUser)
-        .ok_or_else(|| {
-            Error::problem(
-                ProblemKind::InvalidToken,
-                "the access token is invalid or expired",
-            )
-        })
+    let principal = state.keys.verify(token.trim()).ok_or_else(|| {
+        Error::problem(
+            ProblemKind::InvalidToken,
+            "the access token is invalid or expired",
+        )
+    })?;
+    if principal.must_change_password && !is_password_change(req) {
+        return Err(Error::problem(
+            ProblemKind::PasswordChangeRequired,
+            "you signed in with a one-time password: set your own with \
+             PUT /api/v1/me/password, then sign in again",
+        ));
+    }
+    Ok(AuthUser(principal))
+}
+
+/// The one route a user with a one-time password may call.
+fn is_password_change(req: &HttpRequest) -> bool {
+    req.method() == actix_web::http::Method::PUT && req.path() == "/api/v1/me/password"
 }
 
 /// The request's media type without parameters, lower-cased (`application/json`).
@@ -93,12 +103,7 @@ pub async fn read_body(mut body: web::Payload, limit: usize) -> Result<web::Byte
     use futures_util::StreamExt;
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| {
-            Error::problem(
-                ProblemKind::BadRequest,
-                format!("cannot read the body: {e}"),
-            )
-        })?;
+        let chunk = chunk.map_err(unreadable_body)?;
         if bytes.len() + chunk.len() > limit {
             return Err(Error::problem(
                 ProblemKind::PayloadTooLarge,

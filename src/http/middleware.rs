@@ -4,15 +4,18 @@
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::Payload;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{web, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
 use crate::error::{Problem, ProblemKind};
+use crate::http::body_rate::MinRatePayload;
 use crate::http::error::{problem_response, KeepBody, PROBLEM_JSON};
+use crate::http::AppState;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -68,7 +71,7 @@ impl RootSpanBuilder for KorselRootSpan {
 }
 
 pub async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let request_id = req
@@ -77,6 +80,19 @@ pub async fn request_context(
         .map(|r| r.0.clone())
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let started = Instant::now();
+    if let Some(state) = req.app_data::<web::Data<AppState>>() {
+        let http = state.settings.http;
+        if http.body_min_bytes_per_second > 0 {
+            let body = MinRatePayload::new(
+                req.take_payload(),
+                http.body_grace,
+                http.body_min_bytes_per_second,
+            );
+            req.set_payload(Payload::Stream {
+                payload: Box::pin(body),
+            });
+        }
+    }
     // Handler and extractor errors arrive here as responses already; an `Err` can only come
     // from a middleware below, and is passed on for actix to render.
     let mut response = REQUEST_ID

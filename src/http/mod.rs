@@ -1,5 +1,7 @@
 //! The HTTP layer: handlers, the route table, extractors and the error mapping. No SQL here.
 
+pub mod body_rate;
+pub mod connection;
 pub mod error;
 pub mod extract;
 pub mod handlers;

@@ -19,7 +19,7 @@ use crate::address::{
 };
 use crate::db::addresses::{self as repo, AccessRow, UnitRow, CHUNK};
 use crate::db::{write_transaction, DbConnection};
-use crate::error::{Error, Result};
+use crate::error::{Error, Problem, ProblemKind, Result};
 
 /// Input formats of `korsel addresses import` and `POST /api/v1/addresses/import`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, Serialize)]
@@ -39,10 +39,63 @@ pub enum ImportFormat {
     DarAdressepunkt,
 }
 
+/// How an import treats its file and the registry. The defaults are the safe ones: any bad
+/// row refuses the whole file, nothing is deactivated.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct ImportOptions {
+    /// Mark active addresses that the file lacks inactive (for full exports).
+    pub deactivate_missing: bool,
+    /// `deactivate_missing` refuses when it would deactivate more than this share of the
+    /// active registry, in per cent…
+    pub max_deactivation_percent: f64,
+    /// …unless this is set.
+    pub allow_mass_deactivation: bool,
+    /// Skip rows that were read whole but hold invalid values (counted and sampled in the
+    /// summary) instead of refusing the file. Never together with `deactivate_missing`: an
+    /// address in a skipped row would be deactivated.
+    pub skip_invalid: bool,
+    /// Do everything, report the counts, and store nothing.
+    pub dry_run: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            deactivate_missing: false,
+            max_deactivation_percent: 5.0,
+            allow_mass_deactivation: false,
+            skip_invalid: false,
+            dry_run: false,
+        }
+    }
+}
+
+impl ImportOptions {
+    fn validate(&self) -> Result<()> {
+        if self.skip_invalid && self.deactivate_missing {
+            return Err(Error::validation(
+                "skip_invalid",
+                "cannot be combined with deactivate_missing: the addresses of skipped rows \
+                 would be deactivated; fix the file, or import without deactivating",
+            ));
+        }
+        if !(0.0..=100.0).contains(&self.max_deactivation_percent) {
+            return Err(Error::validation(
+                "max_deactivation_percent",
+                "must be between 0 and 100",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What an import did. Counts are of distinct ids.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportSummary {
     pub format: Option<ImportFormat>,
+    /// True when nothing was stored (`dry_run`): the counts say what the import would do.
+    pub dry_run: bool,
     /// Data rows read (including rejected ones and repeats).
     pub rows: u64,
     pub created: u64,
@@ -53,9 +106,12 @@ pub struct ImportSummary {
     pub units_unchanged: u64,
     /// Rows that were active and missing from this import (only with `deactivate_missing`).
     pub deactivated: u64,
+    /// Active access addresses (or units) before the import, when `deactivate_missing` ran.
+    pub active_before: u64,
     /// DAR points for access addresses that are not in the registry.
     pub skipped: u64,
-    /// Rejected rows; the first few are described in `error_samples`.
+    /// Rows skipped as invalid (only with `skip_invalid`); the first few are described in
+    /// `error_samples`.
     pub errors: u64,
     pub error_samples: Vec<String>,
     pub seconds: f64,
@@ -76,6 +132,36 @@ type Items<'a> = Box<dyn Iterator<Item = std::result::Result<Item, ImportError>>
 
 fn bad_input(e: impl std::fmt::Display) -> Error {
     Error::validation("file", e)
+}
+
+/// The file is refused because of its `row`-th data row: nothing was stored.
+fn bad_row(row: u64, e: &ImportError) -> Error {
+    let what = match e.row() {
+        Some(_) => e.to_string(),
+        None => format!("row {row}: {e}"),
+    };
+    let hint = if e.is_invalid_row() {
+        "nothing was imported; fix the row, or skip invalid rows (skip_invalid)"
+    } else {
+        "nothing was imported; the file is broken (cut short, or not the format it claims)"
+    };
+    let problem = Problem::new(ProblemKind::Validation, format!("file: {what}; {hint}"))
+        .with("field", "file")
+        .with("row", e.row().unwrap_or(row));
+    Error::Problem(problem)
+}
+
+/// Gzip files (`.gz`, as DAWA and Datafordeleren deliver them) are recognised by their magic
+/// bytes and read through a decoder; anything else is read as it is.
+fn decompressed<'a, R: BufRead + 'a>(mut input: R) -> Result<Box<dyn BufRead + 'a>> {
+    const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+    let head = input.fill_buf().map_err(bad_input)?;
+    if head.starts_with(&GZIP_MAGIC) {
+        let decoder = flate2::bufread::MultiGzDecoder::new(input);
+        Ok(Box::new(BufReader::with_capacity(256 * 1024, decoder)))
+    } else {
+        Ok(Box::new(input))
+    }
 }
 
 /// Chooses the reader for `format` (peeking at the first byte for `auto`).
@@ -317,8 +403,10 @@ impl Importer<'_> {
         Ok(())
     }
 
-    /// Marks active rows that this import did not contain inactive.
-    fn deactivate_missing(&mut self, units: bool) -> Result<()> {
+    /// Marks active rows that this import did not contain inactive, unless they are more than
+    /// the allowed share of the active ones.
+    fn deactivate_missing(&mut self, units: bool, options: &ImportOptions) -> Result<()> {
+        let mut active = 0u64;
         let mut after: Option<String> = None;
         let mut missing = Vec::new();
         loop {
@@ -330,6 +418,7 @@ impl Importer<'_> {
             let Some(last) = page.last().cloned() else {
                 break;
             };
+            active += page.len() as u64;
             let seen = if units {
                 &self.seen_units
             } else {
@@ -340,6 +429,22 @@ impl Importer<'_> {
                     .filter(|id| Uuid::parse_str(id).map_or(true, |uuid| !seen.contains(&uuid))),
             );
             after = Some(last);
+        }
+        self.summary.active_before += active;
+        let share = 100.0 * missing.len() as f64 / active.max(1) as f64;
+        if share > options.max_deactivation_percent && !options.allow_mass_deactivation {
+            let what = if units { "unit addresses" } else { "addresses" };
+            return Err(Error::validation(
+                "deactivate_missing",
+                format!(
+                    "the import would deactivate {} of {active} active {what} ({share:.1} %), \
+                     more than the {} % allowed; nothing was imported. Check that the file is \
+                     a complete export, or allow it (allow_mass_deactivation, \
+                     --allow-mass-deactivation)",
+                    missing.len(),
+                    options.max_deactivation_percent
+                ),
+            ));
         }
         for chunk in missing.chunks(CHUNK) {
             let n = if units {
@@ -353,17 +458,39 @@ impl Importer<'_> {
     }
 }
 
-/// Imports a stream in one transaction. Bad rows are skipped and counted; a file whose header
-/// or shape is wrong fails with 422. Blocking.
+/// Why an import transaction ends without committing.
+enum Rollback {
+    Failed(Error),
+    /// A dry run: everything was done and is undone; the summary says what it did.
+    DryRun(Box<ImportSummary>),
+}
+
+impl From<Error> for Rollback {
+    fn from(e: Error) -> Self {
+        Rollback::Failed(e)
+    }
+}
+
+impl From<diesel::result::Error> for Rollback {
+    fn from(e: diesel::result::Error) -> Self {
+        Rollback::Failed(e.into())
+    }
+}
+
+/// Imports a stream (gzip-compressed or not) in one transaction, all or nothing: the first
+/// broken row refuses the whole file with 422 naming it, and so does the first invalid row
+/// unless `skip_invalid`. Blocking.
 pub fn import<R: Read>(
     conn: &mut DbConnection,
     input: R,
     format: ImportFormat,
-    deactivate_missing: bool,
+    options: &ImportOptions,
 ) -> Result<ImportSummary> {
+    options.validate()?;
     let started = Instant::now();
-    let (format, rows) = items(BufReader::with_capacity(256 * 1024, input), format)?;
-    let mut summary = write_transaction(conn, |conn| -> Result<ImportSummary> {
+    let input = decompressed(BufReader::with_capacity(256 * 1024, input))?;
+    let (format, rows) = items(input, format)?;
+    let outcome = write_transaction(conn, |conn| -> std::result::Result<_, Rollback> {
         let mut importer = Importer {
             conn,
             access: Vec::with_capacity(CHUNK),
@@ -373,6 +500,7 @@ pub fn import<R: Read>(
             seen_units: HashSet::new(),
             summary: ImportSummary {
                 format: Some(format),
+                dry_run: options.dry_run,
                 ..ImportSummary::default()
             },
         };
@@ -381,29 +509,38 @@ pub fn import<R: Read>(
             match item {
                 Ok(item) => importer.add(item)?,
                 Err(ImportError::Io(e)) => {
-                    return Err(bad_input(format!("cannot read the input: {e}")))
+                    return Err(bad_input(format!("cannot read the input: {e}")).into())
                 }
-                Err(e) => {
+                Err(e) if options.skip_invalid && e.is_invalid_row() => {
                     importer.summary.errors += 1;
                     if importer.summary.error_samples.len() < MAX_ERROR_SAMPLES {
                         importer.summary.error_samples.push(e.to_string());
                     }
                 }
+                Err(e) => return Err(bad_row(importer.summary.rows, &e).into()),
             }
         }
         importer.flush_access()?;
         importer.flush_units()?;
         importer.flush_points()?;
-        if deactivate_missing && format != ImportFormat::DarAdressepunkt {
+        if options.deactivate_missing && format != ImportFormat::DarAdressepunkt {
             if !importer.seen_access.is_empty() {
-                importer.deactivate_missing(false)?;
+                importer.deactivate_missing(false, options)?;
             }
             if !importer.seen_units.is_empty() {
-                importer.deactivate_missing(true)?;
+                importer.deactivate_missing(true, options)?;
             }
         }
+        if options.dry_run {
+            return Err(Rollback::DryRun(Box::new(importer.summary)));
+        }
         Ok(importer.summary)
-    })?;
+    });
+    let mut summary = match outcome {
+        Ok(summary) => summary,
+        Err(Rollback::DryRun(summary)) => *summary,
+        Err(Rollback::Failed(e)) => return Err(e),
+    };
     summary.seconds = started.elapsed().as_secs_f64();
     summary.rows_per_second = if summary.seconds > 0.0 {
         (summary.rows as f64 / summary.seconds).round()
@@ -419,6 +556,7 @@ pub fn import<R: Read>(
         units_created = summary.units_created,
         deactivated = summary.deactivated,
         errors = summary.errors,
+        dry_run = summary.dry_run,
         seconds = summary.seconds,
         "address import finished"
     );
@@ -456,17 +594,12 @@ pub fn import_file(
     conn: &mut DbConnection,
     path: &Path,
     format: ImportFormat,
-    deactivate_missing: bool,
+    options: &ImportOptions,
     progress: impl FnMut(u64),
 ) -> Result<ImportSummary> {
     let file =
         File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
-    import(
-        conn,
-        CountingReader::new(file, progress),
-        format,
-        deactivate_missing,
-    )
+    import(conn, CountingReader::new(file, progress), format, options)
 }
 
 /// Builds the index from the active access addresses in the database. Blocking.

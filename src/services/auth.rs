@@ -110,7 +110,7 @@ pub fn login(
     let roles = Roles::from_csv(&row.roles).map_err(anyhow::Error::msg)?;
     let family = uuid::Uuid::new_v4().to_string();
     write_transaction(conn, |conn| {
-        issue_pair(conn, keys, refresh_ttl, row.id, &roles, &family)
+        issue_pair(conn, keys, refresh_ttl, &row, &roles, &family)
     })
 }
 
@@ -118,10 +118,11 @@ fn issue_pair(
     conn: &mut DbConnection,
     keys: &TokenKeys,
     refresh_ttl: Duration,
-    user_id: i64,
+    user: &users::UserRow,
     roles: &Roles,
     family_id: &str,
 ) -> Result<TokenPair> {
+    let user_id = user.id;
     let refresh_token = tokens::new_opaque_token();
     let now = db::utc_now();
     let ttl = ChronoDuration::from_std(refresh_ttl).map_err(anyhow::Error::new)?;
@@ -136,7 +137,7 @@ fn issue_pair(
         },
     )?;
     Ok(TokenPair {
-        access_token: keys.issue(user_id, roles)?,
+        access_token: keys.issue(user_id, roles, user.must_change_password)?,
         refresh_token,
         token_type: "Bearer",
         expires_in: keys.access_ttl().as_secs(),
@@ -177,7 +178,7 @@ pub fn refresh(
             return Ok(Rotation::Rejected);
         };
         let roles = Roles::from_csv(&user.roles).map_err(anyhow::Error::msg)?;
-        issue_pair(conn, keys, refresh_ttl, user.id, &roles, &row.family_id).map(Rotation::Rotated)
+        issue_pair(conn, keys, refresh_ttl, &user, &roles, &row.family_id).map(Rotation::Rotated)
     })?;
     match outcome {
         Rotation::Rotated(pair) => Ok(pair),

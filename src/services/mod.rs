@@ -8,6 +8,7 @@ pub mod import;
 pub mod org;
 pub mod passwords;
 pub mod payroll;
+pub mod report_limits;
 pub mod reports;
 pub mod staff_extras;
 pub mod tf_codes;

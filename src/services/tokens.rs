@@ -19,6 +19,9 @@ pub struct Claims {
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
+    /// Signed in with a one-time password: only the password change is allowed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pwc: bool,
 }
 
 /// The caller, as proven by a valid access token.
@@ -26,6 +29,8 @@ pub struct Claims {
 pub struct Principal {
     pub user_id: i64,
     pub roles: Roles,
+    /// The user must set a new password before anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Clone)]
@@ -57,7 +62,12 @@ impl TokenKeys {
         self.access_ttl
     }
 
-    pub fn issue(&self, user_id: i64, roles: &Roles) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        roles: &Roles,
+        must_change_password: bool,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = IssuedClaims {
             claims: Claims {
@@ -66,6 +76,7 @@ impl TokenKeys {
                 iat: now,
                 exp: now + self.access_ttl.as_secs() as i64,
                 jti: uuid::Uuid::new_v4().to_string(),
+                pwc: must_change_password,
             },
             iss: ISSUER,
         };
@@ -82,6 +93,7 @@ impl TokenKeys {
         Some(Principal {
             user_id: data.claims.sub.parse().ok()?,
             roles: Roles::new(data.claims.roles),
+            must_change_password: data.claims.pwc,
         })
     }
 }
@@ -134,7 +146,7 @@ mod tests {
     #[test]
     fn round_trip() {
         let roles = Roles::new([Role::Admin]);
-        let token = keys().issue(7, &roles).unwrap();
+        let token = keys().issue(7, &roles, false).unwrap();
         let p = keys().verify(&token).unwrap();
         assert_eq!(p.user_id, 7);
         assert_eq!(p.roles, roles);
@@ -142,7 +154,7 @@ mod tests {
 
     #[test]
     fn other_secret_fails() {
-        let token = keys().issue(7, &Roles::default()).unwrap();
+        let token = keys().issue(7, &Roles::default(), false).unwrap();
         let other = TokenKeys::new(
             b"another secret another secret !!",
             Duration::from_secs(900),

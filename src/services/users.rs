@@ -152,7 +152,10 @@ pub fn bootstrap_admin(
                 (p.clone(), BootstrapPassword::Generated(p))
             }
         };
-        create(conn, BOOTSTRAP_ADMIN, &password, &Roles::new(Role::ALL))?;
+        let admin = create(conn, BOOTSTRAP_ADMIN, &password, &Roles::new(Role::ALL))?;
+        if matches!(outcome, BootstrapPassword::Generated(_)) {
+            users::require_password_change(conn, admin.id)?;
+        }
         Ok(Some(outcome))
     })
 }

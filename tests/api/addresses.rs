@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::time::Duration;
 
-use korsel::services::addresses::{import_file, ImportFormat};
+use korsel::services::addresses::{import_file, ImportFormat, ImportOptions};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
@@ -31,18 +31,37 @@ fn tonder_csv() -> tempfile::NamedTempFile {
     file
 }
 
-async fn import_body(app: &TestApp, token: &str, query: &str, ctype: &str, body: Vec<u8>) -> Value {
-    let res = app
-        .client
+/// `POST /api/v1/addresses/import{query}` with `body` as a file of type `ctype`.
+pub async fn post_import(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    ctype: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    app.client
         .post(app.url(&format!("/api/v1/addresses/import{query}")))
         .bearer_auth(token)
         .header("content-type", ctype)
         .body(body)
         .send()
         .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
+        .unwrap()
+}
+
+/// An import that must succeed; its summary.
+pub async fn import_body(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    ctype: &str,
+    body: Vec<u8>,
+) -> Value {
+    let res = post_import(app, token, query, ctype, body).await;
+    let status = res.status();
+    let summary: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    summary
 }
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
@@ -122,25 +141,31 @@ async fn fano_imports_through_the_endpoint_and_reimporting_changes_nothing() {
         }
     };
     let r = top("Sønderho Str").await;
-    assert!(r[0]["text"]
+    assert!(r[0]["address"]["label"]
         .as_str()
         .unwrap()
         .starts_with("Sønderho Strandvej "));
     assert_eq!(r[0]["match"], "exact_prefix");
     assert_eq!(r.as_array().unwrap().len(), 10);
     let r = top("sonderho strandvej 1").await;
-    assert!(r[0]["text"]
+    assert!(r[0]["address"]["label"]
         .as_str()
         .unwrap()
         .starts_with("Sønderho Strandvej 1,"));
     let r = top("kaaverdalen").await;
     assert!(
-        r[0]["text"].as_str().unwrap().starts_with("Kåverdalen "),
+        r[0]["address"]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Kåverdalen "),
         "{r}"
     );
     let r = top("Hovedgadn 11").await;
     assert!(
-        r[0]["text"].as_str().unwrap().starts_with("Hovedgaden 11,"),
+        r[0]["address"]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hovedgaden 11,"),
         "{r}"
     );
     assert_eq!(r[0]["match"], "typo");
@@ -267,7 +292,7 @@ async fn a_full_import_can_deactivate_missing_addresses() {
     let s = import_body(
         &app,
         &admin,
-        "?deactivate_missing=true",
+        "?deactivate_missing=true&allow_mass_deactivation=true",
         "text/csv",
         first_ten.into_bytes(),
     )
@@ -296,8 +321,8 @@ async fn nested_json_imports_and_matches_the_csv() {
     assert_eq!(s["created"], 0, "{s}");
 }
 
-/// The CLI's service imports Tønder's `adresser` (units with floor/door); the app, started
-/// afterwards, builds its index from the database and resolves units to access addresses.
+/// The CLI's service imports Tønder's `adresser` (units with floor/door) from the gzip file
+/// DAWA delivers, then its decompressed CSV changes nothing; the app, started afterwards, builds its index from the database and resolves units to access addresses.
 #[tokio::test]
 async fn tonder_units_import_via_the_cli_service_and_resolve() {
     let db = TestDb::new();
@@ -320,11 +345,27 @@ async fn tonder_units_import_via_the_cli_service_and_resolve() {
             .migrate()
             .unwrap();
         let mut conn = db.connect();
-        let s = import_file(&mut conn, file.path(), ImportFormat::Auto, false, |_| {}).unwrap();
+        // DAWA delivers the file gzip-compressed: it is read as it is.
+        let gz = format!("{FIXTURES}/dawa-tonder-2015/adresser.csv.gz");
+        let s = import_file(
+            &mut conn,
+            gz.as_ref(),
+            ImportFormat::Auto,
+            &ImportOptions::default(),
+            |_| {},
+        )
+        .unwrap();
         assert_eq!(s.errors, 0, "{:?}", s.error_samples);
         assert!(s.units_created > 20_000, "{s:?}");
         assert!(s.created > 10_000, "{s:?}");
-        let again = import_file(&mut conn, file.path(), ImportFormat::Csv, false, |_| {}).unwrap();
+        let again = import_file(
+            &mut conn,
+            file.path(),
+            ImportFormat::Csv,
+            &ImportOptions::default(),
+            |_| {},
+        )
+        .unwrap();
         assert_eq!(again.created + again.updated, 0, "{again:?}");
         assert_eq!(again.units_created + again.units_updated, 0, "{again:?}");
         assert_eq!(again.unchanged, s.created);
@@ -357,7 +398,14 @@ async fn app_with_upstream(server: &MockServer) -> TestApp {
     {
         let mut conn = db.connect();
         let path = format!("{FIXTURES}/dawa-fano-2015/adgangsadresser.csv");
-        import_file(&mut conn, path.as_ref(), ImportFormat::Csv, false, |_| {}).unwrap();
+        import_file(
+            &mut conn,
+            path.as_ref(),
+            ImportFormat::Csv,
+            &ImportOptions::default(),
+            |_| {},
+        )
+        .unwrap();
     }
     let mut settings = test_settings(&db);
     settings.addresses.upstream_url = Some(server.uri());
@@ -421,11 +469,17 @@ async fn upstream_answers_are_parsed_from_the_real_shapes() {
         "/api/v1/addresses/autocomplete?q=hovedvejen%20292",
     )
     .await;
-    assert_eq!(r[0]["id"], "0a3f5081-c2b5-32b8-e044-0003ba298018", "{r}");
-    assert_eq!(r[0]["text"], "Hovedvejen 292, Boruphuse, 4320 Lejre");
+    assert_eq!(
+        r[0]["address"]["registry_address_id"], "0a3f5081-c2b5-32b8-e044-0003ba298018",
+        "{r}"
+    );
+    assert_eq!(
+        r[0]["address"]["label"],
+        "Hovedvejen 292, Boruphuse, 4320 Lejre"
+    );
     assert_eq!(r[0]["match"], "upstream");
     assert_eq!(r[0]["kommunekode"], "0350");
-    assert_eq!(r[0]["lat"], 55.53827297);
+    assert_eq!(r[0]["address"]["latitude"], 55.53827297);
 
     let r = get_json(
         &app,
@@ -464,7 +518,10 @@ async fn assert_falls_back(template: ResponseTemplate) {
         )
         .await;
         assert!(
-            r[0]["text"].as_str().unwrap().starts_with("Hovedgaden 11,"),
+            r[0]["address"]["label"]
+                .as_str()
+                .unwrap()
+                .starts_with("Hovedgaden 11,"),
             "{r}"
         );
         assert_eq!(r[0]["match"], "typo");

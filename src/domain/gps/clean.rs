@@ -33,11 +33,14 @@ pub(super) struct Hygiene {
     pub same_time_conflict: usize,
     pub stale_repeat: usize,
     pub out_of_order: usize,
+    /// Doppler speeds beyond the physical limit (dropped; the fixes stay)
+    pub impossible_speed: usize,
 }
 
 /// Drop invalid fixes, sort by time, and resolve equal timestamps. One vector, compacted in
-/// place.
-pub(super) fn hygiene(input: &[TrackPoint]) -> Hygiene {
+/// place. A Doppler speed above `max_speed_mps` is no car's: the fix keeps its position and
+/// loses the speed.
+pub(super) fn hygiene(input: &[TrackPoint], max_speed_mps: f64) -> Hygiene {
     let mut h = Hygiene::default();
     let mut pts: Vec<TrackPoint> = Vec::with_capacity(input.len());
     for p in input {
@@ -50,7 +53,10 @@ pub(super) fn hygiene(input: &[TrackPoint]) -> Hygiene {
         if matches!(q.accuracy, Some(a) if a <= 0.0) {
             q.accuracy = None;
         }
-        if matches!(q.speed, Some(s) if !s.is_finite() || s < 0.0) {
+        if matches!(q.speed, Some(s) if !(0.0..=max_speed_mps).contains(&s)) {
+            if q.speed.is_some_and(|s| s > max_speed_mps) {
+                h.impossible_speed += 1;
+            }
             q.speed = None;
         }
         if pts.last().is_some_and(|last| q.timestamp < last.timestamp) {
@@ -359,7 +365,7 @@ mod tests {
             tp(55.1, 12.0, 2),
             tp(55.2, 12.0, 5),
         ];
-        let h = hygiene(&pts);
+        let h = hygiene(&pts, 60.0);
         assert_eq!(h.invalid, 2);
         assert_eq!(h.duplicate, 1); // t=1 twice at the same place
         assert_eq!(h.same_time_conflict, 1); // t=2 at two places
@@ -367,6 +373,27 @@ mod tests {
         assert_eq!(h.stale_repeat, 1); // t=5 repeats t=2's position
         assert_eq!(h.points.len(), 2);
         assert!(h.points[0].timestamp < h.points[1].timestamp);
+    }
+
+    #[test]
+    fn hygiene_drops_speeds_no_car_drives() {
+        let with_speed = |speed: f64| TrackPoint {
+            speed: Some(speed),
+            ..tp(55.0, 12.0, 1)
+        };
+        for (speed, kept) in [
+            (0.0, Some(0.0)),
+            (59.9, Some(59.9)),
+            (60.1, None),
+            (1e12, None),
+            (f64::INFINITY, None),
+            (-1.0, None),
+        ] {
+            let h = hygiene(&[with_speed(speed)], 60.0);
+            assert_eq!(h.points.len(), 1, "the fix stays");
+            assert_eq!(h.points[0].speed, kept, "{speed}");
+            assert_eq!(h.impossible_speed, usize::from(speed > 60.0), "{speed}");
+        }
     }
 
     #[test]

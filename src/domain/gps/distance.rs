@@ -93,6 +93,13 @@ pub struct PipelineParams {
     pub doppler_accel_sd_mps2: f64,
     pub doppler_min_speed_mps: f64,
     pub speed_fill_max_s: f64,
+    /// Doppler speed is evidence that must agree with the fixes: an interval whose Doppler
+    /// length differs from its geometric length by more than this many σ of the two
+    /// combined is measured by geometry alone, and a trip whose fused intervals' Doppler
+    /// lengths sum to more than this share away from their geometric lengths is measured
+    /// without Doppler altogether (a phone whose speeds are off by a factor).
+    pub doppler_consistency_sigma: f64,
+    pub doppler_trip_tolerance: f64,
     /// Segment length formula (see [`LengthMethod`]).
     pub length_method: LengthMethod,
 }
@@ -130,6 +137,8 @@ impl Default for PipelineParams {
             doppler_accel_sd_mps2: 1.0,
             doppler_min_speed_mps: 2.0,
             speed_fill_max_s: 10.0,
+            doppler_consistency_sigma: 3.0,
+            doppler_trip_tolerance: 0.1,
             length_method: LengthMethod::KarneyChord,
         }
     }
@@ -202,6 +211,11 @@ pub struct DistanceReport {
     pub curve_correction_m: f64,
     /// Net change from fusing Doppler speed × dt into the interval lengths.
     pub doppler_adjustment_m: f64,
+    /// Doppler speeds beyond `max_speed_mps` (not used; their fixes stay).
+    pub impossible_speeds: usize,
+    /// Moving intervals whose Doppler length was not used because it disagreed with the
+    /// fixes (all of them when the trip's speeds as a whole disagree).
+    pub doppler_rejected: usize,
     /// Uncertainty estimate of `distance_m`, metres (how it is built: see
     /// [`compute_distance`]).
     pub uncertainty_m: u64,
@@ -353,6 +367,8 @@ fn empty_report(points_in: usize, naive: f64) -> DistanceReport {
         gaps: Vec::new(),
         curve_correction_m: 0.0,
         doppler_adjustment_m: 0.0,
+        impossible_speeds: 0,
+        doppler_rejected: 0,
         uncertainty_m: 0,
         track: Vec::new(),
     }
@@ -388,13 +404,14 @@ fn naive_distance_with(points: &[TrackPoint], method: LengthMethod) -> f64 {
 pub fn compute_distance(points: &[TrackPoint], params: &PipelineParams) -> DistanceReport {
     let p = params;
     let naive = naive_distance_with(points, LengthMethod::KarneyChord);
-    let h = clean::hygiene(points);
+    let h = clean::hygiene(points, p.max_speed_mps);
     let mut report = empty_report(points.len(), naive);
     report.dropped.invalid = h.invalid;
     report.dropped.duplicate = h.duplicate;
     report.dropped.same_time_conflict = h.same_time_conflict;
     report.dropped.stale_repeat = h.stale_repeat;
     report.out_of_order = h.out_of_order;
+    report.impossible_speeds = h.impossible_speed;
 
     // accuracy gate
     let mut scratch: Vec<f64> = Vec::with_capacity(h.points.len());
@@ -537,12 +554,9 @@ fn measure(
     let speeds = fill_speeds(fixes, p.speed_fill_max_s);
     let angles = NearAngles::new(frame.lat0(), frame.lon0());
     let vertex = |c: &CleanPoint| Vertex::new(c.lat, c.lon, p.length_method, &angles);
-    let mut total = 0.0;
+    let mut lengths = Lengths::default();
     let mut curve = 0.0;
-    let mut doppler_m = 0.0;
-    let mut var_fused = 0.0;
     let mut unc_gap = 0.0;
-    let mut unc_noise = 0.0;
     let mut speed_sum = 0.0;
     let mut speed_intervals = 0usize;
     let mut v1 = track.first().map(vertex);
@@ -582,35 +596,41 @@ fn measure(
         } else {
             1.0
         };
-        let mut seg = g * ratio;
+        let seg = g * ratio;
         curve += seg - g;
+        let var = 0.5 * (s0.var_pos + s1.var_pos);
+        let noise_bias = if chord > 0.0 {
+            (var / chord).min((2.0 * var).sqrt())
+        } else {
+            0.0
+        };
         let doppler = match (speeds[k], speeds[k + 1]) {
             (Some(a), Some(b)) if !is_gap && a.max(b) >= p.doppler_min_speed_mps => Some((a, b)),
             _ => None,
         };
-        if let Some((a, b)) = doppler {
-            // Fuse the geometric length with the Doppler trapezoid, each weighted by its
-            // variance: geometry from the smoother's velocity uncertainty (step error ≈
-            // velocity error × dt) and half the curve correction; Doppler from its
-            // reading noise and the unknown speed change inside the interval.
-            let l_dop = 0.5 * (a + b) * dt;
-            let var_dop = 0.5 * (p.doppler_sigma_mps * dt).powi(2)
-                + (p.doppler_accel_sd_mps2 * dt * dt / 8.0).powi(2);
-            let var_geo = (0.5 * (s0.var_vel + s1.var_vel) * dt * dt).min(s0.var_pos + s1.var_pos)
-                + (0.5 * (seg - g)).powi(2)
-                + 1e-4;
-            let w = var_geo / (var_geo + var_dop);
-            let fused = w * l_dop + (1.0 - w) * seg;
-            doppler_m += w * (l_dop - seg);
-            var_fused += var_geo * var_dop / (var_geo + var_dop);
-            seg = fused;
-        } else {
-            let var = 0.5 * (s0.var_pos + s1.var_pos);
-            if chord > 0.0 {
-                unc_noise += (var / chord).min((2.0 * var).sqrt());
+        match doppler {
+            Some((a, b)) => {
+                // Doppler speed is evidence about this interval, never more than the fixes
+                // and the time allow: at most the speed limit over dt, and at most the
+                // curve allowance over the raw fixes' chord plus their noise.
+                let raw_chord = (f1.x - f0.x).hypot(f1.y - f0.y);
+                let noise = p.teleport_sigma * f0.sigma.hypot(f1.sigma);
+                let l_dop = (0.5 * (a + b) * dt)
+                    .min(p.max_speed_mps * dt)
+                    .min(p.max_curve_ratio * (raw_chord + noise));
+                // Weighted by variance: geometry from the smoother's velocity uncertainty
+                // (step error ≈ velocity error × dt) and half the curve correction; Doppler
+                // from its reading noise and the unknown speed change inside the interval.
+                let var_dop = 0.5 * (p.doppler_sigma_mps * dt).powi(2)
+                    + (p.doppler_accel_sd_mps2 * dt * dt / 8.0).powi(2);
+                let var_geo = (0.5 * (s0.var_vel + s1.var_vel) * dt * dt)
+                    .min(s0.var_pos + s1.var_pos)
+                    + (0.5 * (seg - g)).powi(2)
+                    + 1e-4;
+                lengths.add_doppler(seg, l_dop, var_geo, var_dop, noise_bias, p);
             }
+            None => lengths.add_geometric(seg, noise_bias),
         }
-        total += seg;
         if is_gap {
             report.gaps_bridged += 1;
             report.gap_distance_m += seg;
@@ -624,19 +644,117 @@ fn measure(
             });
         }
     }
+    let fused = lengths.conclude(p);
+    let total = fused.distance_m;
     report.distance_m = total.round().max(0.0) as u64;
+    report.doppler_rejected = fused.rejected;
     report.curve_correction_m = curve;
     let intervals = fixes.len().saturating_sub(1);
     if intervals > 0 && speed_intervals * 5 >= intervals * 4 {
         report.speed_integral_m = Some(speed_sum.round() as u64);
     }
-    report.doppler_adjustment_m = doppler_m;
+    report.doppler_adjustment_m = fused.doppler_adjustment_m;
     let unc = 0.002 * total
         + 0.5 * (curve - report.gap_distance_m + gap_chords(report)).max(0.0)
         + unc_gap
-        + unc_noise
-        + var_fused.sqrt();
+        + fused.noise_bias_m
+        + fused.variance_m2.sqrt();
     report.uncertainty_m = unc.round().max(0.0) as u64;
+}
+
+/// Running sums of an interval-by-interval measurement, both by geometry alone and with the
+/// Doppler lengths fused in where they agree with the fixes: which of the two the trip
+/// keeps is known only at its end, when its speeds as a whole are compared with its fixes.
+#[derive(Debug, Default)]
+struct Lengths {
+    /// Σ geometric length and Σ noise bias of every interval
+    geometric_m: f64,
+    geometric_noise_m: f64,
+    /// Σ length with Doppler fused in, Σ noise bias of the intervals not fused, Σ variance
+    /// of the fused ones and the net change from fusing
+    fused_m: f64,
+    fused_noise_m: f64,
+    fused_variance_m2: f64,
+    doppler_adjustment_m: f64,
+    /// over the fused intervals: Σ Doppler length, Σ geometric length, Σ combined variance
+    doppler_m: f64,
+    doppler_geometric_m: f64,
+    doppler_variance_m2: f64,
+    fused_intervals: usize,
+    rejected: usize,
+}
+
+/// What [`Lengths::conclude`] keeps.
+struct Fused {
+    distance_m: f64,
+    noise_bias_m: f64,
+    variance_m2: f64,
+    doppler_adjustment_m: f64,
+    rejected: usize,
+}
+
+impl Lengths {
+    fn add_geometric(&mut self, seg: f64, noise_bias: f64) {
+        self.geometric_m += seg;
+        self.geometric_noise_m += noise_bias;
+        self.fused_m += seg;
+        self.fused_noise_m += noise_bias;
+    }
+
+    /// An interval with geometric length `seg` and Doppler length `l_dop` (already bounded
+    /// by what the fixes and the time allow), with their variances.
+    fn add_doppler(
+        &mut self,
+        seg: f64,
+        l_dop: f64,
+        var_geo: f64,
+        var_dop: f64,
+        noise_bias: f64,
+        p: &PipelineParams,
+    ) {
+        let combined = var_geo + var_dop;
+        let residual = l_dop - seg;
+        if residual * residual > p.doppler_consistency_sigma.powi(2) * combined {
+            self.rejected += 1;
+            self.add_geometric(seg, noise_bias);
+            return;
+        }
+        let w = var_geo / combined;
+        self.geometric_m += seg;
+        self.geometric_noise_m += noise_bias;
+        self.fused_m += seg + w * residual;
+        self.doppler_adjustment_m += w * residual;
+        self.fused_variance_m2 += var_geo * var_dop / combined;
+        self.doppler_m += l_dop;
+        self.doppler_geometric_m += seg;
+        self.doppler_variance_m2 += combined;
+        self.fused_intervals += 1;
+    }
+
+    /// The fused sums, unless the Doppler lengths that were fused disagree with their
+    /// geometric lengths as a whole by more than the trip tolerance (beyond their noise):
+    /// then the speeds are off by a factor and the trip is measured by geometry alone.
+    fn conclude(self, p: &PipelineParams) -> Fused {
+        let allowed = p.doppler_trip_tolerance * self.doppler_geometric_m
+            + p.doppler_consistency_sigma * self.doppler_variance_m2.sqrt();
+        if (self.doppler_m - self.doppler_geometric_m).abs() <= allowed {
+            Fused {
+                distance_m: self.fused_m,
+                noise_bias_m: self.fused_noise_m,
+                variance_m2: self.fused_variance_m2,
+                doppler_adjustment_m: self.doppler_adjustment_m,
+                rejected: self.rejected,
+            }
+        } else {
+            Fused {
+                distance_m: self.geometric_m,
+                noise_bias_m: self.geometric_noise_m,
+                variance_m2: 0.0,
+                doppler_adjustment_m: 0.0,
+                rejected: self.rejected + self.fused_intervals,
+            }
+        }
+    }
 }
 
 /// Doppler speeds per fix; a missing speed is interpolated linearly in time between the

@@ -293,3 +293,97 @@ fn tiny_inputs() {
     let json = serde_json::to_string(&r).unwrap_or_default();
     assert!(json.contains("\"distance_m\":0"));
 }
+
+/// The drive of issue 11: 1.7 km north at 14 m/s, one fix a second.
+fn northbound(seed: u64) -> (Vec<TrackPoint>, f64) {
+    drive(
+        &[(1680.0, std::f64::consts::FRAC_PI_2)],
+        14.0,
+        1.0,
+        3.0,
+        seed,
+    )
+}
+
+#[test]
+fn one_absurd_doppler_speed_adds_nothing() {
+    let (pts, truth) = northbound(3);
+    let params = PipelineParams::default();
+    let clean = compute_distance(&pts, &params).distance_m as f64;
+    for absurd in [1e6, 1e12, 1e20, f64::MAX] {
+        let mut bad = pts.clone();
+        bad[60].speed = Some(absurd);
+        let d = compute_distance(&bad, &params).distance_m as f64;
+        assert!(
+            (d - clean).abs() <= 5.0,
+            "speed {absurd}: {d} m, clean {clean} m"
+        );
+        assert!(
+            (d - truth).abs() <= 0.01 * truth,
+            "speed {absurd}: {d} m, truth {truth} m"
+        );
+    }
+}
+
+#[test]
+fn doppler_speeds_that_disagree_with_the_fixes_are_not_believed() {
+    let (pts, truth) = northbound(5);
+    for factor in [2.0, 1.5] {
+        let doubled: Vec<TrackPoint> = pts
+            .iter()
+            .map(|p| TrackPoint {
+                speed: p.speed.map(|s| s * factor),
+                ..*p
+            })
+            .collect();
+        let d = compute_distance(&doubled, &PipelineParams::default()).distance_m as f64;
+        assert!(
+            (d - truth).abs() <= 0.03 * truth,
+            "speeds ×{factor}: {d} m, truth {truth} m"
+        );
+    }
+}
+
+/// The geometric bound of a trip: neither faster than the speed limit over its duration,
+/// nor longer than the curve allowance over the path of its raw fixes plus their noise.
+fn geometric_bound(pts: &[TrackPoint], p: &PipelineParams) -> f64 {
+    let valid: Vec<&TrackPoint> = pts.iter().filter(|q| q.has_valid_position()).collect();
+    let (Some(first), Some(last)) = (
+        valid.iter().map(|q| q.timestamp).min(),
+        valid.iter().map(|q| q.timestamp).max(),
+    ) else {
+        return 0.0;
+    };
+    let noise: f64 = valid
+        .iter()
+        .map(|q| q.accuracy.unwrap_or(p.default_accuracy_m))
+        .sum::<f64>()
+        * 2.0
+        * p.teleport_sigma;
+    let duration = (last - first).num_milliseconds() as f64 / 1000.0;
+    let by_time = p.max_speed_mps * duration + noise;
+    let by_path = p.max_curve_ratio * (super::naive_distance(pts) + noise);
+    by_time.min(by_path)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever Doppler speeds a phone sends, the distance stays within the geometric bound.
+    #[test]
+    fn speeds_cannot_lengthen_a_trip_beyond_the_geometric_bound(
+        legs in legs_strategy(),
+        seed in any::<u64>(),
+        dt in prop::sample::select(vec![1.0f64, 5.0, 15.0]),
+        speeds in prop::collection::vec(prop::option::of(prop_oneof![0.0f64..80.0, 0.0f64..1e25, Just(f64::MAX)]), 1..400),
+    ) {
+        let (mut pts, _) = drive(&legs, 13.0, dt, 4.0, seed);
+        for (p, s) in pts.iter_mut().zip(speeds.iter().cycle()) {
+            p.speed = *s;
+        }
+        let params = PipelineParams::default();
+        let d = compute_distance(&pts, &params).distance_m as f64;
+        let bound = geometric_bound(&pts, &params);
+        prop_assert!(d <= bound, "distance {d} m beyond the geometric bound {bound} m");
+    }
+}

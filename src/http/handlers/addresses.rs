@@ -12,9 +12,11 @@ use uuid::Uuid;
 use crate::address::{AccessAddress, MatchKind, WashCategory};
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
+use crate::http::body_rate::unreadable_body;
 use crate::http::extract::{media_type, AuthUser};
 use crate::http::AppState;
-use crate::services::addresses::{self as service, ImportFormat};
+use crate::services::addresses::{self as service, ImportFormat, ImportOptions};
+use crate::services::org::Location;
 
 pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 100;
@@ -68,15 +70,15 @@ impl AddressOut {
     }
 }
 
+/// One autocomplete answer. `address` has exactly the shape a report stop or a person's address
+/// takes (`registry_address_id`, `label`, `latitude`, `longitude`), so it can be posted as it
+/// is; addresses without coordinates are not suggested (no route could use them).
 #[derive(Debug, Serialize)]
 pub struct SuggestionOut {
-    pub id: Uuid,
-    pub text: String,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
+    pub address: Location,
     pub postnr: String,
     pub kommunekode: String,
-    /// `exact_prefix`, `folded_prefix`, `word_prefix`, `typo` or `upstream`.
+    /// `exact_prefix`, `folded_prefix`, `word_prefix`, `typo`, `place` or `upstream`.
     #[serde(rename = "match")]
     pub match_kind: &'static str,
     /// 0..1, higher is better; results are sorted by it.
@@ -89,11 +91,22 @@ fn kind_name(kind: MatchKind) -> &'static str {
         MatchKind::FoldedPrefix => "folded_prefix",
         MatchKind::WordPrefix => "word_prefix",
         MatchKind::Typo(_) => "typo",
+        MatchKind::Place => "place",
     }
 }
 
 fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
+}
+
+/// The stored-address shape of a registry address; `None` without coordinates.
+fn location(id: Uuid, label: String, lat: f64, lon: f64) -> Option<Location> {
+    Some(Location {
+        registry_address_id: id.to_string(),
+        label,
+        latitude: finite(lat)?,
+        longitude: finite(lon)?,
+    })
 }
 
 #[derive(Deserialize)]
@@ -135,15 +148,14 @@ pub async fn autocomplete(
             let out: Vec<SuggestionOut> = found
                 .into_iter()
                 .enumerate()
-                .map(|(i, (text, a))| SuggestionOut {
-                    id: a.id,
-                    text,
-                    lat: finite(a.lat),
-                    lon: finite(a.lon),
-                    postnr: a.postnr_str(),
-                    kommunekode: a.kommunekode_str(),
-                    match_kind: "upstream",
-                    score: 1.0 - i as f32 / n,
+                .filter_map(|(i, (text, a))| {
+                    Some(SuggestionOut {
+                        address: location(a.id, text, a.lat, a.lon)?,
+                        postnr: a.postnr_str(),
+                        kommunekode: a.kommunekode_str(),
+                        match_kind: "upstream",
+                        score: 1.0 - i as f32 / n,
+                    })
                 })
                 .collect();
             return Ok(HttpResponse::Ok().json(out));
@@ -153,15 +165,14 @@ pub async fn autocomplete(
     let out: Vec<SuggestionOut> = index
         .autocomplete(&q, limit as usize)
         .into_iter()
-        .map(|s| SuggestionOut {
-            id: s.id,
-            text: s.text,
-            lat: finite(s.lat),
-            lon: finite(s.lon),
-            postnr: s.postnr,
-            kommunekode: s.kommunekode,
-            match_kind: kind_name(s.kind),
-            score: s.score,
+        .filter_map(|s| {
+            Some(SuggestionOut {
+                address: location(s.id, s.text, s.lat, s.lon)?,
+                postnr: s.postnr,
+                kommunekode: s.kommunekode,
+                match_kind: kind_name(s.kind),
+                score: s.score,
+            })
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
@@ -324,6 +335,28 @@ pub struct ImportQuery {
     format: Option<ImportFormat>,
     #[serde(default)]
     deactivate_missing: bool,
+    max_deactivation_percent: Option<f64>,
+    #[serde(default)]
+    allow_mass_deactivation: bool,
+    #[serde(default)]
+    skip_invalid: bool,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+impl ImportQuery {
+    fn options(&self) -> ImportOptions {
+        let defaults = ImportOptions::default();
+        ImportOptions {
+            deactivate_missing: self.deactivate_missing,
+            max_deactivation_percent: self
+                .max_deactivation_percent
+                .unwrap_or(defaults.max_deactivation_percent),
+            allow_mass_deactivation: self.allow_mass_deactivation,
+            skip_invalid: self.skip_invalid,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 /// The format a Content-Type names, when the query does not name one.
@@ -332,9 +365,11 @@ fn format_for(req: &HttpRequest) -> Result<ImportFormat, Error> {
         "text/csv" => Ok(ImportFormat::Csv),
         "application/json" => Ok(ImportFormat::Json),
         "application/x-ndjson" => Ok(ImportFormat::Ndjson),
+        // A compressed file says nothing about what it holds: recognised after decompressing.
+        "application/gzip" | "application/x-gzip" => Ok(ImportFormat::Auto),
         _ => Err(Error::problem(
             ProblemKind::UnsupportedMediaType,
-            "send text/csv, application/json or application/x-ndjson",
+            "send text/csv, application/json, application/x-ndjson or application/gzip",
         )),
     }
 }
@@ -349,10 +384,8 @@ pub async fn import(
     mut body: web::Payload,
 ) -> Result<HttpResponse, Error> {
     user.require(Role::Admin)?;
-    let ImportQuery {
-        format,
-        deactivate_missing,
-    } = query.into_inner();
+    let options = query.options();
+    let format = query.format;
     let by_type = format_for(&req)?;
     let format = match format {
         None | Some(ImportFormat::Auto) => by_type,
@@ -363,12 +396,7 @@ pub async fn import(
         .map_err(|e| anyhow::anyhow!("cannot create a temporary file for the import: {e}"))?;
     let mut size = 0u64;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| {
-            Error::problem(
-                ProblemKind::BadRequest,
-                format!("cannot read the body: {e}"),
-            )
-        })?;
+        let chunk = chunk.map_err(unreadable_body)?;
         size += chunk.len() as u64;
         if size > limit {
             return Err(Error::problem(
@@ -387,7 +415,10 @@ pub async fn import(
             use std::io::Seek;
             file.rewind()
                 .map_err(|e| anyhow::anyhow!("cannot rewind the import file: {e}"))?;
-            let mut summary = service::import(conn, file, format, deactivate_missing)?;
+            let mut summary = service::import(conn, file, format, &options)?;
+            if summary.dry_run {
+                return Ok(summary);
+            }
             let index = service::load_index(conn)?;
             summary.index_size = index.len() as u64;
             registry.replace(index);

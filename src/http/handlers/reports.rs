@@ -30,6 +30,7 @@ pub fn context(state: &AppState) -> Context {
         router: state.router.clone(),
         norddjurs_method: state.settings.reports.norddjurs_method,
         home_tolerance_m: state.settings.trips.home_radius_m,
+        max_amount_ore: state.settings.reports.max_amount_ore,
     }
 }
 

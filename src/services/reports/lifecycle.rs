@@ -16,6 +16,7 @@ use crate::db::reports::{
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::report::{Change, Comment, Decision, Refusal};
 use crate::error::{Error, ProblemKind, Result};
+use crate::services::report_limits;
 
 /// A new report of the caller, as a draft.
 pub async fn create(ctx: &Context, caller: Caller, input: ReportInput) -> Result<Report> {
@@ -50,6 +51,8 @@ pub struct PlannedReport {
     plan: Plan,
     distance_m: i64,
     review_flags: Vec<String>,
+    /// `Context::max_amount_ore`, checked once the report is priced.
+    max_amount_ore: i64,
 }
 
 /// Checks `input` and asks the route service, as `create` does, outside any transaction.
@@ -68,6 +71,7 @@ pub async fn plan_new(
         plan,
         distance_m,
         review_flags,
+        max_amount_ore: ctx.max_amount_ore,
     })
 }
 
@@ -114,6 +118,7 @@ pub fn create_in(
     let rates = RateBook::load(c)?;
     reprice(c, &rates, plan.person_id, &years, id, now)?;
     let created = reload(c, id)?;
+    report_limits::amount(created.amount_ore, planned.max_amount_ore)?;
     record(c, Some(user_id), "create", None, &created, None, now)?;
     if !submit {
         return view(c, created);
@@ -168,6 +173,7 @@ pub async fn update(
         })
         .await?;
     let (plan, distance_m) = planned(ctx, user_id, input, Source::default()).await?;
+    let ceiling_ore = ctx.max_amount_ore;
     ctx.db
         .run(move |c| {
             write_transaction(c, |c| {
@@ -199,6 +205,7 @@ pub async fn update(
                     now,
                 )?;
                 let after = reload(c, id)?;
+                report_limits::amount(after.amount_ore, ceiling_ore)?;
                 record(c, Some(user_id), "edit", Some(&before), &after, None, now)?;
                 view(c, after)
             })

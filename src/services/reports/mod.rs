@@ -56,8 +56,7 @@ pub use queries::{
 
 const REMARK_MAX: usize = 1_000;
 const MAX_STOPS: usize = 50;
-/// 5,000 km: more than anyone drives in a day.
-const MAX_TYPED_DISTANCE_M: i64 = 5_000_000;
+use crate::domain::report_limits::MAX_DRIVEN_DISTANCE_M as MAX_TYPED_DISTANCE_M;
 /// At most this many reports in one bulk approval.
 pub const MAX_BULK: usize = 100;
 
@@ -71,6 +70,8 @@ pub struct Context {
     /// A route stop this close to the home address (metres) is "at home", as a GPS trip's
     /// ends are (`KORSEL_TRIP_HOME_RADIUS_M`; OS2: about 100 m).
     pub home_tolerance_m: f64,
+    /// The most one report may pay, øre (`KORSEL_REPORT_MAX_AMOUNT_KR`).
+    pub max_amount_ore: i64,
 }
 
 /// The authenticated caller, as the report rules see them.

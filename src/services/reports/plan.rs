@@ -482,6 +482,7 @@ fn finish(plan: &Plan, routes: Routes) -> Result<(ReportContent, i64)> {
             .driven
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("routed report without a route")))?,
     };
+    crate::services::report_limits::distance(plan.mode, driven_m)?;
     let home_work = HomeWorkDistance {
         override_m: plan.override_m,
         route_m: routes.home_work.unwrap_or(0),
