@@ -17,6 +17,7 @@ use crate::app::{open_database, Application};
 use crate::config::{DatabaseUrl, LogFormat, PayrollSettings, Secret, Settings};
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
+use crate::domain::throttle::IpNet;
 use crate::domain::users::{Role, Roles};
 use crate::payroll::{format_metres_km, format_ore_kr, CsvLayout, CsvStyle, PayrollFormat};
 use crate::services::addresses::{self as address_service, ImportFormat};
@@ -152,6 +153,17 @@ pub struct GlobalArgs {
     #[arg(long, env = "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub payroll_ack_timeout_minutes: u64,
+
+    /// Reverse proxies (addresses or networks, comma-separated, e.g. 10.0.0.0/8) whose
+    /// X-Forwarded-For header names the client, for the per-IP login throttle. Unset: the TCP
+    /// peer is the client.
+    #[arg(
+        long,
+        env = "KORSEL_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -300,6 +312,7 @@ impl GlobalArgs {
         settings.reports.router_url = non_blank(&self.router_url);
         settings.reports.bicycle_router_url = non_blank(&self.bicycle_router_url);
         settings.reports.norddjurs_method = self.norddjurs_method;
+        settings.trusted_proxies = self.trusted_proxies.clone();
         settings.payroll = PayrollSettings {
             municipality_number: self.payroll_municipality_number,
             employment_type: self.payroll_employment_type,
@@ -604,7 +617,10 @@ fn addresses(cmd: AddressCommand, settings: &Settings) -> anyhow::Result<()> {
             println!("  {e}");
         }
     }
-    println!("a running server picks the new addresses up at its next start or import");
+    println!(
+        "running servers on this database load the new addresses within a few seconds \
+         (indexing a national registry takes longer)"
+    );
     Ok(())
 }
 

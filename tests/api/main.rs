@@ -7,6 +7,7 @@ mod errors;
 mod health;
 mod helpers;
 mod import;
+mod multi_instance;
 mod openapi;
 mod org;
 mod payroll;

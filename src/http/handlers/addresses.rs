@@ -388,9 +388,9 @@ pub async fn import(
             file.rewind()
                 .map_err(|e| anyhow::anyhow!("cannot rewind the import file: {e}"))?;
             let mut summary = service::import(conn, file, format, deactivate_missing)?;
-            let index = service::load_index(conn)?;
-            summary.index_size = index.len() as u64;
-            registry.replace(index);
+            let loaded = service::load_index(conn)?;
+            summary.index_size = loaded.index.len() as u64;
+            registry.install(loaded);
             Ok(summary)
         })
         .await?;
