@@ -17,7 +17,7 @@ use crate::app::{open_database, Application};
 use crate::config::{DatabaseUrl, LogFormat, PayrollSettings, Secret, Settings};
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
-use crate::domain::throttle::IpNet;
+use crate::domain::throttle::NetworkList;
 use crate::domain::users::{Role, Roles};
 use crate::payroll::{format_metres_km, format_ore_kr, CsvLayout, CsvStyle, PayrollFormat};
 use crate::services::addresses::{self as address_service, ImportFormat};
@@ -157,13 +157,8 @@ pub struct GlobalArgs {
     /// Reverse proxies (addresses or networks, comma-separated, e.g. 10.0.0.0/8) whose
     /// X-Forwarded-For header names the client, for the per-IP login throttle. Unset: the TCP
     /// peer is the client.
-    #[arg(
-        long,
-        env = "KORSEL_TRUSTED_PROXIES",
-        value_delimiter = ',',
-        global = true
-    )]
-    pub trusted_proxies: Vec<IpNet>,
+    #[arg(long, env = "KORSEL_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<NetworkList>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -312,7 +307,7 @@ impl GlobalArgs {
         settings.reports.router_url = non_blank(&self.router_url);
         settings.reports.bicycle_router_url = non_blank(&self.bicycle_router_url);
         settings.reports.norddjurs_method = self.norddjurs_method;
-        settings.trusted_proxies = self.trusted_proxies.clone();
+        settings.trusted_proxies = self.trusted_proxies.clone().unwrap_or_default().0;
         settings.payroll = PayrollSettings {
             municipality_number: self.payroll_municipality_number,
             employment_type: self.payroll_employment_type,

@@ -23,6 +23,7 @@ fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
         "KORSEL_PAYROLL_IND01_HEADER",
         "KORSEL_PAYROLL_CSV_INCLUDE_CPR",
         "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES",
+        "KORSEL_TRUSTED_PROXIES",
     ] {
         cmd.env_remove(key);
     }
@@ -49,6 +50,7 @@ fn bad_settings_fail_with_one_line_naming_the_setting() {
         ("KORSEL_JWT_SECRET", "too-short"),
         ("KORSEL_PAYROLL_MUNICIPALITY_NUMBER", "10000"),
         ("KORSEL_PAYROLL_EMPLOYMENT_TYPE", "12"),
+        ("KORSEL_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"),
     ];
     for (key, value) in cases {
         let out = korsel(&["serve"], &[(key, value)]);

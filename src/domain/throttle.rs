@@ -80,6 +80,23 @@ impl FromStr for IpNet {
     }
 }
 
+/// A comma-separated list of networks, as `KORSEL_TRUSTED_PROXIES` holds it; an empty value
+/// (as compose files pass for "unset") is an empty list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkList(pub Vec<IpNet>);
+
+impl FromStr for NetworkList {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.split(',')
+            .filter(|entry| !entry.trim().is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(NetworkList)
+    }
+}
+
 /// The client a request comes from. The TCP peer, unless the peer is a trusted proxy: then the
 /// `X-Forwarded-For` chain is read from the right (each proxy appends the address it saw), and
 /// the first address that is not itself a trusted proxy is the client. Anything unreadable in
@@ -139,6 +156,10 @@ mod tests {
         assert!(!one.contains("fd00::2".parse().unwrap()));
         assert!("10.0.0.0/33".parse::<IpNet>().is_err());
         assert!("proxy.local".parse::<IpNet>().is_err());
+        let list: NetworkList = "10.0.0.0/8, fd00::1,".parse().unwrap();
+        assert_eq!(list.0.len(), 2);
+        assert_eq!("".parse::<NetworkList>(), Ok(NetworkList::default()));
+        assert!("10.0.0.0/8,nope".parse::<NetworkList>().is_err());
     }
 
     #[test]

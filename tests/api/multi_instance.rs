@@ -3,10 +3,15 @@
 use std::time::Duration;
 
 use korsel::config::ThrottleSettings;
+use korsel::db::address_registry;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
-use crate::helpers::{assert_problem, spawn_instances, ADMIN_PASSWORD};
+use crate::helpers::{
+    assert_problem, spawn_instance, spawn_instances, test_settings, ADMIN_PASSWORD,
+};
+use crate::trips::{drive_north, upload_body};
 
 #[tokio::test]
 async fn three_instances_starting_at_once_on_an_empty_database_bootstrap_once() {
@@ -260,6 +265,77 @@ async fn imports_through_one_instance_or_the_cli_reach_every_instance_within_5_s
             knows(app, &token, &api_probes[1]).await,
             [true, true],
             "the earlier import stays"
+        );
+    }
+
+    // The index of the current generation was stored as a snapshot; a new instance starts
+    // from it with both imports.
+    let mut conn = apps[0].db.connect();
+    let generation = address_registry::generation(&mut conn).unwrap();
+    assert!(address_registry::has_snapshot(&mut conn, generation).unwrap());
+    let late = spawn_instance(apps[0].db.clone(), test_settings(&apps[0].db)).await;
+    for probe in api_probes.iter().chain(&cli_probes) {
+        assert_eq!(knows(&late, &token, probe).await, [true, true]);
+    }
+}
+
+#[tokio::test]
+async fn a_sustained_upload_over_three_instances_loses_and_doubles_nothing() {
+    let apps = spawn_instances(3, |_| {}).await;
+    let token = apps[0].admin_token().await;
+    let bodies: Vec<Value> = (0..24)
+        .map(|i| {
+            let start = format!("2026-05-04T08:{i:02}:00Z");
+            upload_body(Uuid::new_v4(), drive_north((55.44, 8.40), &start, 30))
+        })
+        .collect();
+    // Every trip goes to two instances at once, as a phone retrying through a load balancer
+    // after a lost answer would send it; all trips are in flight together.
+    let outcomes = futures_util::future::join_all(bodies.iter().enumerate().map(|(i, body)| {
+        let token = token.clone();
+        let (first, second) = (&apps[i % 3], &apps[(i + 1) % 3]);
+        async move {
+            let send =
+                |app: &'_ crate::helpers::TestApp| app.post("/api/v1/trips", Some(&token), body);
+            let (a, b) = futures_util::join!(send(first), send(second));
+            let mut answers = Vec::new();
+            for res in [a, b] {
+                let status = res.status();
+                answers.push((status, res.json::<Value>().await.unwrap()["id"].clone()));
+            }
+            answers
+        }
+    }))
+    .await;
+    let mut ids = Vec::new();
+    for answers in &outcomes {
+        let created = answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count();
+        assert_eq!(
+            created, 1,
+            "one of the two copies creates the trip: {answers:?}"
+        );
+        assert!(answers.iter().all(
+            |(s, id)| (*s == StatusCode::CREATED || *s == StatusCode::OK) && *id == answers[0].1
+        ));
+        ids.push(answers[0].1.as_i64().unwrap());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), bodies.len());
+    for app in &apps {
+        let listed: Value = app
+            .get("/api/v1/trips?per_page=200", Some(&token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed["total"],
+            bodies.len(),
+            "every instance sees every trip once"
         );
     }
 }
