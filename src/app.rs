@@ -97,6 +97,8 @@ fn bootstrap(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<Str
     if seeded > 0 {
         tracing::info!(rate_types = seeded, "seeded the rate types 2022-2026");
     }
+    crate::services::tf_codes::warn_about_placeholders(conn)
+        .map_err(|e| anyhow::anyhow!("cannot check the TF codes: {e}"))?;
     Ok(match &settings.jwt_secret {
         Some(secret) => secret.expose().to_string(),
         None => {

@@ -21,6 +21,7 @@ use crate::domain::throttle::NetworkList;
 use crate::domain::users::{Role, Roles};
 use crate::payroll::{format_metres_km, format_ore_kr, CsvLayout, CsvStyle, PayrollFormat};
 use crate::services::addresses::{self as address_service, ImportFormat};
+use crate::services::staff_extras::AddressSource;
 use crate::services::{import, passwords, payroll, users};
 use crate::telemetry;
 
@@ -179,7 +180,8 @@ pub enum Command {
     /// The organisation: org units.
     #[command(subcommand)]
     Org(ImportCommand),
-    /// Staff: persons, employments, leaders, substitutes and personal approvers.
+    /// Staff: persons, employments, leaders, substitutes, personal approvers, e-mail, home
+    /// addresses (washed against the address registry: import it first) and licence plates.
     #[command(subcommand)]
     Staff(ImportCommand),
     /// Payroll export: batches and the keys of payroll connectors.
@@ -661,7 +663,8 @@ fn import_file(file: &std::path::Path, settings: &Settings, org: bool) -> anyhow
             line("org units", &summary.org_units),
         ]
     } else {
-        let summary = import::import_staff(&mut conn, &data, &mut progress);
+        let summary =
+            import::import_staff(&mut conn, &data, AddressSource::Database, &mut progress);
         bar.finish_and_clear();
         let summary = summary.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         vec![
@@ -670,6 +673,8 @@ fn import_file(file: &std::path::Path, settings: &Settings, org: bool) -> anyhow
             line("employments", &summary.employments),
             line("substitutes", &summary.substitutes),
             line("personal approvers", &summary.personal_approvers),
+            line("home addresses", &summary.home_addresses),
+            line("licence plates", &summary.vehicles),
         ]
     };
     for l in lines {

@@ -13,5 +13,7 @@ mod org;
 mod payroll;
 mod report_fixtures;
 mod reports;
+mod staff_columns;
+mod tf_codes;
 mod trips;
 mod users;
