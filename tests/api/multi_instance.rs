@@ -295,9 +295,10 @@ async fn a_sustained_upload_over_three_instances_loses_and_doubles_nothing() {
         let token = token.clone();
         let (first, second) = (&apps[i % 3], &apps[(i + 1) % 3]);
         async move {
-            let send =
-                |app: &'_ crate::helpers::TestApp| app.post("/api/v1/trips", Some(&token), body);
-            let (a, b) = futures_util::join!(send(first), send(second));
+            let (a, b) = futures_util::join!(
+                first.post("/api/v1/trips", Some(&token), body),
+                second.post("/api/v1/trips", Some(&token), body)
+            );
             let mut answers = Vec::new();
             for res in [a, b] {
                 let status = res.status();
