@@ -355,7 +355,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 17] = [
+const ENV_SETTINGS: [&str; 18] = [
     "database-url",
     "bind",
     "log-format",
@@ -373,6 +373,7 @@ const ENV_SETTINGS: [&str; 17] = [
     "payroll-csv-include-cpr",
     "payroll-ack-timeout-minutes",
     "trip-home-radius-m",
+    "trusted-proxies",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
