@@ -1,5 +1,6 @@
 # Multi-stage: build with the Rust toolchain, run on a slim Debian with only the binary.
-# SQLite and libpq are compiled in (bundled), so the runtime image needs no client libraries.
+# SQLite, libpq and its OpenSSL are compiled in (bundled), so the runtime image needs no client
+# libraries; the build image has the perl and make that the OpenSSL build uses.
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs openapi.yaml ./

@@ -14,15 +14,15 @@ use anyhow::Context;
 use tokio::net::TcpStream;
 use tracing_actix_web::TracingLogger;
 
-use crate::address::AddressIndex;
 use crate::config::{DatabaseUrl, Settings};
-use crate::db::{app_settings, Database};
+use crate::db::{app_settings, Database, DbConnection};
 use crate::http::connection::{self, ConnectionLimiter, ProblemIo};
 use crate::http::middleware::{request_context, KorselRootSpan};
 use crate::http::{error, routes, AppState};
 use crate::routing::osrm::OsrmRouter;
 use crate::routing::RouteService;
-use crate::services::addresses::{self as address_service, Registry};
+use crate::services::address_watch;
+use crate::services::addresses::{self as address_service, LoadedIndex, Registry};
 use crate::services::auth::LoginThrottle;
 use crate::services::payroll;
 use crate::services::tokens::{self, TokenKeys};
@@ -63,14 +63,30 @@ impl Application {
 struct Prepared {
     db: Database,
     keys: TokenKeys,
-    addresses: AddressIndex,
+    addresses: LoadedIndex,
 }
 
 /// Opens the database, migrates it, bootstraps the admin and loads the signing key. Blocking.
 fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     let db = open_database(&settings.database_url)?;
+    let secret = db.with_startup_lock(|conn| bootstrap(conn, settings))?;
     let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
-    match users::bootstrap_admin(&mut conn, settings.admin_password.as_ref().map(|s| s.expose()))
+    let addresses = address_service::load_index(&mut conn)
+        .map_err(|e| anyhow::anyhow!("cannot build the address index: {e}"))?;
+    drop(conn);
+    let keys = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl);
+    Ok(Prepared {
+        db,
+        keys,
+        addresses,
+    })
+}
+
+/// First-start work: the first admin, the seeded rate types and the signing key. Every step
+/// does nothing when its data is there already, so instances starting one after the other
+/// (under the start-up lock) agree on one admin, one key and one set of rates. Returns the key.
+fn bootstrap(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<String> {
+    match users::bootstrap_admin(conn, settings.admin_password.as_ref().map(|s| s.expose()))
         .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?
     {
         Some(BootstrapPassword::Generated(password)) => {
@@ -90,33 +106,24 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         ),
         None => {}
     }
-    let seeded = crate::services::org::seed_rate_types(&mut conn)
+    let seeded = crate::services::org::seed_rate_types(conn)
         .map_err(|e| anyhow::anyhow!("cannot seed the rate types: {e}"))?;
     if seeded > 0 {
         tracing::info!(rate_types = seeded, "seeded the rate types 2022-2026");
     }
-    crate::services::tf_codes::warn_about_placeholders(&mut conn)
+    crate::services::tf_codes::warn_about_placeholders(conn)
         .map_err(|e| anyhow::anyhow!("cannot check the TF codes: {e}"))?;
-    let secret = match &settings.jwt_secret {
+    Ok(match &settings.jwt_secret {
         Some(secret) => secret.expose().to_string(),
         None => {
             let stored =
-                app_settings::get_or_insert(&mut conn, "jwt_secret", &tokens::generate_secret())
+                app_settings::get_or_insert(conn, "jwt_secret", &tokens::generate_secret())
                     .context("cannot store the generated JWT secret")?;
             tracing::info!(
                 "KORSEL_JWT_SECRET is not set; using the signing key kept in the database"
             );
             stored
         }
-    };
-    let addresses = address_service::load_index(&mut conn)
-        .map_err(|e| anyhow::anyhow!("cannot build the address index: {e}"))?;
-    drop(conn);
-    let keys = TokenKeys::new(secret.as_bytes(), settings.access_token_ttl);
-    Ok(Prepared {
-        db,
-        keys,
-        addresses,
     })
 }
 
@@ -173,6 +180,7 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
             "payroll: CSV only (set KORSEL_PAYROLL_MUNICIPALITY_NUMBER for KMD OPUS IND01)"
         ),
     }
+    address_watch::start(prepared.db.clone(), addresses.clone());
     tokio::spawn(payroll::watch_acknowledgements(
         prepared.db.clone(),
         settings.payroll.ack_timeout,

@@ -23,6 +23,7 @@ use crate::config::{
 };
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
+use crate::domain::throttle::NetworkList;
 use crate::domain::users::{Role, Roles};
 use crate::payroll::{format_metres_km, format_ore_kr, CsvLayout, CsvStyle, PayrollFormat};
 use crate::services::addresses::{self as address_service, ImportFormat};
@@ -146,6 +147,12 @@ pub struct ServerArgs {
         default_value_t = 128
     )]
     pub http_max_connections_per_ip: u32,
+
+    /// Reverse proxies (addresses or networks, comma-separated, e.g. 10.0.0.0/8) whose
+    /// X-Forwarded-For header names the client, for the per-IP login throttle. Unset: the TCP
+    /// peer is the client.
+    #[arg(long, env = "KORSEL_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<NetworkList>,
 
     #[command(flatten)]
     pub payroll: PayrollArgs,
@@ -417,6 +424,7 @@ impl ServerArgs {
             keep_alive: Duration::from_secs(self.http_keep_alive_s),
             max_connections_per_ip: self.http_max_connections_per_ip,
         };
+        settings.trusted_proxies = self.trusted_proxies.clone().unwrap_or_default().0;
         self.payroll.apply(settings);
         self.app_api.apply(settings);
     }
@@ -502,7 +510,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 31] = [
+const ENV_SETTINGS: [&str; 32] = [
     "database-url",
     "bind",
     "log-format",
@@ -534,6 +542,7 @@ const ENV_SETTINGS: [&str; 31] = [
     "app-text-color",
     "app-primary-color",
     "app-secondary-color",
+    "trusted-proxies",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
@@ -795,7 +804,10 @@ fn addresses(cmd: AddressCommand, settings: &Settings) -> anyhow::Result<()> {
         }
     }
     if !summary.dry_run {
-        println!("a running server picks the new addresses up at its next start or import");
+        println!(
+            "running servers on this database load the new addresses within a few seconds \
+             (indexing a national registry takes longer)"
+        );
     }
     Ok(())
 }

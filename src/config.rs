@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::domain::throttle::IpNet;
+
 /// Where the database lives. Parsed from the URL scheme so that a wrong URL fails at start-up
 /// with a message naming the setting, instead of diesel's "Invalid connection url".
 #[derive(Clone, PartialEq, Eq)]
@@ -123,6 +125,9 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub login_throttle: ThrottleSettings,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`KORSEL_TRUSTED_PROXIES`);
+    /// empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     pub addresses: AddressSettings,
@@ -307,6 +312,7 @@ impl Settings {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             login_throttle: ThrottleSettings::default(),
+            trusted_proxies: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
             addresses: AddressSettings::default(),
             reports: ReportSettings::default(),

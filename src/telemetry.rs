@@ -12,6 +12,12 @@ pub fn init(format: LogFormat) {
     // A second init (tests, embedding) keeps the first subscriber.
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // The current span (the request id) is enough; the list of every enclosing span would
+        // repeat it.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .try_init(),
     };
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 mod payroll_fixture;
 
 /// Every setting's variable: cleared, so the developer's environment does not leak in.
-const SETTINGS: [&str; 21] = [
+const SETTINGS: [&str; 22] = [
     "KORSEL_DATABASE_URL",
     "KORSEL_BIND",
     "KORSEL_JWT_SECRET",
@@ -29,6 +29,7 @@ const SETTINGS: [&str; 21] = [
     "KORSEL_APP_TEXT_COLOR",
     "KORSEL_APP_PRIMARY_COLOR",
     "KORSEL_APP_SECONDARY_COLOR",
+    "KORSEL_TRUSTED_PROXIES",
 ];
 
 /// A command with the settings cleared and warnings-only logs.
@@ -71,6 +72,7 @@ fn bad_settings_fail_with_one_line_naming_the_setting() {
         ("KORSEL_APP_PRIMARY_COLOR", "purple"),
         ("KORSEL_APP_PUBLIC_URL", "ftp://korsel"),
         ("KORSEL_APP_TOKEN_MAX_AGE_DAYS", "0"),
+        ("KORSEL_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"),
     ];
     for (key, value) in cases {
         let out = korsel(&["serve"], &[(key, value)]);
@@ -384,6 +386,7 @@ fn every_help_shows_only_its_own_options() {
         "--jwt-secret",
         "--http-max-connections-per-ip",
         "--router-url",
+        "--trusted-proxies",
     ];
     let payroll_only = ["--payroll-municipality-number", "--payroll-ind01-header"];
     for args in [

@@ -9,6 +9,7 @@ pub mod import;
 pub mod index;
 pub mod model;
 pub mod search;
+pub mod snapshot;
 pub mod utm;
 pub mod wash;
 

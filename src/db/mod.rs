@@ -1,8 +1,10 @@
 //! Storage: one binary for SQLite and PostgreSQL through diesel's `MultiConnection`.
 
+pub mod address_registry;
 pub mod addresses;
 pub mod app_api;
 pub mod app_settings;
+pub mod login_failures;
 pub mod org;
 pub mod org_generation;
 pub mod payroll;
@@ -135,17 +137,48 @@ impl Database {
         Ok(self.pool.get()?)
     }
 
-    /// Runs pending migrations; returns (applied now, total known).
+    /// Runs pending migrations; returns (applied now, total known). Safe while other instances
+    /// start on the same database: on PostgreSQL under the start-up lock, on SQLite inside one
+    /// `BEGIN IMMEDIATE` transaction (diesel's per-migration transactions become savepoints).
     pub fn migrate(&self) -> anyhow::Result<(usize, usize)> {
+        self.with_startup_lock(|conn| {
+            let result = match conn {
+                DbConnection::Sqlite(_) => write_transaction(conn, |conn| {
+                    let DbConnection::Sqlite(c) = conn else {
+                        unreachable!("the connection variant cannot change")
+                    };
+                    run_migrations(c, SQLITE_MIGRATIONS).map_err(MigrationFailure)
+                }),
+                DbConnection::Postgresql(c) => {
+                    run_migrations(c, POSTGRES_MIGRATIONS).map_err(MigrationFailure)
+                }
+            };
+            result.map_err(|e| anyhow::anyhow!("migration failed: {}", e.0))
+        })
+    }
+
+    /// Runs `work` on one connection while this instance holds the start-up lock, so that
+    /// instances starting at once on one database migrate and bootstrap one after the other.
+    /// On PostgreSQL that is a session-level advisory lock (released when `work` ends, or by the
+    /// server if the process dies). SQLite needs none: every start-up write is a
+    /// `BEGIN IMMEDIATE` transaction, which already takes the file's one write lock.
+    pub fn with_startup_lock<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
         let mut conn = self
             .pool
             .get()
-            .context("no database connection for migrations")?;
-        let result = match &mut *conn {
-            DbConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS),
-            DbConnection::Postgresql(c) => run_migrations(c, POSTGRES_MIGRATIONS),
-        };
-        result.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+            .context("no database connection for start-up")?;
+        if let DbConnection::Sqlite(_) = &*conn {
+            return work(&mut conn);
+        }
+        conn.batch_execute(&format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})"))
+            .context("cannot take the start-up lock")?;
+        let outcome = work(&mut conn);
+        conn.batch_execute(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})"))
+            .context("cannot release the start-up lock")?;
+        outcome
     }
 
     /// Runs blocking diesel work off the async executor, inside the caller's tracing span.
@@ -175,6 +208,19 @@ impl Database {
         let mut conn = self.pool.get_timeout(timeout)?;
         conn.batch_execute("SELECT 1")?;
         Ok(())
+    }
+}
+
+/// The advisory lock key of start-up on PostgreSQL: "korsel" in ASCII, so that it is unlikely
+/// to meet another application's key on a shared server.
+const STARTUP_LOCK_KEY: i64 = 0x6b6f_7273_656c;
+
+/// A migration error carried through [`write_transaction`], which wants `From<diesel::Error>`.
+struct MigrationFailure(Box<dyn std::error::Error + Send + Sync>);
+
+impl From<diesel::result::Error> for MigrationFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        MigrationFailure(Box::new(e))
     }
 }
 
@@ -219,6 +265,21 @@ where
         };
     }
     conn.transaction(work)
+}
+
+/// A read-only transaction that sees one state of the database throughout: REPEATABLE READ on
+/// PostgreSQL; on SQLite (WAL) a read transaction keeps the snapshot of its first read anyway.
+pub fn consistent_read<T, E, F>(conn: &mut DbConnection, work: F) -> std::result::Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if let DbConnection::Postgresql(_) = conn {
+            conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        work(conn)
+    })
 }
 
 /// Now, in UTC, truncated to microseconds so that it round-trips equal on both backends

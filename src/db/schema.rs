@@ -422,3 +422,29 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_tokens,
     app_uploads,
 );
+
+// issue 17: state shared by the instances on one database.
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        scope -> Text,
+        subject -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    address_registry (id) {
+        id -> BigInt,
+        generation -> BigInt,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    address_index_snapshots (generation, part) {
+        generation -> BigInt,
+        part -> Integer,
+        data -> Binary,
+    }
+}

@@ -31,3 +31,19 @@ pub struct AppState {
     pub router: Option<Arc<dyn RouteService>>,
     pub settings: Settings,
 }
+
+/// The client's IP address for the login throttle: the TCP peer, or the address a trusted
+/// reverse proxy (`KORSEL_TRUSTED_PROXIES`) names in `X-Forwarded-For`.
+pub fn client_address(req: &actix_web::HttpRequest, state: &AppState) -> Option<std::net::IpAddr> {
+    req.peer_addr().map(|peer| {
+        let forwarded_for = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        crate::domain::throttle::client_ip(
+            peer.ip(),
+            forwarded_for,
+            &state.settings.trusted_proxies,
+        )
+    })
+}

@@ -12,13 +12,15 @@ use std::time::Instant;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::address::snapshot;
 use crate::address::{
     AccessAddress, AddressIndex, DarAddressPoint, DarAdresseReader, DarAdressepunktReader,
     DawaCsvReader, DawaJsonArrayReader, DawaNdjsonReader, Husnr, ImportError, ImportRow, Interner,
     UnitAddress,
 };
+use crate::db::address_registry as registry_repo;
 use crate::db::addresses::{self as repo, AccessRow, UnitRow, CHUNK};
-use crate::db::{write_transaction, DbConnection};
+use crate::db::{consistent_read, is_unique_violation, write_transaction, DbConnection};
 use crate::error::{Error, Problem, ProblemKind, Result};
 
 /// Input formats of `korsel addresses import` and `POST /api/v1/addresses/import`.
@@ -534,6 +536,8 @@ pub fn import<R: Read>(
         if options.dry_run {
             return Err(Rollback::DryRun(Box::new(importer.summary)));
         }
+        // Every import counts as a change, so the instances never skip one they should see.
+        registry_repo::bump_generation(importer.conn)?;
         Ok(importer.summary)
     });
     let mut summary = match outcome {
@@ -602,9 +606,71 @@ pub fn import_file(
     import(conn, CountingReader::new(file, progress), format, options)
 }
 
-/// Builds the index from the active access addresses in the database. Blocking.
-pub fn load_index(conn: &mut DbConnection) -> Result<AddressIndex> {
+/// An index and the registry generation it holds.
+pub struct LoadedIndex {
+    pub generation: i64,
+    pub index: AddressIndex,
+}
+
+/// Where [`load_index`] found the records of a generation.
+enum Source {
+    Snapshot(Vec<Vec<u8>>),
+    Rows(Vec<AccessAddress>, usize),
+}
+
+/// Size of one stored snapshot part: large enough for few round trips, small enough for any
+/// driver's value limits.
+const SNAPSHOT_PART_BYTES: usize = 8 * 1024 * 1024;
+
+/// Builds the index of the registry's current generation: from the snapshot stored with it
+/// when there is one, otherwise from the active address rows (and then stores the snapshot, so
+/// the next start and the other instances are quick). The generation and its data are read in
+/// one consistent transaction, so an index never holds half an import. Blocking.
+pub fn load_index(conn: &mut DbConnection) -> Result<LoadedIndex> {
     let started = Instant::now();
+    let (generation, source) = consistent_read(conn, |conn| -> Result<_> {
+        let generation = registry_repo::generation(conn)?;
+        let parts = registry_repo::snapshot_parts(conn, generation)?;
+        if !parts.is_empty() {
+            return Ok((generation, Source::Snapshot(parts)));
+        }
+        let (records, skipped) = active_records(conn)?;
+        Ok((generation, Source::Rows(records, skipped)))
+    })?;
+    let loaded = started.elapsed();
+    let (index, from_snapshot) = match source {
+        Source::Snapshot(parts) => match snapshot::decode(&parts.concat()) {
+            Ok(records) => (AddressIndex::build(records), true),
+            Err(e) => {
+                tracing::warn!(generation, error = %e, "unreadable address index snapshot; reading the rows");
+                let (records, _) = consistent_read(conn, active_records)?;
+                (AddressIndex::build(records), false)
+            }
+        },
+        Source::Rows(records, skipped) => {
+            if skipped > 0 {
+                tracing::warn!(skipped, "address rows the index cannot hold were left out");
+            }
+            (AddressIndex::build(records), false)
+        }
+    };
+    tracing::info!(
+        generation,
+        addresses = index.len(),
+        streets = index.street_count(),
+        from_snapshot,
+        load_ms = loaded.as_millis() as u64,
+        build_ms = (started.elapsed() - loaded).as_millis() as u64,
+        "address index built"
+    );
+    if !from_snapshot {
+        store_snapshot(conn, generation, &index);
+    }
+    Ok(LoadedIndex { generation, index })
+}
+
+/// The active access addresses, and how many rows the index cannot hold.
+fn active_records(conn: &mut DbConnection) -> Result<(Vec<AccessAddress>, usize)> {
     let mut interner = Interner::new();
     let mut records = Vec::new();
     let mut after: Option<String> = None;
@@ -620,17 +686,39 @@ pub fn load_index(conn: &mut DbConnection) -> Result<AddressIndex> {
             }
         }
     }
-    let loaded = started.elapsed();
-    let index = AddressIndex::build(records);
-    tracing::info!(
-        addresses = index.len(),
-        streets = index.street_count(),
-        skipped,
-        load_ms = loaded.as_millis() as u64,
-        build_ms = (started.elapsed() - loaded).as_millis() as u64,
-        "address index built"
-    );
-    Ok(index)
+    Ok((records, skipped))
+}
+
+/// Stores the snapshot of `generation` unless an import has moved past it or another instance
+/// stored it first. A failure only costs the next start its speed, so it is logged, not raised.
+fn store_snapshot(conn: &mut DbConnection, generation: i64, index: &AddressIndex) {
+    let started = Instant::now();
+    let bytes = snapshot::encode(index.addresses());
+    let parts: Vec<Vec<u8>> = bytes
+        .chunks(SNAPSHOT_PART_BYTES)
+        .map(<[u8]>::to_vec)
+        .collect();
+    drop(bytes);
+    let stored = write_transaction(conn, |conn| -> diesel::QueryResult<bool> {
+        if registry_repo::generation(conn)? != generation
+            || registry_repo::has_snapshot(conn, generation)?
+        {
+            return Ok(false);
+        }
+        registry_repo::store_snapshot(conn, generation, &parts)?;
+        Ok(true)
+    });
+    match stored {
+        Ok(true) => tracing::info!(
+            generation,
+            bytes = parts.iter().map(Vec::len).sum::<usize>(),
+            ms = started.elapsed().as_millis() as u64,
+            "stored the address index snapshot"
+        ),
+        Ok(false) => {}
+        Err(e) if is_unique_violation(&e) => {}
+        Err(e) => tracing::warn!(generation, error = %e, "cannot store the address index snapshot"),
+    }
 }
 
 /// Result of [`Registry::match_point`]: owned, so it outlives the index it came from.
@@ -649,7 +737,7 @@ pub struct PointMatch {
 
 /// The shared, swappable index plus the registry's settings.
 pub struct Registry {
-    index: RwLock<Arc<AddressIndex>>,
+    current: RwLock<SharedIndex>,
     /// Reverse geocoding answers "not found" beyond this distance.
     pub reverse_radius_m: f64,
     /// Default tolerance of [`Registry::match_point`].
@@ -658,10 +746,19 @@ pub struct Registry {
     pub import_lock: tokio::sync::Mutex<()>,
 }
 
+/// What a [`Registry`] holds: one generation's index, shared.
+struct SharedIndex {
+    generation: i64,
+    index: Arc<AddressIndex>,
+}
+
 impl Registry {
-    pub fn new(index: AddressIndex, reverse_radius_m: f64, match_tolerance_m: f64) -> Self {
+    pub fn new(loaded: LoadedIndex, reverse_radius_m: f64, match_tolerance_m: f64) -> Self {
         Registry {
-            index: RwLock::new(Arc::new(index)),
+            current: RwLock::new(SharedIndex {
+                generation: loaded.generation,
+                index: Arc::new(loaded.index),
+            }),
             reverse_radius_m,
             match_tolerance_m,
             import_lock: tokio::sync::Mutex::new(()),
@@ -670,17 +767,36 @@ impl Registry {
 
     /// The current index (cheap: an `Arc` clone).
     pub fn index(&self) -> Arc<AddressIndex> {
-        self.index
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.read().index.clone()
     }
 
-    pub fn replace(&self, index: AddressIndex) {
-        *self
-            .index
+    /// The generation of the current index.
+    pub fn generation(&self) -> i64 {
+        self.read().generation
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, SharedIndex> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Swaps in a fully built index, unless the registry already holds the same or a newer
+    /// generation (two builds can finish out of order). Readers holding the old index keep it
+    /// until they are done. Returns whether it was swapped in.
+    pub fn install(&self, loaded: LoadedIndex) -> bool {
+        let mut current = self
+            .current
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(index);
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if loaded.generation <= current.generation {
+            return false;
+        }
+        *current = SharedIndex {
+            generation: loaded.generation,
+            index: Arc::new(loaded.index),
+        };
+        true
     }
 
     /// Nearest address within the reverse radius, and its distance.
@@ -741,7 +857,14 @@ mod tests {
             address(1, 55.4400, 8.4000),
             address(2, 55.4500, 8.4000),
         ]);
-        let registry = Registry::new(index, 500.0, 100.0);
+        let registry = Registry::new(
+            LoadedIndex {
+                generation: 1,
+                index,
+            },
+            500.0,
+            100.0,
+        );
         // ~55 m north of address 1.
         let m = registry
             .match_point(55.4405, 8.4000, None, Some((55.4400, 8.4000)))

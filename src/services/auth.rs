@@ -1,15 +1,14 @@
 //! Login, refresh-token rotation with reuse detection, logout, and login throttling.
 
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
 use crate::config::ThrottleSettings;
-use crate::db::{self, refresh_tokens, users, write_transaction, DbConnection};
-use crate::domain::throttle::FailureWindow;
+use crate::db::{self, login_failures, refresh_tokens, users, write_transaction, DbConnection};
+use crate::domain::throttle;
 use crate::domain::users::{normalize_username, validate_username, Roles};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::services::passwords;
@@ -24,27 +23,40 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
-/// Failed logins per username and per client IP, in memory. Per process: behind several
-/// instances each counts its own, which still bounds guessing per instance.
+/// Failed logins per username and per client IP, counted in the database so that every
+/// instance on it sees the same counts: five failures spread over three instances lock the
+/// username on all of them.
+#[derive(Debug, Clone, Copy)]
 pub struct LoginThrottle {
-    by_username: Mutex<FailureWindow>,
-    by_ip: Mutex<FailureWindow>,
+    settings: ThrottleSettings,
 }
+
+const BY_USERNAME: &str = "username";
+const BY_IP: &str = "ip";
 
 impl LoginThrottle {
     pub fn new(settings: ThrottleSettings) -> Self {
-        LoginThrottle {
-            by_username: Mutex::new(FailureWindow::new(settings.per_username, settings.window)),
-            by_ip: Mutex::new(FailureWindow::new(settings.per_ip, settings.window)),
-        }
+        LoginThrottle { settings }
+    }
+
+    fn window(&self) -> ChronoDuration {
+        ChronoDuration::from_std(self.settings.window).unwrap_or(ChronoDuration::MAX)
     }
 
     /// 429 with `Retry-After` when either the username or the IP is over its limit.
-    pub fn check(&self, username: &str, ip: Option<IpAddr>) -> Result<()> {
-        let now = Instant::now();
+    pub fn check(&self, conn: &mut DbConnection, username: &str, ip: Option<IpAddr>) -> Result<()> {
+        let now = db::utc_now();
+        let since = now - self.window();
         let username = normalize_username(username);
-        let by_name = lock(&self.by_username).blocked_for(&username, now);
-        let by_ip = ip.and_then(|ip| lock(&self.by_ip).blocked_for(&ip.to_string(), now));
+        let blocked = |conn: &mut DbConnection, scope, subject: &str, limit| -> Result<_> {
+            let newest = login_failures::newest_since(conn, scope, subject, since, limit)?;
+            Ok(throttle::blocked_for(&newest, limit, self.window(), now))
+        };
+        let by_name = blocked(conn, BY_USERNAME, &username, self.settings.per_username)?;
+        let by_ip = match ip {
+            Some(ip) => blocked(conn, BY_IP, &ip.to_string(), self.settings.per_ip)?,
+            None => None,
+        };
         match by_name.into_iter().chain(by_ip).max() {
             None => Ok(()),
             Some(wait) => {
@@ -52,28 +64,62 @@ impl LoginThrottle {
                     ProblemKind::TooManyRequests,
                     "too many failed login attempts; wait before trying again",
                 );
-                problem.retry_after = Some(wait.as_secs().max(1));
+                problem.retry_after = Some(u64::try_from(wait.num_seconds()).unwrap_or(0).max(1));
                 Err(problem.into())
             }
         }
     }
 
-    pub fn record_failure(&self, username: &str, ip: Option<IpAddr>) {
-        let now = Instant::now();
-        lock(&self.by_username).record_failure(&normalize_username(username), now);
-        if let Some(ip) = ip {
-            lock(&self.by_ip).record_failure(&ip.to_string(), now);
-        }
+    /// Counts a failure against the username and the IP, and forgets failures older than the
+    /// window (of every subject, so that a flood of names cannot grow the table without bound).
+    pub fn record_failure(
+        &self,
+        conn: &mut DbConnection,
+        username: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<()> {
+        let now = db::utc_now();
+        write_transaction(conn, |conn| {
+            login_failures::delete_before(conn, now - self.window())?;
+            login_failures::insert(conn, BY_USERNAME, &normalize_username(username), now)?;
+            if let Some(ip) = ip {
+                login_failures::insert(conn, BY_IP, &ip.to_string(), now)?;
+            }
+            Ok(())
+        })
     }
 
-    pub fn record_success(&self, username: &str) {
-        lock(&self.by_username).clear(&normalize_username(username));
+    pub fn record_success(&self, conn: &mut DbConnection, username: &str) -> Result<()> {
+        login_failures::delete_subject(conn, BY_USERNAME, &normalize_username(username))?;
+        Ok(())
+    }
+
+    /// [`login`] behind the throttle: refused while throttled; the outcome is counted.
+    pub fn login(
+        &self,
+        conn: &mut DbConnection,
+        attempt: LoginAttempt<'_>,
+        keys: &TokenKeys,
+        refresh_ttl: Duration,
+    ) -> Result<TokenPair> {
+        self.check(conn, attempt.username, attempt.ip)?;
+        let outcome = login(conn, keys, refresh_ttl, attempt.username, attempt.password);
+        match &outcome {
+            Ok(_) => self.record_success(conn, attempt.username)?,
+            Err(e) if e.kind() == ProblemKind::InvalidCredentials => {
+                self.record_failure(conn, attempt.username, attempt.ip)?
+            }
+            Err(_) => {}
+        }
+        outcome
     }
 }
 
-fn lock(m: &Mutex<FailureWindow>) -> std::sync::MutexGuard<'_, FailureWindow> {
-    // A panic while holding the lock leaves counters that are still valid; keep using them.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Who is trying to log in, from where.
+pub struct LoginAttempt<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub ip: Option<IpAddr>,
 }
 
 fn invalid_token() -> Error {

@@ -1,5 +1,6 @@
 //! Use cases. Each takes a connection and runs in one transaction where it writes.
 
+pub mod address_watch;
 pub mod addresses;
 pub mod app_api;
 pub mod auth;

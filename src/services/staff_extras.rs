@@ -62,7 +62,7 @@ impl Washer {
     fn index(&mut self, conn: &mut DbConnection) -> Result<Arc<AddressIndex>> {
         let index = match &self.source {
             AddressSource::Loaded(index) => index.clone(),
-            AddressSource::Database => Arc::new(load_index(conn)?),
+            AddressSource::Database => Arc::new(load_index(conn)?.index),
         };
         self.source = AddressSource::Loaded(index.clone());
         Ok(index)

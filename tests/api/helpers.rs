@@ -2,6 +2,7 @@
 //! `KORSEL_TEST_BACKEND` (sqlite, the default, or postgres with `KORSEL_TEST_POSTGRES_URL`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -110,7 +111,8 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    pub db: TestDb,
+    /// Shared by the instances of a multi-instance test; dropped with the last.
+    pub db: Arc<TestDb>,
 }
 
 pub fn test_settings(db: &TestDb) -> Settings {
@@ -134,6 +136,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
+    spawn_instance(Arc::new(db), settings).await
+}
+
+/// One more instance of the application on a database other instances may use too.
+pub async fn spawn_instance(db: Arc<TestDb>, settings: Settings) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         korsel::telemetry::init(korsel::config::LogFormat::Pretty);
     }
@@ -150,6 +157,21 @@ pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
             .unwrap(),
         db,
     }
+}
+
+/// `count` instances on one fresh database, all started at the same moment.
+pub async fn spawn_instances(count: usize, configure: impl Fn(&mut Settings)) -> Vec<TestApp> {
+    let db = Arc::new(TestDb::new());
+    let mut settings = test_settings(&db);
+    configure(&mut settings);
+    let starting: Vec<_> = (0..count)
+        .map(|_| tokio::spawn(spawn_instance(db.clone(), settings.clone())))
+        .collect();
+    let mut instances = Vec::with_capacity(count);
+    for instance in starting {
+        instances.push(instance.await.expect("instance start-up panicked"));
+    }
+    instances
 }
 
 impl TestApp {

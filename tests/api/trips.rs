@@ -22,7 +22,7 @@ const HOME: (f64, f64) = (55.445_438_7, 8.401_799_1);
 const ELSEWHERE: (f64, f64) = (55.461, 8.402);
 
 /// A drive due north from `from` at 14 m/s, one fix a second, with accuracy and speed.
-fn drive_north(from: (f64, f64), start: &str, seconds: usize) -> Vec<Value> {
+pub(crate) fn drive_north(from: (f64, f64), start: &str, seconds: usize) -> Vec<Value> {
     let t0: DateTime<Utc> = start.parse().unwrap();
     // One degree of latitude is 111,320 m here to within 0.2 %.
     let step = 14.0 / 111_320.0;
@@ -39,7 +39,7 @@ fn drive_north(from: (f64, f64), start: &str, seconds: usize) -> Vec<Value> {
         .collect()
 }
 
-fn upload_body(client_trip_id: Uuid, points: Vec<Value>) -> Value {
+pub(crate) fn upload_body(client_trip_id: Uuid, points: Vec<Value>) -> Value {
     json!({"client_trip_id": client_trip_id, "points": points})
 }
 

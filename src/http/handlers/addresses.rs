@@ -419,9 +419,9 @@ pub async fn import(
             if summary.dry_run {
                 return Ok(summary);
             }
-            let index = service::load_index(conn)?;
-            summary.index_size = index.len() as u64;
-            registry.replace(index);
+            let loaded = service::load_index(conn)?;
+            summary.index_size = loaded.index.len() as u64;
+            registry.install(loaded);
             Ok(summary)
         })
         .await?;

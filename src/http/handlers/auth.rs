@@ -2,7 +2,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::http::AppState;
+use crate::http::{client_address, AppState};
 use crate::services::auth;
 
 #[derive(Deserialize)]
@@ -24,23 +24,22 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, Error> {
     let LoginRequest { username, password } = body.into_inner();
-    let ip = req.peer_addr().map(|a| a.ip());
-    state.throttle.check(&username, ip)?;
+    let ip = client_address(&req, &state);
+    let throttle = state.throttle;
     let keys = state.keys.clone();
     let ttl = state.settings.refresh_token_ttl;
-    let name = username.clone();
-    let outcome = state
+    let pair = state
         .db
-        .run(move |conn| auth::login(conn, &keys, ttl, &name, &password))
-        .await;
-    match &outcome {
-        Ok(_) => state.throttle.record_success(&username),
-        Err(e) if e.kind() == crate::error::ProblemKind::InvalidCredentials => {
-            state.throttle.record_failure(&username, ip);
-        }
-        Err(_) => {}
-    }
-    Ok(HttpResponse::Ok().json(outcome?))
+        .run(move |conn| {
+            let attempt = auth::LoginAttempt {
+                username: &username,
+                password: &password,
+                ip,
+            };
+            throttle.login(conn, attempt, &keys, ttl)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(pair))
 }
 
 pub async fn refresh(

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::{enabled, error_answer, read_json};
 use crate::domain::os2app::parse_credentials;
 use crate::error::Error;
-use crate::http::AppState;
+use crate::http::{client_address, AppState};
 use crate::services::app_api::{access, AppError};
 
 pub async fn auth(
@@ -17,25 +17,24 @@ pub async fn auth(
     enabled(&state)?;
     let outcome = async {
         let credentials = parse_credentials(&read_json(&state, payload).await?)?;
-        let ip = req.peer_addr().map(|a| a.ip());
-        let username = credentials.username.clone();
-        state.throttle.check(&username, ip)?;
-        let result = state
+        let ip = client_address(&req, &state);
+        let throttle = state.throttle;
+        state
             .db
             .run(move |c| {
-                Ok(access::login(
-                    c,
-                    &credentials.username,
-                    &credentials.password,
-                ))
+                let username = &credentials.username;
+                throttle.check(c, username, ip)?;
+                let result = access::login(c, username, &credentials.password);
+                match &result {
+                    Ok(_) => throttle.record_success(c, username)?,
+                    Err(AppError::InvalidAuthorization(_)) => {
+                        throttle.record_failure(c, username, ip)?
+                    }
+                    Err(_) => {}
+                }
+                Ok(result)
             })
-            .await?;
-        match &result {
-            Ok(_) => state.throttle.record_success(&username),
-            Err(AppError::InvalidAuthorization(_)) => state.throttle.record_failure(&username, ip),
-            Err(_) => {}
-        }
-        result
+            .await?
     }
     .await;
     Ok(match outcome {

@@ -1,0 +1,2 @@
+DROP TABLE address_index_snapshots;
+DROP TABLE address_registry;
