@@ -3,9 +3,16 @@
 //!     cargo run --release --example upload_bench [-- TRIPS CONCURRENCY]
 //!     KORSEL_DATABASE_URL=postgres://postgres@127.0.0.1/EMPTY_DB cargo run --release --example upload_bench
 //!
+//!     cargo run --release --example upload_bench -- stages [UPLOADS]
+//!
 //! Defaults: 400 trips, 8 concurrent clients, a fresh SQLite file (or the empty database named
 //! by `KORSEL_DATABASE_URL`). Prints trips/s, points/s, the body size and the median, p95 and
 //! p99 latency of one upload (parse, validation, distance pipeline, address match, one insert).
+//!
+//! `stages` times the CPU stages of one upload in-process instead (median of UPLOADS, default
+//! 300): JSON parsing, point validation, the idempotency fingerprint, the distance pipeline,
+//! the quality summary and the track encoding. The rest of an upload's latency at concurrency 1
+//! is HTTP, the database reads and the insert transaction.
 
 use std::time::{Duration, Instant};
 
@@ -45,7 +52,12 @@ fn trip(seed: usize) -> Value {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("stages") {
+        args.next();
+        let uploads = args.next().map(|s| s.parse()).transpose()?.unwrap_or(300);
+        return stages(uploads);
+    }
     let trips: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(400);
     let concurrency: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(8);
 
@@ -136,5 +148,68 @@ async fn main() -> anyhow::Result<()> {
             db_size as f64 / (trips * POINTS) as f64
         );
     }
+    Ok(())
+}
+
+/// The median time of each CPU stage of an upload, over `uploads` different trips.
+fn stages(uploads: usize) -> anyhow::Result<()> {
+    use korsel::domain::gps::{compute_distance, encode_track, PipelineParams};
+    use korsel::services::trips::TripUpload;
+
+    let bodies: Vec<Vec<u8>> = (0..uploads)
+        .map(|i| serde_json::to_vec(&trip(i)))
+        .collect::<Result<_, _>>()?;
+    let names = [
+        "parse JSON (with error paths, as the server does)",
+        "parse JSON (plain serde_json, for comparison)",
+        "validate points",
+        "idempotency fingerprint (re-serialise + SHA-256)",
+        "distance pipeline",
+        "quality summary JSON",
+        "track encoding",
+    ];
+    let mut times = vec![Vec::with_capacity(uploads); names.len()];
+    let params = PipelineParams::default();
+    let now = Utc::now();
+    let time = |times: &mut Vec<Duration>, t: Instant| times.push(t.elapsed());
+    for body in &bodies {
+        let t = Instant::now();
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let upload: TripUpload = serde_path_to_error::deserialize(&mut de)?;
+        time(&mut times[0], t);
+        let t = Instant::now();
+        let plain: TripUpload = serde_json::from_slice(body)?;
+        time(&mut times[1], t);
+        drop(plain);
+        let t = Instant::now();
+        korsel::domain::trip::validate_points(&upload.points, now)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        time(&mut times[2], t);
+        let t = Instant::now();
+        std::hint::black_box(upload.fingerprint());
+        time(&mut times[3], t);
+        let t = Instant::now();
+        let report = compute_distance(&upload.points, &params);
+        time(&mut times[4], t);
+        let t = Instant::now();
+        std::hint::black_box(serde_json::to_string(
+            &korsel::services::trips::TripQuality::from(&report),
+        )?);
+        time(&mut times[5], t);
+        let t = Instant::now();
+        std::hint::black_box(encode_track(&upload.points)?);
+        time(&mut times[6], t);
+    }
+    println!("{uploads} uploads of {POINTS} points, medians:");
+    let mut server_total = 0.0;
+    for (i, (name, mut t)) in names.iter().zip(times).enumerate() {
+        t.sort();
+        let ms = t[t.len() / 2].as_secs_f64() * 1e3;
+        if i != 1 {
+            server_total += ms;
+        }
+        println!("  {ms:7.3} ms  {name}");
+    }
+    println!("  {server_total:7.3} ms  sum of the server's CPU stages");
     Ok(())
 }

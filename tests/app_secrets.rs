@@ -93,7 +93,10 @@ async fn guids_and_app_passwords_are_never_logged_or_stored_in_clear() {
 
     let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("/api/auth"), "the capture works: {log}");
-    assert!(log.contains("status=401"), "the request lines are captured: {log}");
+    assert!(
+        log.contains("status=401"),
+        "the request lines are captured: {log}"
+    );
     assert!(!log.contains(&guid), "a GuId was logged");
     assert!(!log.contains(app_password), "an app password was logged");
 

@@ -47,7 +47,7 @@ impl LoginThrottle {
     pub fn check(&self, conn: &mut DbConnection, username: &str, ip: Option<IpAddr>) -> Result<()> {
         let now = db::utc_now();
         let since = now - self.window();
-        let username = normalize_username(username);
+        let username = username_subject(username);
         let blocked = |conn: &mut DbConnection, scope, subject: &str, limit| -> Result<_> {
             let newest = login_failures::newest_since(conn, scope, subject, since, limit)?;
             Ok(throttle::blocked_for(&newest, limit, self.window(), now))
@@ -81,7 +81,7 @@ impl LoginThrottle {
         let now = db::utc_now();
         write_transaction(conn, |conn| {
             login_failures::delete_before(conn, now - self.window())?;
-            login_failures::insert(conn, BY_USERNAME, &normalize_username(username), now)?;
+            login_failures::insert(conn, BY_USERNAME, &username_subject(username), now)?;
             if let Some(ip) = ip {
                 login_failures::insert(conn, BY_IP, &ip.to_string(), now)?;
             }
@@ -90,7 +90,7 @@ impl LoginThrottle {
     }
 
     pub fn record_success(&self, conn: &mut DbConnection, username: &str) -> Result<()> {
-        login_failures::delete_subject(conn, BY_USERNAME, &normalize_username(username))?;
+        login_failures::delete_subject(conn, BY_USERNAME, &username_subject(username))?;
         Ok(())
     }
 
@@ -113,6 +113,13 @@ impl LoginThrottle {
         }
         outcome
     }
+}
+
+/// The throttle's key for a username: a hash of its normalised form, so that any string a
+/// client sends (a NUL byte, a megabyte) is a short, storable key, and the table holds no
+/// usernames in clear.
+fn username_subject(username: &str) -> String {
+    tokens::sha256_hex(normalize_username(username).as_bytes())
 }
 
 /// Who is trying to log in, from where.
