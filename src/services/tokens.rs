@@ -119,10 +119,18 @@ pub fn hash_opaque_token(token: &str) -> String {
 
 /// SHA-256 as lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex_of(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of a value's JSON encoding, as lower-case hex, streamed into the hash (no buffer).
+pub fn sha256_json_hex<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
+    let mut hasher = Sha256::new();
+    serde_json::to_writer(&mut hasher, value)?;
+    Ok(hex_of(&hasher.finalize()))
+}
+
+fn hex_of(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A random secret for signing tokens, generated when none is configured.

@@ -21,7 +21,7 @@ use crate::domain::trip::{self, PointProblem, MAX_POINTS};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::addresses::Registry;
 use crate::services::org;
-use crate::services::tokens::sha256_hex;
+use crate::services::tokens::sha256_json_hex;
 
 /// An upload as the phone sent it (JSON or GPX plus query parameters).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,8 +41,7 @@ impl TripUpload {
     /// SHA-256 over the upload as parsed, so a retry matches whatever whitespace, field order or
     /// number spelling the phone used, and any different content does not.
     pub fn fingerprint(&self) -> String {
-        let canonical = serde_json::to_vec(self).expect("an upload always serialises");
-        sha256_hex(&canonical)
+        sha256_json_hex(self).expect("an upload always serialises")
     }
 }
 

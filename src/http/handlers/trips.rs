@@ -74,7 +74,12 @@ pub async fn upload(
 }
 
 /// Data errors name their place (`points[3].timestamp: ...`), so a phone developer can find it.
+/// A valid body is parsed once without path tracking; only a refused one is parsed again with it,
+/// for the message.
 fn from_json(bytes: &[u8]) -> Result<TripUpload, Error> {
+    if let Ok(upload) = serde_json::from_slice(bytes) {
+        return Ok(upload);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let upload: TripUpload = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::services::addresses::Registry;
 use crate::services::org::{self, Location};
 use crate::services::reports::{self, PlannedReport, ReportInput, Source};
-use crate::services::tokens::sha256_hex;
+use crate::services::tokens::sha256_json_hex;
 
 /// Review flag: the app's distance and korsel's differ by more than 10 % and 500 m.
 pub const FLAG_DISTANCE: &str = "app_distance_differs";
@@ -91,8 +91,7 @@ pub async fn upload(ctx: &UploadContext, body: Value) -> std::result::Result<Upl
         db.run(move |c| prepare(c, &ctx, &owner, &report)).await?
     };
     let planned = reports::plan_new(&ctx.reports, user_id, prepared.input, prepared.source).await?;
-    let body_sha256 =
-        sha256_hex(&serde_json::to_vec(&body).map_err(|e| Error::Internal(e.into()))?);
+    let body_sha256 = sha256_json_hex(&body).map_err(|e| Error::Internal(e.into()))?;
     let trip = prepared.trip;
     let stored = db
         .run(move |c| {
