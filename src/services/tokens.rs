@@ -129,7 +129,8 @@ pub fn sha256_json_hex<T: serde::Serialize>(value: &T) -> serde_json::Result<Str
     Ok(hex_of(&hasher.finalize()))
 }
 
-fn hex_of(digest: &[u8]) -> String {
+/// Bytes as lower-case hex.
+pub fn hex_of(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
