@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::{open_database, Application};
-use crate::config::{DatabaseUrl, LogFormat, PayrollSettings, Secret, Settings};
+use crate::config::{DatabaseUrl, LogFormat, PayrollSettings, Secret, Settings, WebSettings};
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
@@ -152,6 +152,21 @@ pub struct GlobalArgs {
     #[arg(long, env = "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub payroll_ack_timeout_minutes: u64,
+
+    /// Where users reach the service, e.g. https://korsel.kommune.dk. An https URL makes the
+    /// browser session cookie Secure.
+    #[arg(long, env = "KORSEL_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// A browser session ends after this many minutes without activity.
+    #[arg(long, env = "KORSEL_SESSION_IDLE_MINUTES", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub session_idle_minutes: u64,
+
+    /// Map background tiles, e.g. https://tiles.kommune.dk/{z}/{x}/{y}.png. Unset: maps are
+    /// drawn without background and no location is sent anywhere.
+    #[arg(long, env = "KORSEL_MAP_TILE_URL", global = true)]
+    pub map_tile_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -311,6 +326,11 @@ impl GlobalArgs {
             csv_include_cpr: self.payroll_csv_include_cpr,
             ack_timeout: std::time::Duration::from_secs(self.payroll_ack_timeout_minutes * 60),
         };
+        settings.web = WebSettings {
+            public_url: non_blank(&self.public_url),
+            session_idle: std::time::Duration::from_secs(self.session_idle_minutes * 60),
+            map_tile_url: non_blank(&self.map_tile_url),
+        };
         settings
     }
 }
@@ -345,7 +365,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 17] = [
+const ENV_SETTINGS: [&str; 20] = [
     "database-url",
     "bind",
     "log-format",
@@ -363,6 +383,9 @@ const ENV_SETTINGS: [&str; 17] = [
     "payroll-csv-include-cpr",
     "payroll-ack-timeout-minutes",
     "trip-home-radius-m",
+    "public-url",
+    "session-idle-minutes",
+    "map-tile-url",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.

@@ -129,6 +129,39 @@ pub struct Settings {
     pub reports: ReportSettings,
     pub trips: TripSettings,
     pub payroll: PayrollSettings,
+    pub web: WebSettings,
+}
+
+/// The browser pages (issue 13).
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Where users reach the service (`KORSEL_PUBLIC_URL`). An `https://` URL makes the session
+    /// cookie `Secure`.
+    pub public_url: Option<String>,
+    /// A browser session ends after this long without a request (`KORSEL_SESSION_IDLE_MINUTES`).
+    pub session_idle: Duration,
+    /// A tile server for map backgrounds, `{z}/{x}/{y}` in the URL (`KORSEL_MAP_TILE_URL`).
+    /// Unset: maps are drawn without background, and no staff location leaves the network.
+    pub map_tile_url: Option<String>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            public_url: None,
+            session_idle: Duration::from_secs(30 * 60),
+            map_tile_url: None,
+        }
+    }
+}
+
+impl WebSettings {
+    /// True when the public URL is https: cookies then carry `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
 }
 
 /// Drive reports (issue 6): the route service and the municipality's home rule.
@@ -273,6 +306,7 @@ impl Settings {
             reports: ReportSettings::default(),
             trips: TripSettings::default(),
             payroll: PayrollSettings::default(),
+            web: WebSettings::default(),
         }
     }
 
@@ -337,6 +371,26 @@ impl Settings {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     return Err(format!("{name} must be an http:// or https:// URL"));
                 }
+            }
+        }
+        self.validate_web()
+    }
+
+    fn validate_web(&self) -> Result<(), String> {
+        if let Some(url) = &self.web.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err("KORSEL_PUBLIC_URL must be an http:// or https:// URL".into());
+            }
+        }
+        if self.web.session_idle.is_zero() {
+            return Err("KORSEL_SESSION_IDLE_MINUTES must be at least 1".into());
+        }
+        if let Some(url) = &self.web.map_tile_url {
+            let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+            if !url.starts_with("https://") && !url.starts_with("http://") || !placeholders {
+                return Err(
+                    "KORSEL_MAP_TILE_URL must be an http(s) URL with {z}, {x} and {y}".into(),
+                );
             }
         }
         Ok(())

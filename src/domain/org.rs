@@ -188,11 +188,17 @@ fn last_sunday_0100_utc(year: i32, month: u32) -> chrono::DateTime<chrono::Utc> 
 /// The calendar date in Denmark (Europe/Copenhagen: CET, CEST between the last Sundays of March
 /// and October at 01:00 UTC) at the instant `now`.
 pub fn copenhagen_date(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    copenhagen_time(now).date()
+}
+
+/// The wall-clock time in Denmark at an instant (CET, CEST from the last Sunday of March to
+/// the last Sunday of October, 01:00 UTC).
+pub fn copenhagen_time(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     use chrono::Datelike;
     let year = now.year();
     let summer = now >= last_sunday_0100_utc(year, 3) && now < last_sunday_0100_utc(year, 10);
     let offset = chrono::Duration::hours(if summer { 2 } else { 1 });
-    (now + offset).date_naive()
+    (now + offset).naive_utc()
 }
 
 #[cfg(test)]

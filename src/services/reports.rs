@@ -1657,9 +1657,24 @@ pub struct QueueQuery {
     pub from: Option<NaiveDate>,
     #[serde(default)]
     pub to: Option<NaiveDate>,
+    #[serde(default)]
+    pub sort: QueueSort,
 }
 
-/// The pending reports the caller may approve today, oldest drive date first.
+/// The order of the approval queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum QueueSort {
+    #[default]
+    #[serde(rename = "drive_date")]
+    OldestFirst,
+    #[serde(rename = "-drive_date")]
+    NewestFirst,
+    #[serde(rename = "-amount")]
+    LargestAmountFirst,
+}
+
+/// The pending reports the caller may approve today, oldest drive date first unless sorted
+/// otherwise.
 pub fn queue(
     conn: &mut DbConnection,
     caller: Caller,
@@ -1680,11 +1695,16 @@ pub fn queue(
     };
     let org_snapshot = org::snapshot(conn)?;
     let today = org::today();
-    let mine: Vec<ReportRow> = repo::all_reports(conn, &filter)?
+    let mut mine: Vec<ReportRow> = repo::all_reports(conn, &filter)?
         .into_iter()
         .filter(|r| query.employment_id.is_none_or(|e| e == r.employment_id))
         .filter(|r| responsible_approvers(&org_snapshot, r, today).contains(&(me.id as u64)))
         .collect();
+    match query.sort {
+        QueueSort::OldestFirst => {}
+        QueueSort::NewestFirst => mine.reverse(),
+        QueueSort::LargestAmountFirst => mine.sort_by_key(|r| std::cmp::Reverse(r.amount_ore)),
+    }
     let total = mine.len() as i64;
     let rows: Vec<ReportRow> = mine
         .into_iter()

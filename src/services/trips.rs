@@ -445,9 +445,7 @@ pub fn track_geojson(
     id: i64,
     params: &PipelineParams,
 ) -> Result<Value> {
-    let row = visible(conn, reader, id)?;
-    let bytes = repo::track(conn, row.id)?.ok_or_else(|| Error::not_found("trip"))?;
-    let raw = decode_track(&bytes).map_err(|e| Error::Internal(e.into()))?;
+    let (row, raw) = stored_track(conn, reader, id)?;
     let cleaned = compute_distance(&raw, params).track;
     let raw_line: Vec<(f64, f64, DateTime<Utc>)> =
         raw.iter().map(|p| (p.lon, p.lat, p.timestamp)).collect();
@@ -462,6 +460,33 @@ pub fn track_geojson(
             line_feature("cleaned", row.id, &clean_line),
         ],
     }))
+}
+
+/// A visible trip and its track as uploaded.
+fn stored_track(
+    conn: &mut DbConnection,
+    reader: Reader,
+    id: i64,
+) -> Result<(TripRow, Vec<TrackPoint>)> {
+    let row = visible(conn, reader, id)?;
+    let bytes = repo::track(conn, row.id)?.ok_or_else(|| Error::not_found("trip"))?;
+    let raw = decode_track(&bytes).map_err(|e| Error::Internal(e.into()))?;
+    Ok((row, raw))
+}
+
+/// The cleaned track of a trip the reader may see, as (latitude, longitude): what a map draws.
+pub fn cleaned_track(
+    conn: &mut DbConnection,
+    reader: Reader,
+    id: i64,
+    params: &PipelineParams,
+) -> Result<Vec<(f64, f64)>> {
+    let (_, raw) = stored_track(conn, reader, id)?;
+    Ok(compute_distance(&raw, params)
+        .track
+        .iter()
+        .map(|p| (p.lat, p.lon))
+        .collect())
 }
 
 /// A LineString feature with the fixes' times in `coordTimes` (the convention of
