@@ -8,8 +8,8 @@ use std::f64::consts::PI;
 use std::fmt::Write;
 
 const EARTH_RADIUS_M: f64 = 6_378_137.0;
-const WIDTH: f64 = 800.0;
-const MAX_HEIGHT: f64 = 520.0;
+const WIDTH: f64 = 640.0;
+const MAX_HEIGHT: f64 = 440.0;
 const PADDING: f64 = 28.0;
 /// A drawing spans at least this many metres, so one point or a short trip is not a blur.
 const MIN_SPAN_M: f64 = 300.0;
@@ -215,7 +215,7 @@ pub fn draw(
         };
         let _ = write!(
             svg,
-            r##"<g><title>{}</title><circle cx="{x:.1}" cy="{y:.1}" r="11" fill="{fill}" stroke="#fff" stroke-width="2"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="12" font-weight="700" fill="#fff">{}</text></g>"##,
+            r##"<g><title>{}</title><circle cx="{x:.1}" cy="{y:.1}" r="12" fill="{fill}" stroke="#fff" stroke-width="2"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="13" font-weight="700" fill="#fff">{}</text></g>"##,
             escape(&m.title),
             y + 4.0,
             escape(&m.label)

@@ -68,6 +68,9 @@ fn start_driver(chromedriver: &PathBuf) -> Driver {
     let port = free_port();
     let child = Command::new(chromedriver)
         .arg(format!("--port={port}"))
+        // Danish number and date formats in the browser's own widgets.
+        .env("LANGUAGE", "da")
+        .env("LANG", "da_DK.UTF-8")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -231,19 +234,25 @@ impl Browser {
             checked.push(name.to_string());
         }
         for width in [DESKTOP_WIDTH, PHONE_WIDTH] {
-            self.client.set_window_size(width, 900).await.unwrap();
+            self.emulate_width(width).await;
             let violations = self.axe().await;
             assert!(
                 violations.as_array().is_some_and(|v| v.is_empty()),
                 "axe found WCAG 2.1 A/AA violations on {name} at {width} px:\n{}",
                 summarize(&violations)
             );
-            self.screenshot(&format!("{name}-{width}")).await;
+            self.screenshot(&format!("{name}-{width}"), width).await;
         }
+        self.emulate_width(DESKTOP_WIDTH).await;
+    }
+
+    /// Lays the page out at `width` CSS pixels (a window cannot be narrower than 500 px, so
+    /// the phone width is Chrome's device emulation).
+    async fn emulate_width(&self, width: u32) {
         self.client
-            .set_window_size(DESKTOP_WIDTH, 900)
+            .issue_cmd(Cdp::viewport(width, 900))
             .await
-            .unwrap();
+            .expect("set the viewport");
     }
 
     async fn axe(&self) -> Value {
@@ -271,30 +280,26 @@ impl Browser {
             .expect("run axe-core")
     }
 
-    /// A screenshot of the whole page at the current width.
-    pub async fn screenshot(&self, file: &str) {
+    /// A screenshot of the whole page at `width` (the viewport grown to the page's height).
+    pub async fn screenshot(&self, file: &str, width: u32) {
         let height = self
             .client
             .execute(
-                "return Math.ceil(document.documentElement.scrollHeight);",
+                "window.scrollTo(0, 0); return Math.ceil(document.documentElement.scrollHeight);",
                 vec![],
             )
             .await
             .unwrap()
             .as_u64()
             .unwrap_or(900)
-            .clamp(400, 6000) as u32;
-        let width = self
-            .client
-            .execute("return window.outerWidth;", vec![])
+            .clamp(400, 8000) as u32;
+        self.client
+            .issue_cmd(Cdp::viewport(width, height))
             .await
-            .unwrap()
-            .as_u64()
-            .unwrap_or(u64::from(DESKTOP_WIDTH)) as u32;
-        self.client.set_window_size(width, height).await.unwrap();
+            .expect("grow the viewport");
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(screenshot_dir().join(format!("{file}.png")), png).unwrap();
-        self.client.set_window_size(width, 900).await.unwrap();
+        self.emulate_width(width).await;
     }
 
     /// Sends a form POST from the page with the given fields, as a forged request would (no
@@ -356,4 +361,39 @@ fn summarize(violations: &Value) -> String {
                 .join("\n")
         })
         .unwrap_or_else(|| violations.to_string())
+}
+
+/// A Chrome DevTools command through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl Cdp {
+    fn viewport(width: u32, height: u32) -> Cdp {
+        Cdp {
+            cmd: "Emulation.setDeviceMetricsOverride",
+            params: json!({"width": width, "height": height, "deviceScaleFactor": 1,
+                           "mobile": width < DESKTOP_WIDTH}),
+        }
+    }
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
 }

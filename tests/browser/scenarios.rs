@@ -337,7 +337,8 @@ async fn an_employee_cannot_open_another_persons_report() {
         assert_eq!(b.get_status(&format!("/indberetninger/{rid}")).await, 404);
         assert_eq!(b.get_status(&format!("/indberetninger/{rid}/ret")).await, 404);
         b.check_page("ikke-fundet").await;
-        // Nor act on it.
+        // Nor act on it, even with a valid token of the session.
+        b.goto("/").await;
         let csrf = b
             .client
             .execute(

@@ -91,6 +91,15 @@ struct Loaded {
     flags: Vec<&'static str>,
 }
 
+/// A report the caller may not read or act on is, to them, a report that does not exist (the
+/// report services answer such a read with 403; a page does not confirm that it exists).
+pub fn unseen(e: Error) -> Error {
+    match e {
+        Error::Problem(p) if p.kind == ProblemKind::Forbidden => Error::not_found("report"),
+        other => other,
+    }
+}
+
 async fn load(state: &AppState, signed: &Signed, id: i64) -> Result<Loaded, Error> {
     let caller = signed.caller();
     state
@@ -124,6 +133,7 @@ async fn load(state: &AppState, signed: &Signed, id: i64) -> Result<Loaded, Erro
             })
         })
         .await
+        .map_err(unseen)
 }
 
 /// The route's markers: start, numbered stops, end.
@@ -315,7 +325,7 @@ pub async fn act(
                 })
         }
     };
-    let problem = match outcome {
+    let problem = match outcome.map_err(unseen) {
         Ok(location) => return Ok(see_other(&location)),
         Err(Error::Problem(p)) => p,
         Err(e) => return Err(e.into()),

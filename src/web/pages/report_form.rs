@@ -21,7 +21,7 @@ use crate::services::reports::{self, Caller, Decision, Expected, Report, ReportI
 use crate::services::trips::{self, Reader, Trip};
 use crate::web::error::WebError;
 use crate::web::map::{self, Drawing};
-use crate::web::pages::report::track_markers;
+use crate::web::pages::report::{track_markers, unseen};
 use crate::web::pages::Choice;
 use crate::web::session::{FormData, Signed, SignedForm};
 use crate::web::texts::{self, Texts, DA};
@@ -613,7 +613,11 @@ fn fields_of_report(r: &Report) -> Fields {
 /// The report to edit: the owner's, through the same read as the API (404 otherwise).
 async fn editable(state: &AppState, signed: &Signed, id: i64) -> Result<Report, WebError> {
     let caller = signed.caller();
-    let report = state.db.run(move |c| reports::get(c, caller, id)).await?;
+    let report = state
+        .db
+        .run(move |c| reports::get(c, caller, id))
+        .await
+        .map_err(unseen)?;
     let mine = state
         .db
         .run(move |c| org::person_of_user_id(c, caller.user_id))
