@@ -14,3 +14,4 @@ mod report_fixtures;
 mod reports;
 mod trips;
 mod users;
+mod web;
