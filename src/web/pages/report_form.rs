@@ -520,64 +520,72 @@ pub async fn create(
     state: web::Data<AppState>,
     form: SignedForm,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    let mut fields = fields_of(&form);
-    let heading = if fields.trip.is_some() {
+    let heading = if form.form.number("tur").is_some() {
         DA.from_trip_title
     } else {
         DA.new_report_title
     };
-    let action = "/indberetninger/ny".to_string();
+    let target = Target {
+        heading: heading.to_string(),
+        action: "/indberetninger/ny".to_string(),
+        editing: None,
+    };
+    submit(&state, form, target).await
+}
+
+/// Where a submitted form goes: a new report, or the edit of one (its id and status).
+struct Target {
+    heading: String,
+    action: String,
+    editing: Option<(i64, ReportStatus)>,
+}
+
+/// A submitted form, new or edited: one more via point, or the save (then the send, when
+/// asked), or the form again with what was refused.
+async fn submit(
+    state: &AppState,
+    form: SignedForm,
+    target: Target,
+) -> Result<HttpResponse, WebError> {
+    let SignedForm { signed, form } = form;
+    let mut fields = fields_of(&form);
+    let Target {
+        heading,
+        action,
+        editing,
+    } = target;
+    let status = editing.map(|(_, status)| status);
     if form.get("knap") == Some("tilfoej-via") {
         add_via(&mut fields);
-        return reshow(
-            &state,
-            &signed,
-            heading.into(),
-            action,
-            fields,
-            Vec::new(),
-            None,
-        )
-        .await;
+        return reshow(state, &signed, heading, action, fields, Vec::new(), status).await;
     }
     let input = match input_of(&fields) {
         Ok(input) => input,
         Err(errors) => {
-            return reshow(
-                &state,
-                &signed,
-                heading.into(),
-                action,
-                fields,
-                errors,
-                None,
-            )
-            .await
+            return reshow(state, &signed, heading, action, fields, errors, status).await
         }
     };
-    match reports::create(&context(&state), signed.caller(), input).await {
-        Ok(report) => {
-            finish(
-                &state,
-                signed.caller(),
-                report,
-                form.get("knap") == Some("indsend"),
-            )
-            .await
+    let (ctx, caller) = (context(state), signed.caller());
+    let saved = match editing {
+        None => reports::create(&ctx, caller, input).await,
+        Some((id, _)) => {
+            let expected = fields.version.map(Expected::Body);
+            match reports::update(&ctx, caller, id, expected, input).await {
+                // Changed meanwhile (withdrawn, approved): the report page shows how it is now.
+                Err(Error::Problem(p))
+                    if matches!(p.kind, ProblemKind::VersionConflict | ProblemKind::Conflict) =>
+                {
+                    return Ok(see_other(&format!("/indberetninger/{id}")));
+                }
+                other => other,
+            }
         }
+    };
+    match saved {
+        Ok(report) => finish(state, caller, report, form.get("knap") == Some("indsend")).await,
         Err(e) => {
             let errors = field_errors(e)?;
-            reshow(
-                &state,
-                &signed,
-                heading.into(),
-                action,
-                fields,
-                errors,
-                None,
-            )
-            .await
+            reshow(state, &signed, heading, action, fields, errors, status).await
         }
     }
 }
@@ -653,62 +661,13 @@ pub async fn save(
     id: web::Path<i64>,
     form: SignedForm,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    let report = editable(&state, &signed, id.into_inner()).await?;
-    let mut fields = fields_of(&form);
-    let (heading, action) = (
-        DA.edit_report_title.to_string(),
-        format!("/indberetninger/{}/ret", report.id),
-    );
-    let editing = Some(report.status);
-    if form.get("knap") == Some("tilfoej-via") {
-        add_via(&mut fields);
-        return reshow(
-            &state,
-            &signed,
-            heading,
-            action,
-            fields,
-            Vec::new(),
-            editing,
-        )
-        .await;
-    }
-    let input = match input_of(&fields) {
-        Ok(input) => input,
-        Err(errors) => {
-            return reshow(&state, &signed, heading, action, fields, errors, editing).await
-        }
+    let report = editable(&state, &form.signed, id.into_inner()).await?;
+    let target = Target {
+        heading: DA.edit_report_title.to_string(),
+        action: format!("/indberetninger/{}/ret", report.id),
+        editing: Some((report.id, report.status)),
     };
-    let expected = fields.version.map(Expected::Body);
-    match reports::update(
-        &context(&state),
-        signed.caller(),
-        report.id,
-        expected,
-        input,
-    )
-    .await
-    {
-        Ok(saved) => {
-            finish(
-                &state,
-                signed.caller(),
-                saved,
-                form.get("knap") == Some("indsend"),
-            )
-            .await
-        }
-        Err(Error::Problem(p))
-            if matches!(p.kind, ProblemKind::VersionConflict | ProblemKind::Conflict) =>
-        {
-            Ok(see_other(&format!("/indberetninger/{}", report.id)))
-        }
-        Err(e) => {
-            let errors = field_errors(e)?;
-            reshow(&state, &signed, heading, action, fields, errors, editing).await
-        }
-    }
+    submit(&state, form, target).await
 }
 
 #[cfg(test)]
