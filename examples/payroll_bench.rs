@@ -90,15 +90,17 @@ fn seed(db: &str, n: i64) -> anyhow::Result<()> {
                   '2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM r;
          INSERT INTO report_lines (report_id, position, tf_code, rate_kind, distance_m, ore_per_km,
                                    amount_ore)
-           SELECT id, 0, '1111', 'high', CASE WHEN id % 10 = 0 THEN reimbursable_m / 2
+           SELECT id, 1, '1111', 'car_high', CASE WHEN id % 10 = 0 THEN reimbursable_m / 2
                                               ELSE reimbursable_m END, 394,
                   CASE WHEN id % 10 = 0 THEN reimbursable_m / 2 * 394 / 1000 ELSE amount_ore END
            FROM drive_reports;
          INSERT INTO report_lines (report_id, position, tf_code, rate_kind, distance_m, ore_per_km,
                                    amount_ore)
-           SELECT id, 1, '2222', 'low', reimbursable_m - reimbursable_m / 2, 228,
+           SELECT id, 2, '2222', 'car_high_above_20k', reimbursable_m - reimbursable_m / 2, 228,
                   (reimbursable_m - reimbursable_m / 2) * 228 / 1000
            FROM drive_reports WHERE id % 10 = 0;
+         UPDATE rate_types SET tf_code = '1111' WHERE kind = 'car_high';
+         UPDATE rate_types SET tf_code = '2222' WHERE kind = 'car_high_above_20k';
          UPDATE drive_reports SET amount_ore =
            (SELECT SUM(amount_ore) FROM report_lines WHERE report_id = drive_reports.id)
            WHERE id % 10 = 0;"

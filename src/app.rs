@@ -81,6 +81,8 @@ fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     if seeded > 0 {
         tracing::info!(rate_types = seeded, "seeded the rate types 2022-2026");
     }
+    crate::services::tf_codes::warn_about_placeholders(&mut conn)
+        .map_err(|e| anyhow::anyhow!("cannot check the TF codes: {e}"))?;
     let secret = match &settings.jwt_secret {
         Some(secret) => secret.expose().to_string(),
         None => {

@@ -20,6 +20,7 @@ use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::domain::users::{Role, Roles};
 use crate::payroll::{format_metres_km, format_ore_kr, CsvLayout, CsvStyle, PayrollFormat};
 use crate::services::addresses::{self as address_service, ImportFormat};
+use crate::services::staff_extras::AddressSource;
 use crate::services::{import, passwords, payroll, users};
 use crate::telemetry;
 
@@ -187,7 +188,8 @@ pub enum Command {
     /// The organisation: org units.
     #[command(subcommand)]
     Org(ImportCommand),
-    /// Staff: persons, employments, leaders, substitutes and personal approvers.
+    /// Staff: persons, employments, leaders, substitutes, personal approvers, e-mail, home
+    /// addresses (washed against the address registry: import it first) and licence plates.
     #[command(subcommand)]
     Staff(ImportCommand),
     /// Payroll export: batches and the keys of payroll connectors.
@@ -673,7 +675,8 @@ fn import_file(file: &std::path::Path, settings: &Settings, org: bool) -> anyhow
             line("org units", &summary.org_units),
         ]
     } else {
-        let summary = import::import_staff(&mut conn, &data, &mut progress);
+        let summary =
+            import::import_staff(&mut conn, &data, AddressSource::Database, &mut progress);
         bar.finish_and_clear();
         let summary = summary.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         vec![
@@ -682,6 +685,8 @@ fn import_file(file: &std::path::Path, settings: &Settings, org: bool) -> anyhow
             line("employments", &summary.employments),
             line("substitutes", &summary.substitutes),
             line("personal approvers", &summary.personal_approvers),
+            line("home addresses", &summary.home_addresses),
+            line("licence plates", &summary.vehicles),
         ]
     };
     for l in lines {

@@ -6,26 +6,36 @@ use std::process::{Command, Output};
 #[path = "api/payroll/fixture.rs"]
 mod payroll_fixture;
 
-fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_korsel"));
-    cmd.args(args).env("RUST_LOG", "warn");
-    for key in [
-        "KORSEL_DATABASE_URL",
-        "KORSEL_BIND",
-        "KORSEL_JWT_SECRET",
-        "KORSEL_ADMIN_PASSWORD",
-        "KORSEL_LOG_FORMAT",
-        "KORSEL_ADDRESS_REVERSE_RADIUS_M",
-        "KORSEL_ADDRESS_UPSTREAM_URL",
-        "KORSEL_PAYROLL_MUNICIPALITY_NUMBER",
-        "KORSEL_PAYROLL_EMPLOYMENT_TYPE",
-        "KORSEL_PAYROLL_EXTRA_NUMBER",
-        "KORSEL_PAYROLL_IND01_HEADER",
-        "KORSEL_PAYROLL_CSV_INCLUDE_CPR",
-        "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES",
-    ] {
+/// Every setting's variable: cleared, so the developer's environment does not leak in.
+const SETTINGS: [&str; 13] = [
+    "KORSEL_DATABASE_URL",
+    "KORSEL_BIND",
+    "KORSEL_JWT_SECRET",
+    "KORSEL_ADMIN_PASSWORD",
+    "KORSEL_LOG_FORMAT",
+    "KORSEL_ADDRESS_REVERSE_RADIUS_M",
+    "KORSEL_ADDRESS_UPSTREAM_URL",
+    "KORSEL_PAYROLL_MUNICIPALITY_NUMBER",
+    "KORSEL_PAYROLL_EMPLOYMENT_TYPE",
+    "KORSEL_PAYROLL_EXTRA_NUMBER",
+    "KORSEL_PAYROLL_IND01_HEADER",
+    "KORSEL_PAYROLL_CSV_INCLUDE_CPR",
+    "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES",
+];
+
+/// A command with the settings cleared and warnings-only logs.
+fn clean(program: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env("RUST_LOG", "warn");
+    for key in SETTINGS {
         cmd.env_remove(key);
     }
+    cmd
+}
+
+fn korsel(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = clean(env!("CARGO_BIN_EXE_korsel"));
+    cmd.args(args);
     cmd.envs(env.iter().copied());
     cmd.output().expect("korsel runs")
 }
@@ -181,12 +191,20 @@ fn org_and_staff_import_print_a_summary_and_are_idempotent() {
     };
     let org = format!("{examples}/org_units.csv");
     let staff = format!("{examples}/staff.csv");
+    let out = run(&[
+        "addresses",
+        "import",
+        &format!("{examples}/fano-adgangsadresser.csv"),
+    ]);
+    assert!(out.contains("4843 created"), "{out}");
     let out = run(&["org", "import", &org]);
     assert!(out.contains("6 rows"), "{out}");
     assert!(out.contains("created     6"), "{out}");
     let out = run(&["staff", "import", &staff]);
     assert!(out.contains("31 rows"), "{out}");
     assert!(out.contains("persons              created    30"), "{out}");
+    assert!(out.contains("home addresses       created    30"), "{out}");
+    assert!(out.contains("licence plates       created    29"), "{out}");
     let out = run(&["staff", "import", &staff]);
     assert!(out.contains("unchanged    30"), "{out}");
 
@@ -307,4 +325,107 @@ fn payroll_export_writes_the_file_and_batches_lists_it() {
     );
     let out = korsel(&["payroll", "api-key", "list"], &env);
     assert!(String::from_utf8_lossy(&out.stdout).contains("opus-agent"));
+}
+
+/// The README's walk-through, block by block as a reader pastes it: the first block starts the
+/// server, the others run in one shell in a scratch directory (with `examples/` linked in),
+/// `cargo run --release --` replaced by the built binary and port 8080 by a free one.
+#[test]
+fn the_readme_walk_through_ends_with_an_ind01_file() {
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("<!-- walk-through:start -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- walk-through:end -->").next())
+        .expect("the README marks its walk-through");
+    let blocks: Vec<&str> = section
+        .split("```sh\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    let (server, script) = blocks.split_first().expect("a server block and the rest");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let binary = env!("CARGO_BIN_EXE_korsel");
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/examples"),
+        dir.path().join("examples"),
+    )
+    .unwrap();
+
+    // The server block: VAR=value assignments, then the command.
+    let mut server_cmd = clean(binary);
+    server_cmd
+        .current_dir(dir.path())
+        .env("KORSEL_BIND", &address);
+    let words: Vec<&str> = server.split_whitespace().collect();
+    let command_at = words.iter().position(|w| !w.contains('=')).unwrap();
+    for assignment in &words[..command_at] {
+        let (key, value) = assignment.split_once('=').unwrap();
+        server_cmd.env(key, value);
+    }
+    assert_eq!(
+        &words[command_at..],
+        ["cargo", "run", "--release", "--", "serve"]
+    );
+    server_cmd.arg("serve");
+    let mut server = ServerGuard(server_cmd.spawn().expect("the server starts"));
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(&address).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the server listens within a minute"
+        );
+        if let Some(status) = server.0.try_wait().unwrap() {
+            panic!("the server stopped: {status}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    let script = script
+        .join("\n")
+        .replace("cargo run --release --", binary)
+        .replace("127.0.0.1:8080", &address);
+    let out = clean("bash")
+        .args(["-eu", "-c", &script])
+        .current_dir(dir.path())
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"status\":\"approved\""), "{stdout}");
+    let ind01 = std::fs::read_to_string(dir.path().join("ind01.txt")).expect("ind01.txt");
+    let line = ind01.lines().last().unwrap_or_default();
+    assert_eq!(line.len(), 55, "{ind01}");
+    // Municipality 563, employment type 0, then the CPR of Camilla in the staff file.
+    let camilla_cpr = include_str!("../examples/staff.csv")
+        .lines()
+        .find(|l| l.starts_with("P006,"))
+        .and_then(|l| l.split(',').nth(3))
+        .unwrap()
+        .replace('-', "");
+    assert!(
+        line.starts_with(&format!("DA605630{camilla_cpr}00611")),
+        "{line}"
+    );
+    assert!(line.ends_with("310326"), "{line}");
+}
+
+/// Stops the walk-through's server however the test ends.
+struct ServerGuard(std::process::Child);
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -134,6 +134,7 @@ pub struct PersonRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub distance_to_border_m: Option<i64>,
+    pub email: Option<String>,
 }
 
 /// Sets (or clears) a person's home-to-border distance; the staff import never touches it.
@@ -157,6 +158,7 @@ pub struct PersonChanges {
     pub name: String,
     pub username: Option<String>,
     pub cpr: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -166,6 +168,7 @@ pub struct NewPerson<'a> {
     pub name: &'a str,
     pub username: Option<&'a str>,
     pub cpr: Option<&'a str>,
+    pub email: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

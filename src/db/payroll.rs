@@ -256,6 +256,91 @@ pub fn insert_ledger(
     .execute(conn)
 }
 
+/// The batch's reports (with their drive dates) whose stored TF codes are not those in force now: a priced line (the
+/// first of its rate kind) whose code differs from its rate type's, or a km-only line for the
+/// second TF code that is missing, different or no longer wanted. Lines of a rate kind and date
+/// without a rate type are left as they are.
+pub fn reports_with_stale_tf_codes(
+    conn: &mut DbConnection,
+    batch_id: i64,
+) -> QueryResult<Vec<(i64, NaiveDate)>> {
+    #[derive(QueryableByName)]
+    struct Stale {
+        #[diesel(sql_type = BigInt)]
+        report_id: i64,
+        #[diesel(sql_type = Date)]
+        drive_date: NaiveDate,
+    }
+    let stale: Vec<Stale> = diesel::sql_query(
+        "SELECT DISTINCT rl.report_id, l.drive_date \
+         FROM payroll_ledger l \
+         JOIN report_lines rl ON rl.report_id = l.report_id \
+         JOIN rate_types rt ON rt.kind = rl.rate_kind \
+              AND l.drive_date BETWEEN rt.valid_from AND rt.valid_to \
+         WHERE l.batch_id = $1 \
+           AND NOT EXISTS (SELECT 1 FROM report_lines p WHERE p.report_id = rl.report_id \
+                           AND p.rate_kind = rl.rate_kind AND p.position < rl.position) \
+           AND (rl.tf_code <> rt.tf_code \
+                OR (rt.tf_code_2 IS NULL AND EXISTS ( \
+                      SELECT 1 FROM report_lines s WHERE s.report_id = rl.report_id \
+                      AND s.rate_kind = rl.rate_kind AND s.position = rl.position + 1)) \
+                OR (rt.tf_code_2 IS NOT NULL AND NOT EXISTS ( \
+                      SELECT 1 FROM report_lines s WHERE s.report_id = rl.report_id \
+                      AND s.rate_kind = rl.rate_kind AND s.position = rl.position + 1 \
+                      AND s.tf_code = rt.tf_code_2))) \
+         ORDER BY rl.report_id",
+    )
+    .bind::<BigInt, _>(batch_id)
+    .load(conn)?;
+    Ok(stale
+        .into_iter()
+        .map(|s| (s.report_id, s.drive_date))
+        .collect())
+}
+
+/// A line of the batch's reports whose TF code matches `pattern` (SQL `LIKE`): its rate kind,
+/// the report's drive date and the code.
+pub fn batch_line_with_tf_code_like(
+    conn: &mut DbConnection,
+    batch_id: i64,
+    pattern: &str,
+) -> QueryResult<Option<(String, NaiveDate, String)>> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        rate_kind: String,
+        #[diesel(sql_type = Date)]
+        drive_date: NaiveDate,
+        #[diesel(sql_type = Text)]
+        tf_code: String,
+    }
+    let found: Option<Found> = diesel::sql_query(
+        "SELECT rl.rate_kind, l.drive_date, rl.tf_code \
+         FROM payroll_ledger l JOIN report_lines rl ON rl.report_id = l.report_id \
+         WHERE l.batch_id = $1 AND rl.tf_code LIKE $2 \
+         ORDER BY l.drive_date, rl.report_id, rl.position \
+         LIMIT 1",
+    )
+    .bind::<BigInt, _>(batch_id)
+    .bind::<Text, _>(pattern)
+    .get_result(conn)
+    .optional()?;
+    Ok(found.map(|f| (f.rate_kind, f.drive_date, f.tf_code)))
+}
+
+/// The earliest drive date of a report that may still reach payroll (draft, pending or
+/// approved), if any.
+pub fn earliest_unexported_drive_date(
+    conn: &mut DbConnection,
+    statuses: &[&str],
+) -> QueryResult<Option<NaiveDate>> {
+    use super::schema::drive_reports;
+    drive_reports::table
+        .filter(drive_reports::status.eq_any(statuses))
+        .select(diesel::dsl::min(drive_reports::drive_date))
+        .first(conn)
+}
+
 /// Copies the priced lines of the batch's reports, numbered in file order: employment number
 /// (byte-wise, by the column's collation), drive date, report, line position.
 pub fn insert_lines(conn: &mut DbConnection, batch_id: i64) -> QueryResult<usize> {

@@ -59,6 +59,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         distance_to_border_m -> Nullable<BigInt>,
+        email -> Nullable<Text>,
     }
 }
 

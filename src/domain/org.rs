@@ -31,8 +31,15 @@ pub fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, 
 }
 
 /// A CPR number: 10 digits, optionally written `DDMMYY-SSSS`. Never echoed in errors or logs.
+///
+/// The checks: 10 digits, a month 01–12 and a day 01–31, or 61–91 for a substitute number
+/// (erstatningspersonnummer: the day plus 60, as in the KMD IND01 reference line's 8512481230).
+/// No modulus-11 check: numbers issued since 2007 need not pass it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Cpr(String);
+
+/// A substitute personal number adds this to the day of birth.
+const SUBSTITUTE_DAY_OFFSET: u32 = 60;
 
 impl Cpr {
     pub fn parse(value: &str) -> Result<Cpr, String> {
@@ -42,8 +49,17 @@ impl Cpr {
         }
         let (d, m) = (&digits[0..2], &digits[2..4]);
         let (d, m): (u32, u32) = (d.parse().unwrap_or(0), m.parse().unwrap_or(0));
-        if !(1..=31).contains(&d) || !(1..=12).contains(&m) {
-            return Err("must start with a valid day and month (DDMMYY)".into());
+        let day_of_month = if d > SUBSTITUTE_DAY_OFFSET {
+            d - SUBSTITUTE_DAY_OFFSET
+        } else {
+            d
+        };
+        if !(1..=31).contains(&day_of_month) || !(1..=12).contains(&m) {
+            return Err(
+                "must start with a valid day (01-31, or 61-91 for a substitute number) \
+                 and month (DDMMYY)"
+                    .into(),
+            );
         }
         Ok(Cpr(digits))
     }
@@ -75,6 +91,27 @@ pub fn normalize_plate(value: &str) -> Result<String, String> {
         return Err("must be 2 to 10 letters and digits".into());
     }
     Ok(plate)
+}
+
+/// An e-mail address, trimmed: at most 254 characters, no spaces or control characters, one `@`
+/// with text before it and a domain with a dot after it. Case is kept (the part before the `@`
+/// may be case-sensitive).
+pub fn parse_email(value: &str) -> Result<String, String> {
+    let email = value.trim();
+    let well_formed = email.chars().count() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if well_formed {
+        Ok(email.to_string())
+    } else {
+        Err("must be an e-mail address such as navn@kommune.dk".into())
+    }
 }
 
 /// `end`, when set, must not be before `start`.
@@ -229,6 +266,42 @@ mod tests {
         assert!(!format!("{cpr:?}").contains("0101"));
         assert!(Cpr::parse("12345").is_err());
         assert!(Cpr::parse("3213901234").is_err());
+    }
+
+    #[test]
+    fn substitute_numbers_add_sixty_to_the_day() {
+        // The KMD IND01 reference line's CPR: day 85 = 25 + 60.
+        assert_eq!(Cpr::parse("8512481230").unwrap().expose(), "8512481230");
+        assert!(Cpr::parse("610190-1234").is_ok());
+        assert!(Cpr::parse("9101901234").is_ok());
+        for refused in [
+            "0001901234",
+            "3201901234",
+            "6001901234",
+            "9201901234",
+            "6113901234",
+        ] {
+            assert!(Cpr::parse(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn email_addresses_are_checked() {
+        assert_eq!(
+            parse_email(" Mette.A@fanoe.dk ").unwrap(),
+            "Mette.A@fanoe.dk"
+        );
+        for refused in [
+            "",
+            "mette",
+            "@fanoe.dk",
+            "mette@",
+            "mette@fanoe",
+            "a b@fanoe.dk",
+            "a@b@c.dk",
+        ] {
+            assert!(parse_email(refused).is_err(), "{refused}");
+        }
     }
 
     #[test]

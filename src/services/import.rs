@@ -12,10 +12,12 @@ use serde::Serialize;
 
 use crate::db::org::{self as repo, EmploymentChanges, PersonChanges};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::org::{check_coordinates, check_period, optional_text, required_text, Cpr};
+use crate::domain::org::{check_coordinates, check_period, parse_email, Cpr};
 use crate::domain::users::{normalize_username, validate_username};
-use crate::error::{Error, Problem, ProblemKind, Result};
+use crate::error::{Error, Result};
+use crate::services::csv_table::{csv_error, csv_problem, read_table, rows, Row};
 use crate::services::org::{current_unit_changes, unit_changes, Location};
+use crate::services::staff_extras::{self, parse_plates, AddressSource, HomeAddress, Washer};
 
 /// Called with (done, total) as rows are processed.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
@@ -38,7 +40,7 @@ impl Counts {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+pub(crate) enum Outcome {
     Created,
     Updated,
     Unchanged,
@@ -57,6 +59,8 @@ pub struct StaffImportSummary {
     pub employments: Counts,
     pub substitutes: Counts,
     pub personal_approvers: Counts,
+    pub home_addresses: Counts,
+    pub vehicles: Counts,
 }
 
 pub const ORG_COLUMNS: &[(&str, bool)] = &[
@@ -90,146 +94,11 @@ pub const STAFF_COLUMNS: &[(&str, bool)] = &[
     ("substitute_from", false),
     ("substitute_to", false),
     ("substitute_takes_over", false),
+    ("email", false),
+    ("home_address", false),
+    ("home_address_from", false),
+    ("licence_plates", false),
 ];
-
-fn csv_error(row: Option<u64>, column: Option<&str>, detail: String) -> Error {
-    let mut text = String::new();
-    if let Some(row) = row {
-        text.push_str(&format!("row {row}"));
-    }
-    if let Some(column) = column {
-        if !text.is_empty() {
-            text.push_str(", ");
-        }
-        text.push_str(&format!("column {column}"));
-    }
-    let mut problem = Problem::new(ProblemKind::Validation, format!("{text}: {detail}"));
-    if let Some(row) = row {
-        problem = problem.with("row", row);
-    }
-    if let Some(column) = column {
-        problem = problem.with("column", column).with("field", column);
-    }
-    Error::Problem(problem)
-}
-
-struct Table {
-    columns: HashMap<String, usize>,
-    rows: Vec<(u64, csv::StringRecord)>,
-}
-
-/// Reads a CSV with a header row, comma- or semicolon-separated (Danish spreadsheets write `;`).
-fn read_table(data: &[u8], spec: &[(&str, bool)]) -> Result<Table> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
-    let delimiter = if first_line.contains(&b';') && !first_line.contains(&b',') {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .trim(csv::Trim::All)
-        .from_reader(data);
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_error(Some(1), None, format!("cannot read the header: {e}")))?
-        .clone();
-    let mut columns = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let h = h.to_lowercase();
-        if !spec.iter().any(|(name, _)| *name == h) {
-            return Err(csv_error(Some(1), Some(&h), "unknown column".into()));
-        }
-        if columns.insert(h.clone(), i).is_some() {
-            return Err(csv_error(Some(1), Some(&h), "appears twice".into()));
-        }
-    }
-    for (name, required) in spec {
-        if *required && !columns.contains_key(*name) {
-            return Err(csv_error(
-                Some(1),
-                Some(name),
-                "required column is missing".into(),
-            ));
-        }
-    }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(line, |p| p.line());
-            csv_error(Some(line), None, format!("unreadable: {e}"))
-        })?;
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        rows.push((line, record));
-    }
-    Ok(Table { columns, rows })
-}
-
-struct Row<'a> {
-    line: u64,
-    record: &'a csv::StringRecord,
-    columns: &'a HashMap<String, usize>,
-}
-
-impl Row<'_> {
-    fn err(&self, column: &str, detail: impl Into<String>) -> Error {
-        csv_error(Some(self.line), Some(column), detail.into())
-    }
-
-    fn get(&self, column: &str) -> Option<&str> {
-        self.columns
-            .get(column)
-            .and_then(|&i| self.record.get(i))
-            .filter(|v| !v.is_empty())
-    }
-
-    fn text(&self, column: &str, max: usize) -> Result<String> {
-        required_text(self.get(column).unwrap_or(""), max).map_err(|e| self.err(column, e))
-    }
-
-    fn opt_text(&self, column: &str, max: usize) -> Result<Option<String>> {
-        optional_text(self.get(column), max).map_err(|e| self.err(column, e))
-    }
-
-    fn date(&self, column: &str) -> Result<Option<NaiveDate>> {
-        self.get(column)
-            .map(|v| {
-                NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                    .map_err(|_| self.err(column, "must be a date YYYY-MM-DD"))
-            })
-            .transpose()
-    }
-
-    fn flag(&self, column: &str) -> Result<bool> {
-        match self.get(column).map(str::to_lowercase).as_deref() {
-            None | Some("false" | "0" | "no" | "nej") => Ok(false),
-            Some("true" | "1" | "yes" | "ja") => Ok(true),
-            Some(_) => Err(self.err(column, "must be true or false")),
-        }
-    }
-
-    fn metres(&self, column: &str) -> Result<Option<i64>> {
-        self.get(column)
-            .map(|v| match v.parse::<i64>() {
-                Ok(m) if (0..=1_000_000).contains(&m) => Ok(m),
-                _ => Err(self.err(column, "must be whole metres between 0 and 1000000")),
-            })
-            .transpose()
-    }
-}
-
-fn rows(table: &Table) -> impl Iterator<Item = Row<'_>> {
-    table.rows.iter().map(|(line, record)| Row {
-        line: *line,
-        record,
-        columns: &table.columns,
-    })
-}
 
 // ================================================================ org units
 
@@ -392,12 +261,44 @@ struct PersonFields {
     name: String,
     username: Option<String>,
     cpr: Option<String>,
+    email: Option<String>,
+}
+
+/// What a row says about the person beyond the person's own columns.
+#[derive(Clone, PartialEq)]
+struct PersonExtras {
+    home: Option<HomeAddress>,
+    home_from: Option<NaiveDate>,
+    plates: Vec<String>,
+}
+
+impl PersonFields {
+    /// The first column in which two rows of one person disagree.
+    fn differing_column(&self, extras: &PersonExtras, other: &StaffLine) -> Option<&'static str> {
+        let o = &other.person;
+        [
+            ("name", self.name != o.name),
+            ("username", self.username != o.username),
+            ("cpr", self.cpr != o.cpr),
+            ("email", self.email != o.email),
+            ("home_address", extras.home != other.extras.home),
+            (
+                "home_address_from",
+                extras.home_from != other.extras.home_from,
+            ),
+            ("licence_plates", extras.plates != other.extras.plates),
+        ]
+        .into_iter()
+        .find(|(_, differs)| *differs)
+        .map(|(column, _)| column)
+    }
 }
 
 struct StaffLine {
     line: u64,
     external_id: String,
     person: PersonFields,
+    extras: PersonExtras,
     employment_number: String,
     org_unit: String,
     position: String,
@@ -409,7 +310,7 @@ struct StaffLine {
     substitute: Option<(String, NaiveDate, Option<NaiveDate>, bool)>,
 }
 
-fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
+fn staff_line(row: &Row<'_>, conn: &mut DbConnection, washer: &mut Washer) -> Result<StaffLine> {
     let username = match row.get("username").map(normalize_username) {
         None => None,
         Some(u) => {
@@ -425,6 +326,23 @@ fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
                 .map_err(|e| row.err("cpr", e))
         })
         .transpose()?;
+    let email = row
+        .get("email")
+        .map(|v| parse_email(v).map_err(|e| row.err("email", e)))
+        .transpose()?;
+    let home = match row.get("home_address") {
+        None => None,
+        Some(text) => Some(washer.wash(conn, text)?.map_err(|refusal| {
+            Error::Problem(
+                csv_problem(Some(row.line), Some("home_address"), refusal.detail)
+                    .with("candidates", refusal.candidates),
+            )
+        })?),
+    };
+    let plates = match row.get("licence_plates") {
+        None => Vec::new(),
+        Some(cell) => parse_plates(cell).map_err(|e| row.err("licence_plates", e))?,
+    };
     let start = row
         .date("start_date")?
         .ok_or_else(|| row.err("start_date", "is required"))?;
@@ -455,6 +373,12 @@ fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
             name: row.text("name", 200)?,
             username,
             cpr,
+            email,
+        },
+        extras: PersonExtras {
+            home,
+            home_from: row.date("home_address_from")?,
+            plates,
         },
         employment_number: row.text("employment_number", 64)?,
         org_unit: row.text("org_unit_external_id", 64)?,
@@ -475,30 +399,28 @@ fn staff_line(row: &Row<'_>) -> Result<StaffLine> {
 pub fn import_staff(
     conn: &mut DbConnection,
     data: &[u8],
+    addresses: AddressSource,
     progress: Progress<'_>,
 ) -> Result<StaffImportSummary> {
     let table = read_table(data, STAFF_COLUMNS)?;
+    let mut washer = Washer::new(addresses);
     let mut lines = Vec::new();
-    let mut persons: HashMap<String, (u64, PersonFields)> = HashMap::new();
+    let mut persons: HashMap<String, (u64, PersonFields, PersonExtras)> = HashMap::new();
     let mut numbers: HashMap<String, u64> = HashMap::new();
     for row in rows(&table) {
-        let l = staff_line(&row)?;
-        if let Some((first, fields)) = persons.get(&l.external_id) {
-            if *fields != l.person {
-                let column = if fields.name != l.person.name {
-                    "name"
-                } else if fields.username != l.person.username {
-                    "username"
-                } else {
-                    "cpr"
-                };
+        let l = staff_line(&row, conn, &mut washer)?;
+        if let Some((first, fields, extras)) = persons.get(&l.external_id) {
+            if let Some(column) = fields.differing_column(extras, &l) {
                 return Err(row.err(
                     column,
                     format!("differs from row {first} for the same person"),
                 ));
             }
         } else {
-            persons.insert(l.external_id.clone(), (l.line, l.person.clone()));
+            persons.insert(
+                l.external_id.clone(),
+                (l.line, l.person.clone(), l.extras.clone()),
+            );
         }
         if let Some(first) = numbers.insert(l.employment_number.clone(), l.line) {
             return Err(row.err("employment_number", format!("repeats row {first}")));
@@ -514,6 +436,8 @@ pub fn import_staff(
             employments: Counts::default(),
             substitutes: Counts::default(),
             personal_approvers: Counts::default(),
+            home_addresses: Counts::default(),
+            vehicles: Counts::default(),
         };
         let mut person_ids: HashMap<String, i64> = HashMap::new();
         // Pass 1: persons and employments.
@@ -522,6 +446,15 @@ pub fn import_staff(
                 let (id, outcome) = upsert_person(conn, l, now)?;
                 person_ids.insert(l.external_id.clone(), id);
                 summary.persons.count(outcome);
+                if let Some(home) = &l.extras.home {
+                    let from = l.extras.home_from.unwrap_or(l.start);
+                    summary
+                        .home_addresses
+                        .count(staff_extras::store_home(conn, id, home, from, now)?);
+                }
+                for outcome in staff_extras::store_plates(conn, id, &l.extras.plates, now)? {
+                    summary.vehicles.count(outcome);
+                }
             }
             let person_id = person_ids[&l.external_id];
             let org_unit_id = repo::find_org_unit_by_external_id(conn, &l.org_unit)?
@@ -709,6 +642,7 @@ fn upsert_person(
                 name: p.name.clone(),
                 username: p.username.clone(),
                 cpr: p.cpr.clone(),
+                email: p.email.clone(),
             };
             if current == l.person {
                 return Ok((p.id, Outcome::Unchanged));
@@ -720,6 +654,7 @@ fn upsert_person(
                     name: l.person.name.clone(),
                     username: l.person.username.clone(),
                     cpr: l.person.cpr.clone(),
+                    email: l.person.email.clone(),
                 },
                 now,
             )
@@ -734,6 +669,7 @@ fn upsert_person(
                     name: &l.person.name,
                     username: l.person.username.as_deref(),
                     cpr: l.person.cpr.as_deref(),
+                    email: l.person.email.as_deref(),
                     created_at: now,
                     updated_at: now,
                 },

@@ -2,11 +2,14 @@
 
 pub mod addresses;
 pub mod auth;
+mod csv_table;
 pub mod import;
 pub mod org;
 pub mod passwords;
 pub mod payroll;
 pub mod reports;
+pub mod staff_extras;
+pub mod tf_codes;
 pub mod tokens;
 pub mod trips;
 pub mod upstream;

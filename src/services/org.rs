@@ -12,8 +12,8 @@ use crate::db::{self, is_unique_violation, write_transaction, DbConnection};
 use crate::domain::allowance::rates::{seed_rates, RateKind};
 use crate::domain::approvers::{self, ApproverRole, OrgSnapshot};
 use crate::domain::org::{
-    check_coordinates, check_period, in_period, normalize_plate, optional_text, required_text,
-    would_cycle, AddressKind, Cpr,
+    check_coordinates, check_period, in_period, normalize_plate, optional_text, parse_email,
+    required_text, would_cycle, AddressKind, Cpr,
 };
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::users::{normalize_username, validate_username};
@@ -309,6 +309,7 @@ pub struct PersonDetail {
     #[serde(flatten)]
     pub summary: PersonSummary,
     pub cpr: Option<String>,
+    pub email: Option<String>,
     /// From home to the municipal border, for the 4-km rule; `None`: the org unit's value.
     pub distance_to_border_m: Option<i64>,
     pub updated_at: DateTime<Utc>,
@@ -328,6 +329,7 @@ impl From<PersonRow> for PersonDetail {
         PersonDetail {
             summary: PersonSummary::from(&r),
             cpr: r.cpr,
+            email: r.email,
             distance_to_border_m: r.distance_to_border_m,
             updated_at: utc(r.updated_at),
         }
@@ -343,6 +345,8 @@ pub struct CreatePerson {
     pub username: Option<String>,
     #[serde(default)]
     pub cpr: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -353,6 +357,8 @@ pub struct UpdatePerson {
     pub username: Option<String>,
     #[serde(default)]
     pub cpr: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 fn person_username(value: Option<&str>) -> Result<Option<String>> {
@@ -375,11 +381,21 @@ fn person_cpr(value: Option<&str>) -> Result<Option<String>> {
     }
 }
 
+fn person_email(value: Option<&str>) -> Result<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => parse_email(v)
+            .map(Some)
+            .map_err(|e| Error::validation("email", e)),
+    }
+}
+
 pub fn create_person(conn: &mut DbConnection, input: CreatePerson) -> Result<PersonDetail> {
     let external_id = text("external_id", &input.external_id, ID_MAX)?;
     let name = text("name", &input.name, NAME_MAX)?;
     let username = person_username(input.username.as_deref())?;
     let cpr = person_cpr(input.cpr.as_deref())?;
+    let email = person_email(input.email.as_deref())?;
     write_transaction(conn, |conn| {
         let now = db::utc_now();
         let id = repo::insert_person(
@@ -389,6 +405,7 @@ pub fn create_person(conn: &mut DbConnection, input: CreatePerson) -> Result<Per
                 name: &name,
                 username: username.as_deref(),
                 cpr: cpr.as_deref(),
+                email: email.as_deref(),
                 created_at: now,
                 updated_at: now,
             },
@@ -409,6 +426,7 @@ pub fn update_person(
         name: text("name", &input.name, NAME_MAX)?,
         username: person_username(input.username.as_deref())?,
         cpr: person_cpr(input.cpr.as_deref())?,
+        email: person_email(input.email.as_deref())?,
     };
     write_transaction(conn, |conn| {
         if repo::update_person(conn, id, &changes, db::utc_now())

@@ -36,7 +36,7 @@ use crate::payroll::ind01::Ind01Config;
 use crate::payroll::{
     CsvLayout, EmploymentRuns, ExportLine, FileSettings, FileWriter, PayrollError, PayrollFormat,
 };
-use crate::services::tokens;
+use crate::services::{tf_codes, tokens};
 
 /// Lines read per query while writing a file: enough to keep the round trips few, few enough to
 /// keep memory flat.
@@ -282,6 +282,7 @@ pub fn create_batch(
                 e.into()
             }
         })?;
+        tf_codes::apply_codes_in_force(conn, batch_id)?;
         let lines = repo::insert_lines(conn, batch_id)?;
         // A batch whose file cannot be written must not take its reports: find out now.
         if let FileSettings::KmdInd01(_) = file_settings {

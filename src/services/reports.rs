@@ -49,6 +49,7 @@ use crate::domain::report_state::{self as state, Action, ReportStatus, Transitio
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::{Profile, RouteError, RouteService, Waypoint};
 use crate::services::org::{self, opt_text, text, Location};
+use crate::services::tf_codes;
 
 const PURPOSE_MAX: usize = 500;
 const REMARK_MAX: usize = 1_000;
@@ -323,62 +324,10 @@ impl RateBook {
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("rate type {rate_type_id} is missing")))
     }
 
-    /// The stored lines of priced figures: each domain line, followed by a km-only line for
-    /// the rate type's second TF code when it has one (OS2 `TFCodeOptional`: same km, no
-    /// amount). Readers take the first line of each rate kind as the priced one.
+    /// The stored lines of priced figures (see `services::tf_codes`).
     fn line_rows(&self, report_id: i64, date: NaiveDate, lines: &[AllowanceLine]) -> Vec<LineRow> {
-        let mut out = Vec::with_capacity(lines.len() * 2);
-        for line in lines {
-            let distance_m = line.distance_units * 10;
-            out.push(LineRow {
-                report_id,
-                position: out.len() as i64 + 1,
-                tf_code: line.tf_code.clone(),
-                rate_kind: line.rate_kind.as_str().to_string(),
-                distance_m,
-                ore_per_km: line.ore_per_km,
-                amount_ore: line.amount_ore,
-            });
-            if let Some(second) = self
-                .row_for(line.rate_kind, date)
-                .and_then(|r| r.tf_code_2.clone())
-            {
-                out.push(LineRow {
-                    report_id,
-                    position: out.len() as i64 + 1,
-                    tf_code: second,
-                    rate_kind: line.rate_kind.as_str().to_string(),
-                    distance_m,
-                    ore_per_km: 0,
-                    amount_ore: 0,
-                });
-            }
-        }
-        out
+        tf_codes::line_rows(report_id, lines, |kind| self.row_for(kind, date))
     }
-}
-
-/// The priced lines of an exported report, as the domain counts them (see `line_rows`).
-fn frozen_lines(rows: &[&LineRow]) -> Result<Vec<AllowanceLine>> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for row in rows {
-        let kind: RateKind = row
-            .rate_kind
-            .parse()
-            .map_err(|e| anyhow::anyhow!("report {} line {}: {e}", row.report_id, row.position))?;
-        if seen.insert(kind) {
-            out.push(AllowanceLine {
-                rate_kind: kind,
-                tf_code: row.tf_code.clone(),
-                distance_units: row.distance_m / 10,
-                ore_per_km: row.ore_per_km,
-                amount_ore: row.amount_ore,
-                unverified_rate: false,
-            });
-        }
-    }
-    Ok(out)
 }
 
 // ================================================================ audit
@@ -494,7 +443,7 @@ fn reprice(
         let frozen = if status.is_frozen() {
             Some(FrozenReport {
                 four_km_deduction_m: row.four_km_deduction_m,
-                lines: frozen_lines(lines_by_report.get(&row.id).map_or(&[], |v| v))?,
+                lines: tf_codes::priced_lines(lines_by_report.get(&row.id).map_or(&[], |v| v))?,
             })
         } else {
             None

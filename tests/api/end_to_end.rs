@@ -26,6 +26,7 @@ async fn trip_to_report_to_approval_to_payroll_exactly_once() {
         .unwrap()
         .to_string();
 
+    w.set_tf_codes("car_high", "2026-03-02", "1111", None).await;
     // 07:30 Danish time on 2 March 2026: 20 minutes due north from home at 14 m/s.
     let trip = w.upload_trip(&w.nina, "2026-03-02T06:30:00Z", 1_200).await;
     assert_eq!(trip["start"]["at_home"], true);
@@ -149,45 +150,12 @@ async fn trip_to_report_to_approval_to_payroll_exactly_once() {
 #[tokio::test]
 async fn an_approver_books_a_report_to_another_account_and_ind01_carries_it() {
     let w = world_with(true, |s| s.payroll.municipality_number = Some(751)).await;
-    let nina = w.persons["nina"];
-    let res = w
-        .app
-        .put(
-            &format!("/api/v1/persons/{nina}"),
-            Some(&w.admin),
-            &json!({"name": "nina Hansen", "username": "nina", "cpr": "010190-1234"}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK, "IND01 needs the CPR");
+    // IND01 needs the CPR ...
+    w.set_cpr("nina", "010190-1234").await;
     // ... and the municipality's real TF codes instead of the seeded placeholders.
-    let res = w
-        .app
-        .get("/api/v1/rate-types?per_page=200", Some(&w.admin))
-        .await;
-    let rates: Value = res.json().await.unwrap();
-    let high_2026 = rates["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["kind"] == "car_high" && r["valid_from"] == "2026-01-01")
-        .unwrap();
-    let res = w
-        .app
-        .put(
-            &format!("/api/v1/rate-types/{}", id(high_2026)),
-            Some(&w.admin),
-            &json!({"description": "Høj takst", "tf_code": "1111",
-                    "ore_per_km": high_2026["ore_per_km"], "unverified": false}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let report = w
-        .create(
-            &w.nina,
-            read_report(w.emp_nina, "2026-03-10", "car_high", 12_340),
-        )
-        .await;
-    let report = w.submit(&w.nina, &report).await;
+    w.set_tf_codes("car_high", "2026-03-10", "1111", None).await;
+    let body = read_report(w.emp_nina, "2026-03-10", "car_high", 12_340);
+    let report = w.create_submitted(&w.nina, body).await;
     let path = format!("/api/v1/reports/{}/approve", id(&report));
     for bad in ["12ab567890", "123456789", "12345678901"] {
         let res = w

@@ -8,10 +8,13 @@ use crate::helpers::spawn_app;
 use crate::helpers::{assert_problem, TestApp};
 use crate::org::get_ok;
 
-const ORG: &str = include_str!("../../examples/org_units.csv");
-const STAFF: &str = include_str!("../../examples/staff.csv");
+pub const ORG: &str = include_str!("../../examples/org_units.csv");
+pub const STAFF: &str = include_str!("../../examples/staff.csv");
+/// The address registry of Fanø, where the example municipality lives: the staff file's home
+/// addresses are washed against it.
+pub const ADDRESSES: &str = include_str!("../../examples/fano-adgangsadresser.csv");
 
-async fn import(app: &TestApp, token: &str, what: &str, csv: &str) -> Response {
+pub async fn import(app: &TestApp, token: &str, what: &str, csv: &str) -> Response {
     app.client
         .post(app.url(&format!("/api/v1/import/{what}")))
         .bearer_auth(token)
@@ -22,7 +25,7 @@ async fn import(app: &TestApp, token: &str, what: &str, csv: &str) -> Response {
         .unwrap()
 }
 
-async fn import_ok(app: &TestApp, token: &str, what: &str, csv: &str) -> Value {
+pub async fn import_ok(app: &TestApp, token: &str, what: &str, csv: &str) -> Value {
     let res = import(app, token, what, csv).await;
     let status = res.status();
     let body: Value = res.json().await.unwrap();
@@ -30,11 +33,32 @@ async fn import_ok(app: &TestApp, token: &str, what: &str, csv: &str) -> Value {
     body
 }
 
-fn counts(created: u64, updated: u64, unchanged: u64) -> Value {
+/// Imports the Fanø address registry through the API, so the server's index has it.
+pub async fn import_addresses(app: &TestApp, token: &str) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/addresses/import"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(ADDRESSES)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// The example municipality: addresses, org units and staff.
+pub async fn import_example(app: &TestApp, token: &str) -> Value {
+    import_addresses(app, token).await;
+    import_ok(app, token, "org-units", ORG).await;
+    import_ok(app, token, "staff", STAFF).await
+}
+
+pub fn counts(created: u64, updated: u64, unchanged: u64) -> Value {
     json!({"created": created, "updated": updated, "unchanged": unchanged})
 }
 
-async fn person_id(app: &TestApp, admin: &str, external_id: &str) -> i64 {
+pub async fn person_id(app: &TestApp, admin: &str, external_id: &str) -> i64 {
     let page = get_ok(app, admin, "/api/v1/persons?per_page=200").await;
     page["items"]
         .as_array()
@@ -61,6 +85,7 @@ async fn imports_create_then_leave_unchanged_then_update() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
 
+    import_addresses(&app, &admin).await;
     let org = import_ok(&app, &admin, "org-units", ORG).await;
     assert_eq!(org, json!({"rows": 6, "org_units": counts(6, 0, 0)}));
     let staff = import_ok(&app, &admin, "staff", STAFF).await;
@@ -89,8 +114,8 @@ async fn imports_create_then_leave_unchanged_then_update() {
     .await;
     assert_eq!(org["org_units"], counts(1, 1, 0));
     let moved = STAFF.replace(
-        "P028,Michael Dahl,michael.dahl,,10189,VEJ,",
-        "P028,Michael Dahl,michael.dahl,,10189,NY,",
+        "P028,Michael Dahl,michael.dahl,811192-5580,10189,VEJ,",
+        "P028,Michael Dahl,michael.dahl,811192-5580,10189,NY,",
     );
     assert_ne!(moved, STAFF);
     let staff = import_ok(&app, &admin, "staff", &moved).await;
@@ -113,6 +138,7 @@ async fn imports_create_then_leave_unchanged_then_update() {
 async fn a_bad_row_rolls_back_the_whole_import_and_is_named() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
+    import_addresses(&app, &admin).await;
     import_ok(&app, &admin, "org-units", ORG).await;
 
     // Row 3 names an unknown parent: nothing of the file is stored, not even row 2.
@@ -145,7 +171,8 @@ async fn a_bad_row_rolls_back_the_whole_import_and_is_named() {
 
     // A failure only the database can see (the last row's employment number belongs to
     // someone else) also rolls back everything before it.
-    let clash = format!("{STAFF}P099,Sidste Række,,,10000,KOM,Jurist,2024-01-01,,,false,,,,,,,\n");
+    let clash =
+        format!("{STAFF}P099,Sidste Række,,,10000,KOM,Jurist,2024-01-01,,,false,,,,,,,,,,\n");
     let res = import(&app, &admin, "staff", &clash).await;
     let body = assert_problem(res, 422, "validation-failed").await;
     assert_eq!(body["row"], 33);
@@ -191,8 +218,7 @@ async fn only_an_admin_imports() {
 async fn approvers_of_the_example_municipality() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    import_ok(&app, &admin, "org-units", ORG).await;
-    import_ok(&app, &admin, "staff", STAFF).await;
+    import_example(&app, &admin).await;
     let ask = |person: i64, emp: i64, date: &'static str| {
         let (app, admin) = (&app, &admin);
         async move {
@@ -266,20 +292,19 @@ async fn approvers_of_the_example_municipality() {
 async fn addresses_valid_on_a_date_default_work_to_the_org_unit() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    import_ok(&app, &admin, "org-units", ORG).await;
-    import_ok(&app, &admin, "staff", STAFF).await;
+    import_example(&app, &admin).await;
     let camilla = person_id(&app, &admin, "P006").await;
     let emp = employment_of(&app, &admin, camilla).await;
     let path = |date: &str| format!("/api/v1/persons/{camilla}/effective-addresses?date={date}");
 
-    // No addresses of her own: work is Sundhedsplejen's address.
+    // Her home is the staff file's; no work address of her own: work is Sundhedsplejen's.
     let on = get_ok(&app, &admin, &path("2026-01-15")).await;
-    assert_eq!(on["home"], Value::Null);
+    assert_eq!(on["home"]["label"], "Vestervejen 15, Nordby, 6720 Fanø");
     assert_eq!(on["employments"][0]["employment_id"], emp);
     assert_eq!(on["employments"][0]["work"]["source"], "org_unit");
     assert_eq!(
         on["employments"][0]["work"]["label"],
-        "Sundhedshuset, Parkvej 12, 8900 Egebjerg"
+        "Hovedgaden 27, Nordby, 6720 Fanø"
     );
 
     for (kind, label, from) in [

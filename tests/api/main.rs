@@ -12,6 +12,8 @@ mod org;
 mod payroll;
 mod report_fixtures;
 mod reports;
+mod staff_columns;
+mod tf_codes;
 mod trips;
 mod users;
 mod web;

@@ -804,7 +804,7 @@ async fn the_connector_pulls_until_it_acknowledges_exactly_once() {
 }
 
 /// Captures what is logged while `work` runs (on this thread).
-fn captured_log<T>(work: impl FnOnce() -> T) -> (T, String) {
+pub fn captured_log<T>(work: impl FnOnce() -> T) -> (T, String) {
     #[derive(Clone)]
     struct Sink(Arc<Mutex<Vec<u8>>>);
     impl Write for Sink {

@@ -322,6 +322,12 @@ impl World {
         .await
     }
 
+    /// Creates a report and submits it.
+    pub async fn create_submitted(&self, token: &str, body: Value) -> Value {
+        let report = self.create(token, body).await;
+        self.submit(token, &report).await
+    }
+
     pub async fn approve(&self, token: &str, report: &Value) -> Value {
         self.act(
             token,
@@ -339,6 +345,59 @@ impl World {
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.unwrap()
+    }
+
+    /// Gives `name` a CPR number (an IND01 file needs one).
+    pub async fn set_cpr(&self, name: &str, cpr: &str) {
+        let res = self
+            .app
+            .put(
+                &format!("/api/v1/persons/{}", self.persons[name]),
+                Some(&self.admin),
+                &json!({"name": format!("{name} Hansen"), "username": name, "cpr": cpr}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+
+    /// Sets the TF codes of the rate type of `kind` in force on `date` (the admin's `PUT`);
+    /// returns the rate type.
+    pub async fn set_tf_codes(
+        &self,
+        kind: &str,
+        date: &str,
+        tf_code: &str,
+        tf_code_2: Option<&str>,
+    ) -> Value {
+        let rates = self
+            .app
+            .get("/api/v1/rate-types?per_page=100", Some(&self.admin))
+            .await;
+        let rates: Value = rates.json().await.unwrap();
+        let rate = rates["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                let (from, to) = (r["valid_from"].as_str(), r["valid_to"].as_str());
+                r["kind"] == kind && from <= Some(date) && Some(date) <= to
+            })
+            .unwrap_or_else(|| panic!("a {kind} rate on {date}"))
+            .clone();
+        let res = self
+            .app
+            .put(
+                &format!("/api/v1/rate-types/{}", id(&rate)),
+                Some(&self.admin),
+                &json!({"description": rate["description"], "tf_code": tf_code,
+                        "tf_code_2": tf_code_2, "ore_per_km": rate["ore_per_km"],
+                        "unverified": rate["unverified"]}),
+            )
+            .await;
+        let status = res.status();
+        let out: Value = res.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{out}");
+        out
     }
 
     /// Uploads a GPS trip of `token`'s user: due north from HOME at 14 m/s, one fix a second,

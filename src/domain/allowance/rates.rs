@@ -106,6 +106,14 @@ pub fn placeholder_tf_code(kind: RateKind) -> &'static str {
     }
 }
 
+/// How every placeholder TF code begins.
+pub const PLACEHOLDER_TF_PREFIX: &str = "PLACEHOLDER-";
+
+/// Whether `code` is one of the seeded placeholders, which payroll must never receive.
+pub fn is_placeholder_tf_code(code: &str) -> bool {
+    code.starts_with(PLACEHOLDER_TF_PREFIX)
+}
+
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid seed date")
 }
@@ -250,7 +258,7 @@ mod tests {
             let r = rate_for(&rates, kind, date).unwrap();
             assert_eq!(r.ore_per_km, ore, "{kind} {date}");
             assert_eq!(r.unverified, unverified, "{kind} {date}");
-            assert!(r.tf_code.starts_with("PLACEHOLDER-"));
+            assert!(is_placeholder_tf_code(&r.tf_code));
         }
     }
 

@@ -9,6 +9,7 @@ use crate::error::{Error, ProblemKind};
 use crate::http::extract::AuthUser;
 use crate::http::AppState;
 use crate::services::import;
+use crate::services::staff_extras::AddressSource;
 
 fn require_csv(req: &HttpRequest) -> Result<(), Error> {
     let is_csv = req
@@ -57,9 +58,10 @@ pub async fn staff(
 ) -> Result<HttpResponse, Error> {
     user.require(Role::Admin)?;
     require_csv(&req)?;
+    let addresses = AddressSource::Loaded(state.addresses.index());
     let summary = state
         .db
-        .run(move |c| import::import_staff(c, &body, &mut |_, _| {}))
+        .run(move |c| import::import_staff(c, &body, addresses, &mut |_, _| {}))
         .await?;
     tracing::info!(
         rows = summary.rows,

@@ -79,6 +79,7 @@ impl<'c> Seeder<'c> {
                 name,
                 username: None,
                 cpr,
+                email: None,
                 created_at: now,
                 updated_at: now,
             },
