@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 mod payroll_fixture;
 
 /// Every setting's variable: cleared, so the developer's environment does not leak in.
-const SETTINGS: [&str; 13] = [
+const SETTINGS: [&str; 16] = [
     "KORSEL_DATABASE_URL",
     "KORSEL_BIND",
     "KORSEL_JWT_SECRET",
@@ -21,6 +21,9 @@ const SETTINGS: [&str; 13] = [
     "KORSEL_PAYROLL_IND01_HEADER",
     "KORSEL_PAYROLL_CSV_INCLUDE_CPR",
     "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES",
+    "KORSEL_PUBLIC_URL",
+    "KORSEL_SESSION_IDLE_MINUTES",
+    "KORSEL_MAP_TILE_URL",
 ];
 
 /// A command with the settings cleared and warnings-only logs.
