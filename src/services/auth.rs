@@ -58,6 +58,18 @@ impl LoginThrottle {
         }
     }
 
+    /// Counts the outcome of a login attempt (API or browser): wrong credentials count against
+    /// the name and the IP, a success clears the name's failures, other errors count nothing.
+    pub fn record<T>(&self, username: &str, ip: Option<IpAddr>, outcome: &Result<T>) {
+        match outcome {
+            Ok(_) => self.record_success(username),
+            Err(e) if e.kind() == ProblemKind::InvalidCredentials => {
+                self.record_failure(username, ip)
+            }
+            Err(_) => {}
+        }
+    }
+
     pub fn record_failure(&self, username: &str, ip: Option<IpAddr>) {
         let now = Instant::now();
         lock(&self.by_username).record_failure(&normalize_username(username), now);
@@ -90,6 +102,22 @@ pub fn login(
     username: &str,
     password: &str,
 ) -> Result<TokenPair> {
+    let row = verify_credentials(conn, username, password)?;
+    let roles = Roles::from_csv(&row.roles).map_err(anyhow::Error::msg)?;
+    let family = uuid::Uuid::new_v4().to_string();
+    write_transaction(conn, |conn| {
+        issue_pair(conn, keys, refresh_ttl, &row, &roles, &family)
+    })
+}
+
+/// The account with this username and password, or `invalid-credentials` (the same answer for
+/// an unknown name, after the same amount of hashing work). Shared by the API and browser
+/// sign-in.
+pub fn verify_credentials(
+    conn: &mut DbConnection,
+    username: &str,
+    password: &str,
+) -> Result<users::UserRow> {
     // A name that could never have been created is not looked up: it could only fail, and some
     // bytes (NUL) are not even valid in a PostgreSQL query.
     let username = normalize_username(username);
@@ -101,16 +129,11 @@ pub fn login(
         .as_ref()
         .map_or(passwords::dummy_hash(), |r| r.password_hash.as_str());
     let verified = passwords::verify(password, hash);
-    let Some(row) = row.filter(|_| verified) else {
-        return Err(Error::problem(
+    row.filter(|_| verified).ok_or_else(|| {
+        Error::problem(
             ProblemKind::InvalidCredentials,
             "the username or password is wrong",
-        ));
-    };
-    let roles = Roles::from_csv(&row.roles).map_err(anyhow::Error::msg)?;
-    let family = uuid::Uuid::new_v4().to_string();
-    write_transaction(conn, |conn| {
-        issue_pair(conn, keys, refresh_ttl, &row, &roles, &family)
+        )
     })
 }
 

@@ -23,3 +23,4 @@ mod staff_columns;
 mod tf_codes;
 mod trips;
 mod users;
+mod web;

@@ -33,13 +33,7 @@ pub async fn login(
         .db
         .run(move |conn| auth::login(conn, &keys, ttl, &name, &password))
         .await;
-    match &outcome {
-        Ok(_) => state.throttle.record_success(&username),
-        Err(e) if e.kind() == crate::error::ProblemKind::InvalidCredentials => {
-            state.throttle.record_failure(&username, ip);
-        }
-        Err(_) => {}
-    }
+    state.throttle.record(&username, ip, &outcome);
     Ok(HttpResponse::Ok().json(outcome?))
 }
 

@@ -51,7 +51,7 @@ pub use lifecycle::{
     BulkResult, PlannedReport, Source,
 };
 pub use queries::{
-    get, history, list, queue, summary, ListQuery, QueueQuery, StatusTotals, Summary,
+    get, history, list, queue, summary, ListQuery, QueueQuery, QueueSort, StatusTotals, Summary,
 };
 
 const REMARK_MAX: usize = 1_000;
