@@ -196,7 +196,8 @@ async fn main() -> anyhow::Result<()> {
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-    // Each employee's reports: typed km, submitted.
+    // Each employee's reports: typed km by bicycle (car rates need a registered vehicle),
+    // submitted.
     stream::iter(staff.iter().filter(|(name, _)| name != "leder"))
         .map(|(name, employment)| {
             let (client, base) = (&client, &base);
@@ -208,7 +209,7 @@ async fn main() -> anyhow::Result<()> {
                         base,
                         &token,
                         "/api/v1/reports",
-                        json!({"employment_id": employment, "rate_kind": "car_low",
+                        json!({"employment_id": employment, "rate_kind": "bicycle",
                                "drive_date": format!("2026-10-{:02}", 1 + r % 28),
                                "purpose": format!("Besøg {r}"), "distance_mode": "read",
                                "typed_distance_m": 3_000 + r as i64 * 700,
@@ -238,7 +239,7 @@ async fn main() -> anyhow::Result<()> {
         &base,
         &employee,
         "/api/v1/reports",
-        json!({"employment_id": employment, "rate_kind": "car_low", "purpose": "Ruteplan",
+        json!({"employment_id": employment, "rate_kind": "bicycle", "purpose": "Ruteplan",
                "distance_mode": "gps", "trip_id": uploaded["id"]}),
     )
     .await;
@@ -260,6 +261,21 @@ async fn main() -> anyhow::Result<()> {
     report(
         "approval queue, first page (25 of the pending)",
         &time_page(&client, &base, &session, "/godkendelse", runs).await,
+    );
+    report(
+        "approval queue by person, first page",
+        &time_page(
+            &client,
+            &base,
+            &session,
+            "/godkendelse?sortering=person",
+            runs,
+        )
+        .await,
+    );
+    report(
+        "approval queue, only flagged, first page (every report has typed km)",
+        &time_page(&client, &base, &session, "/godkendelse?markeret=1", runs).await,
     );
     report(
         "report detail with a 10,000-point track",

@@ -5,6 +5,7 @@ use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
 use crate::domain::report_state::ReportStatus;
 use crate::error::ProblemKind;
+use crate::services::reports::Flag;
 
 /// The fixed texts. Parameterised texts are the functions further down.
 pub struct Texts {
@@ -176,6 +177,9 @@ pub struct Texts {
     pub flag_split: &'static str,
     pub flag_gps_uncertain: &'static str,
     pub flag_resubmitted: &'static str,
+    pub flag_app_distance: &'static str,
+    pub flag_app_start_home: &'static str,
+    pub flag_app_end_home: &'static str,
 
     pub year_title: &'static str,
     pub threshold_heading: &'static str,
@@ -365,6 +369,9 @@ pub static DA: Texts = Texts {
     flag_split: "Delt ved 20.000 km",
     flag_gps_uncertain: "Usikker GPS-afstand",
     flag_resubmitted: "Sendt igen efter afvisning",
+    flag_app_distance: "Appens km afviger fra den beregnede afstand",
+    flag_app_start_home: "Start hjemme stemmer ikke med GPS-sporet",
+    flag_app_end_home: "Slut hjemme stemmer ikke med GPS-sporet",
 
     year_title: "Mit år",
     threshold_heading: "Høj takst: 20.000 km om året",
@@ -491,6 +498,25 @@ pub fn field_error(field: &str) -> &'static str {
         "distance_mode" => "Vælg, hvordan afstanden er fundet.",
         _ => "Tjek oplysningerne i formularen.",
     }
+}
+
+/// An approver's flag (`services::reports::Flag`). A phone app's code this version does not
+/// know is shown as it is.
+pub fn flag(flag: &Flag) -> String {
+    match flag {
+        Flag::TypedDistance => DA.flag_typed,
+        Flag::FourKmRule => DA.flag_four_km,
+        Flag::SplitAt20000Km => DA.flag_split,
+        Flag::GpsUncertain => DA.flag_gps_uncertain,
+        Flag::Resubmitted => DA.flag_resubmitted,
+        Flag::Review(code) => match code.as_str() {
+            "app_distance_differs" => DA.flag_app_distance,
+            "starts_at_home_disagrees" => DA.flag_app_start_home,
+            "ends_at_home_disagrees" => DA.flag_app_end_home,
+            other => return format!("Markeret af appen: {other}"),
+        },
+    }
+    .to_string()
 }
 
 /// The rule for a new password, as the form's hint and as its error.

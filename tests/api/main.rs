@@ -3,6 +3,7 @@
 mod address_import;
 mod address_search;
 mod addresses;
+mod approval_queue;
 mod auth;
 mod end_to_end;
 mod errors;

@@ -219,6 +219,15 @@ impl Browser {
         self.find(css).await.text().await.unwrap()
     }
 
+    /// The visible text of every element matching `css`, in page order.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(element.text().await.unwrap());
+        }
+        out
+    }
+
     /// The whole page's visible text.
     pub async fn body(&self) -> String {
         self.text("body").await

@@ -17,5 +17,6 @@ mod report_fixtures;
 
 mod browser;
 mod password;
+mod queue;
 mod scenarios;
 mod world;

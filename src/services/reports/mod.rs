@@ -25,6 +25,7 @@
 //! date instead. Approving, rejecting and the queue also need the `approver` role.
 
 mod audit;
+mod flags;
 mod lifecycle;
 mod plan;
 mod pricing;
@@ -46,6 +47,7 @@ use crate::routing::RouteService;
 use crate::services::org::{self, Location};
 
 pub use crate::domain::report::Decision;
+pub use flags::{flags, Flag, GPS_UNCERTAIN_PERCENT};
 pub use lifecycle::{
     bulk_approve, create, create_in, decide, delete, plan_new, update, BulkItem, BulkOutcome,
     BulkResult, PlannedReport, Source,

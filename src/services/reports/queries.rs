@@ -248,6 +248,9 @@ pub struct QueueQuery {
     pub to: Option<NaiveDate>,
     #[serde(default)]
     pub sort: QueueSort,
+    /// Only reports with at least one flag for the approver (`services::reports::Flag`).
+    #[serde(default)]
+    pub flagged: bool,
 }
 
 /// The order of the approval queue.
@@ -292,6 +295,11 @@ pub fn queue(
         .filter(|r| query.employment_id.is_none_or(|e| e == r.employment_id))
         .filter(|r| responsible_approvers(&org_snapshot, r, today).contains(&me.id))
         .collect();
+    if query.flagged {
+        let flags = super::flags::of_rows(conn, &mine)?;
+        let mut flags = flags.into_iter();
+        mine.retain(|_| flags.next().is_some_and(|f| !f.is_empty()));
+    }
     match query.sort {
         QueueSort::OldestFirst => {}
         QueueSort::NewestFirst => mine.reverse(),

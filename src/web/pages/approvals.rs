@@ -25,7 +25,7 @@ use crate::web::{notice, ok, Layout};
 pub struct QueueRow {
     pub row: ReportRow,
     pub unit: String,
-    pub flags: Vec<&'static str>,
+    pub flags: Vec<String>,
 }
 
 pub struct BulkLine {
@@ -45,6 +45,7 @@ struct QueuePage {
     sorts: Vec<Choice>,
     from: String,
     to: String,
+    only_flagged: bool,
     bulk: Vec<BulkLine>,
     bulk_error: Option<&'static str>,
 }
@@ -55,14 +56,23 @@ pub struct QueueParams {
     fra: Option<String>,
     til: Option<String>,
     sortering: Option<String>,
+    /// "Kun dem med bemærkninger": only reports with a flag.
+    markeret: Option<String>,
     side: Option<u32>,
     besked: Option<String>,
+}
+
+impl QueueParams {
+    fn only_flagged(&self) -> bool {
+        self.markeret.as_deref().is_some_and(|v| !v.is_empty())
+    }
 }
 
 fn sort_of(s: Option<&str>) -> QueueSort {
     match s {
         Some("nyeste") => QueueSort::NewestFirst,
         Some("beloeb") => QueueSort::LargestAmountFirst,
+        Some("person") => QueueSort::Person,
         _ => QueueSort::OldestFirst,
     }
 }
@@ -72,6 +82,7 @@ fn sorts(selected: QueueSort) -> Vec<Choice> {
         ("aeldste", QueueSort::OldestFirst, DA.sort_date_asc),
         ("nyeste", QueueSort::NewestFirst, DA.sort_date_desc),
         ("beloeb", QueueSort::LargestAmountFirst, DA.sort_amount_desc),
+        ("person", QueueSort::Person, DA.sort_person),
     ]
     .into_iter()
     .map(|(value, sort, label)| Choice::new(value, label, sort == selected))
@@ -84,7 +95,7 @@ fn date(s: Option<&str>) -> Option<NaiveDate> {
 
 struct Loaded {
     page: Page<Report>,
-    flags: Vec<Vec<&'static str>>,
+    flags: Vec<Vec<String>>,
     units: Vec<String>,
     approvees: Vec<org::PersonSummary>,
 }
@@ -97,13 +108,14 @@ async fn load(state: &AppState, signed: &Signed, params: &QueueParams) -> Result
         from: date(params.fra.as_deref()),
         to: date(params.til.as_deref()),
         sort: sort_of(params.sortering.as_deref()),
+        flagged: params.only_flagged(),
     };
     let page = page_request(params.side);
     state
         .db
         .run(move |c| {
             let page = reports::queue(c, caller, query, page)?;
-            let flags = flags::of_reports(c, caller, &page.items)?;
+            let flags = flags::of_reports(c, &page.items)?;
             let mut unit_names: HashMap<i64, String> = HashMap::new();
             let mut units = Vec::with_capacity(page.items.len());
             for r in &page.items {
@@ -142,6 +154,7 @@ fn page(
         ("fra", &params.fra),
         ("til", &params.til),
         ("sortering", &params.sortering),
+        ("markeret", &params.markeret),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             filters.push(format!("{name}={}", query_value(v)));
@@ -179,6 +192,7 @@ fn page(
         sorts: sorts(sort_of(params.sortering.as_deref())),
         from: params.fra.clone().unwrap_or_default(),
         to: params.til.clone().unwrap_or_default(),
+        only_flagged: params.only_flagged(),
         bulk,
         bulk_error,
     }

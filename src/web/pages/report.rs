@@ -74,7 +74,7 @@ struct ReportPage {
     map: Option<Drawing>,
     owner: bool,
     can_decide: bool,
-    flags: Vec<&'static str>,
+    flags: Vec<String>,
     trouble: Trouble,
 }
 
@@ -89,7 +89,7 @@ struct Loaded {
     events: Vec<reports::Event>,
     owner: bool,
     track: Vec<(f64, f64)>,
-    flags: Vec<&'static str>,
+    flags: Vec<String>,
 }
 
 /// A report the caller may not read or act on is, to them, a report that does not exist (the
@@ -121,7 +121,7 @@ async fn load(state: &AppState, signed: &Signed, id: i64) -> Result<Loaded, Erro
             let flags = if owner {
                 Vec::new()
             } else {
-                flags::of_reports(c, caller, std::slice::from_ref(&report))?
+                flags::of_reports(c, std::slice::from_ref(&report))?
                     .pop()
                     .unwrap_or_default()
             };
