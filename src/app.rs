@@ -208,8 +208,10 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .configure(routes::configure)
-            .default_service(web::to(error::not_found))
+            .configure(crate::web::configure)
+            .default_service(web::to(crate::web::error::fallback))
             .wrap(from_fn(request_context))
+            .wrap(from_fn(crate::web::security_headers))
             .wrap(TracingLogger::<KorselRootSpan>::new())
     };
     // actix-web's `HttpServer`, assembled by hand so that every connection passes through

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::config::{
     AppApiSettings, DatabaseUrl, HttpSettings, LogFormat, PayrollSettings, ProviderEntry, Secret,
-    Settings,
+    Settings, WebSettings,
 };
 use crate::domain::gps::{compute_distance, parse_gpx, PipelineParams, TrackPoint};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
@@ -159,6 +159,9 @@ pub struct ServerArgs {
 
     #[command(flatten)]
     pub app_api: AppApiArgs,
+
+    #[command(flatten)]
+    pub web: WebArgs,
 }
 
 /// Settings of payroll files (`korsel serve`, `korsel payroll export`).
@@ -193,6 +196,25 @@ pub struct PayrollArgs {
     #[arg(long, env = "KORSEL_PAYROLL_ACK_TIMEOUT_MINUTES", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub payroll_ack_timeout_minutes: u64,
+}
+
+/// Settings of the browser pages (`korsel serve`).
+#[derive(Debug, Args)]
+pub struct WebArgs {
+    /// Where users reach the service, e.g. https://korsel.kommune.dk. An https URL makes the
+    /// browser session cookie Secure.
+    #[arg(long, env = "KORSEL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// A browser session ends after this many minutes without activity.
+    #[arg(long, env = "KORSEL_SESSION_IDLE_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub session_idle_minutes: u64,
+
+    /// Map background tiles, e.g. https://tiles.kommune.dk/{z}/{x}/{y}.png. Unset: maps are
+    /// drawn without background and no location is sent anywhere.
+    #[arg(long, env = "KORSEL_MAP_TILE_URL")]
+    pub map_tile_url: Option<String>,
 }
 
 /// Settings of the OS2indberetning phone apps' API (`korsel serve`, `korsel app provider-entry`).
@@ -427,6 +449,7 @@ impl ServerArgs {
         settings.trusted_proxies = self.trusted_proxies.clone().unwrap_or_default().0;
         self.payroll.apply(settings);
         self.app_api.apply(settings);
+        self.web.apply(settings);
     }
 }
 
@@ -466,6 +489,16 @@ impl AppApiArgs {
                 primary_color: self.app_primary_color.clone(),
                 secondary_color: self.app_secondary_color.clone(),
             },
+        };
+    }
+}
+
+impl WebArgs {
+    fn apply(&self, settings: &mut Settings) {
+        settings.web = WebSettings {
+            public_url: non_blank(&self.public_url),
+            session_idle: Duration::from_secs(self.session_idle_minutes * 60),
+            map_tile_url: non_blank(&self.map_tile_url),
         };
     }
 }
@@ -510,7 +543,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 32] = [
+const ENV_SETTINGS: [&str; 35] = [
     "database-url",
     "bind",
     "log-format",
@@ -543,6 +576,9 @@ const ENV_SETTINGS: [&str; 32] = [
     "app-primary-color",
     "app-secondary-color",
     "trusted-proxies",
+    "public-url",
+    "session-idle-minutes",
+    "map-tile-url",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.

@@ -136,6 +136,7 @@ pub struct Settings {
     pub payroll: PayrollSettings,
     pub app_api: AppApiSettings,
     pub http: HttpSettings,
+    pub web: WebSettings,
 }
 
 /// Connection limits of the HTTP server (issue 11): what a client that connects, sends slowly
@@ -168,6 +169,58 @@ impl Default for HttpSettings {
             keep_alive: Duration::from_secs(5),
             max_connections_per_ip: 128,
         }
+    }
+}
+
+/// The browser pages (issue 13).
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Where users reach the service (`KORSEL_PUBLIC_URL`). An `https://` URL makes the session
+    /// cookie `Secure`.
+    pub public_url: Option<String>,
+    /// A browser session ends after this long without a request (`KORSEL_SESSION_IDLE_MINUTES`).
+    pub session_idle: Duration,
+    /// A tile server for map backgrounds, `{z}/{x}/{y}` in the URL (`KORSEL_MAP_TILE_URL`).
+    /// Unset: maps are drawn without background, and no staff location leaves the network.
+    pub map_tile_url: Option<String>,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            public_url: None,
+            session_idle: Duration::from_secs(30 * 60),
+            map_tile_url: None,
+        }
+    }
+}
+
+impl WebSettings {
+    /// True when the public URL is https: cookies then carry `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err("KORSEL_PUBLIC_URL must be an http:// or https:// URL".into());
+            }
+        }
+        if self.session_idle.is_zero() {
+            return Err("KORSEL_SESSION_IDLE_MINUTES must be at least 1".into());
+        }
+        if let Some(url) = &self.map_tile_url {
+            let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+            if !url.starts_with("https://") && !url.starts_with("http://") || !placeholders {
+                return Err(
+                    "KORSEL_MAP_TILE_URL must be an http(s) URL with {z}, {x} and {y}".into(),
+                );
+            }
+        }
+        Ok(())
     }
 }
 
@@ -320,6 +373,7 @@ impl Settings {
             payroll: PayrollSettings::default(),
             app_api: AppApiSettings::default(),
             http: HttpSettings::default(),
+            web: WebSettings::default(),
         }
     }
 
@@ -393,6 +447,7 @@ impl Settings {
             }
         }
         self.app_api.validate()?;
+        self.web.validate()?;
         Ok(())
     }
 }

@@ -16,3 +16,4 @@ pub mod payroll;
 pub mod routing;
 pub mod services;
 pub mod telemetry;
+pub mod web;

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 mod payroll_fixture;
 
 /// Every setting's variable: cleared, so the developer's environment does not leak in.
-const SETTINGS: [&str; 22] = [
+const SETTINGS: [&str; 25] = [
     "KORSEL_DATABASE_URL",
     "KORSEL_BIND",
     "KORSEL_JWT_SECRET",
@@ -30,6 +30,9 @@ const SETTINGS: [&str; 22] = [
     "KORSEL_APP_PRIMARY_COLOR",
     "KORSEL_APP_SECONDARY_COLOR",
     "KORSEL_TRUSTED_PROXIES",
+    "KORSEL_PUBLIC_URL",
+    "KORSEL_SESSION_IDLE_MINUTES",
+    "KORSEL_MAP_TILE_URL",
 ];
 
 /// A command with the settings cleared and warnings-only logs.

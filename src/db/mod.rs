@@ -13,6 +13,7 @@ pub mod reports;
 pub mod schema;
 pub mod trips;
 pub mod users;
+pub mod web_sessions;
 
 use std::time::Duration;
 

@@ -362,7 +362,32 @@ pub fn events_of(conn: &mut DbConnection, report_id: i64) -> QueryResult<Vec<Eve
         .load(conn)
 }
 
+/// Which of these reports have at least one event with this action (e.g. `reject`).
+pub fn reports_with_event(
+    conn: &mut DbConnection,
+    report_ids: &[i64],
+    action: &str,
+) -> QueryResult<Vec<i64>> {
+    report_events::table
+        .filter(report_events::report_id.eq_any(report_ids))
+        .filter(report_events::action.eq(action))
+        .select(report_events::report_id)
+        .distinct()
+        .load(conn)
+}
+
 // ---------------------------------------------------------------- trips
+
+/// `(trip id, distance_m, uncertainty_m)` of these trips.
+pub fn trip_uncertainties(
+    conn: &mut DbConnection,
+    trip_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    trips::table
+        .filter(trips::id.eq_any(trip_ids))
+        .select((trips::id, trips::distance_m, trips::uncertainty_m))
+        .load(conn)
+}
 
 /// The columns of a GPS trip (issue 4) that a report made from it takes.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]

@@ -383,7 +383,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(employments -> persons (person_id));
 diesel::joinable!(employments -> org_units (org_unit_id));
 diesel::joinable!(trips -> users (user_id));
@@ -421,6 +433,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_passwords,
     app_tokens,
     app_uploads,
+    web_sessions,
 );
 
 // issue 17: state shared by the instances on one database.

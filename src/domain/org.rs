@@ -231,8 +231,14 @@ pub fn would_cycle(parents: &HashMap<i64, Option<i64>>, unit: i64, new_parent: i
 /// The calendar date in Denmark at the instant `now`, from the IANA time-zone database's
 /// Europe/Copenhagen (so dates follow the law if it changes, and history is right).
 pub fn copenhagen_date(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    copenhagen_time(now).date()
+}
+
+/// The wall-clock time in Denmark at an instant, from the IANA time-zone database's
+/// Europe/Copenhagen.
+pub fn copenhagen_time(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     now.with_timezone(&chrono_tz::Europe::Copenhagen)
-        .date_naive()
+        .naive_local()
 }
 
 #[cfg(test)]

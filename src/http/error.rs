@@ -114,10 +114,3 @@ pub fn path_error(
 ) -> actix_web::Error {
     Error::problem(ProblemKind::NotFound, format!("no such resource: {err}")).into()
 }
-
-pub async fn not_found() -> Result<HttpResponse, Error> {
-    Err(Error::problem(
-        ProblemKind::NotFound,
-        "no route matches this path",
-    ))
-}

@@ -117,7 +117,12 @@ fn ensure_problem_json(response: ServiceResponse<BoxBody>) -> ServiceResponse<Bo
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     let kept = response.response().extensions().contains::<KeepBody>();
-    if status.as_u16() < 400 || is_problem || kept {
+    // The browser pages answer errors with Danish HTML pages of their own.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if status.as_u16() < 400 || is_problem || kept || is_page {
         return response;
     }
     let kind = ProblemKind::for_status(status.as_u16());

@@ -102,12 +102,27 @@ impl LoginThrottle {
         keys: &TokenKeys,
         refresh_ttl: Duration,
     ) -> Result<TokenPair> {
-        self.check(conn, attempt.username, attempt.ip)?;
-        let outcome = login(conn, keys, refresh_ttl, attempt.username, attempt.password);
+        self.guard(conn, attempt.username, attempt.ip, |conn| {
+            login(conn, keys, refresh_ttl, attempt.username, attempt.password)
+        })
+    }
+
+    /// Runs a sign-in (API or browser) behind the throttle: refused (429) while the name or the
+    /// IP is throttled; wrong credentials count against both, a success clears the name's
+    /// failures, other errors count nothing.
+    pub fn guard<T>(
+        &self,
+        conn: &mut DbConnection,
+        username: &str,
+        ip: Option<IpAddr>,
+        sign_in: impl FnOnce(&mut DbConnection) -> Result<T>,
+    ) -> Result<T> {
+        self.check(conn, username, ip)?;
+        let outcome = sign_in(conn);
         match &outcome {
-            Ok(_) => self.record_success(conn, attempt.username)?,
+            Ok(_) => self.record_success(conn, username)?,
             Err(e) if e.kind() == ProblemKind::InvalidCredentials => {
-                self.record_failure(conn, attempt.username, attempt.ip)?
+                self.record_failure(conn, username, ip)?
             }
             Err(_) => {}
         }
@@ -143,6 +158,22 @@ pub fn login(
     username: &str,
     password: &str,
 ) -> Result<TokenPair> {
+    let row = verify_credentials(conn, username, password)?;
+    let roles = Roles::from_csv(&row.roles).map_err(anyhow::Error::msg)?;
+    let family = uuid::Uuid::new_v4().to_string();
+    write_transaction(conn, |conn| {
+        issue_pair(conn, keys, refresh_ttl, &row, &roles, &family)
+    })
+}
+
+/// The account with this username and password, or `invalid-credentials` (the same answer for
+/// an unknown name, after the same amount of hashing work). Shared by the API and browser
+/// sign-in.
+pub fn verify_credentials(
+    conn: &mut DbConnection,
+    username: &str,
+    password: &str,
+) -> Result<users::UserRow> {
     // A name that could never have been created is not looked up: it could only fail, and some
     // bytes (NUL) are not even valid in a PostgreSQL query.
     let username = normalize_username(username);
@@ -154,16 +185,11 @@ pub fn login(
         .as_ref()
         .map_or(passwords::dummy_hash(), |r| r.password_hash.as_str());
     let verified = passwords::verify(password, hash);
-    let Some(row) = row.filter(|_| verified) else {
-        return Err(Error::problem(
+    row.filter(|_| verified).ok_or_else(|| {
+        Error::problem(
             ProblemKind::InvalidCredentials,
             "the username or password is wrong",
-        ));
-    };
-    let roles = Roles::from_csv(&row.roles).map_err(anyhow::Error::msg)?;
-    let family = uuid::Uuid::new_v4().to_string();
-    write_transaction(conn, |conn| {
-        issue_pair(conn, keys, refresh_ttl, &row, &roles, &family)
+        )
     })
 }
 

@@ -17,3 +17,4 @@ pub mod tokens;
 pub mod trips;
 pub mod upstream;
 pub mod users;
+pub mod web_sessions;

@@ -496,28 +496,10 @@ pub fn track_geojson(
     id: i64,
     params: &PipelineParams,
 ) -> Result<Value> {
-    let row = visible(conn, reader, id)?;
-    let bytes = repo::track(conn, row.id)?.ok_or_else(|| Error::not_found("trip"))?;
-    let raw = decode_track(&bytes).map_err(|e| Error::Internal(e.into()))?;
+    let (row, raw) = stored_track(conn, reader, id)?;
     let raw_line: Vec<(f64, f64, DateTime<Utc>)> =
         raw.iter().map(|p| (p.lon, p.lat, p.timestamp)).collect();
-    let clean_line: Vec<(f64, f64, DateTime<Utc>)> =
-        if app_repo::upload_of_trip(conn, row.id)?.is_some() {
-            // From a phone app: coordinates without times, cleaned by the path-only mode.
-            let positions: Vec<(f64, f64)> = raw.iter().map(|p| (p.lat, p.lon)).collect();
-            let at = row.started_at.and_utc();
-            path_distance(&positions, &PathParams::default())
-                .path
-                .iter()
-                .map(|&(lat, lon)| (lon, lat, at))
-                .collect()
-        } else {
-            compute_distance(&raw, params)
-                .track
-                .iter()
-                .map(|p| (p.lon, p.lat, p.timestamp))
-                .collect()
-        };
+    let clean_line = cleaned_line(conn, &row, &raw, params)?;
     Ok(json!({
         "type": "FeatureCollection",
         "features": [
@@ -525,6 +507,57 @@ pub fn track_geojson(
             line_feature("cleaned", row.id, &clean_line),
         ],
     }))
+}
+
+/// A visible trip and its track as uploaded.
+fn stored_track(
+    conn: &mut DbConnection,
+    reader: Reader,
+    id: i64,
+) -> Result<(TripRow, Vec<TrackPoint>)> {
+    let row = visible(conn, reader, id)?;
+    let bytes = repo::track(conn, row.id)?.ok_or_else(|| Error::not_found("trip"))?;
+    let raw = decode_track(&bytes).map_err(|e| Error::Internal(e.into()))?;
+    Ok((row, raw))
+}
+
+/// The cleaned line of a stored track as (longitude, latitude, time).
+fn cleaned_line(
+    conn: &mut DbConnection,
+    row: &TripRow,
+    raw: &[TrackPoint],
+    params: &PipelineParams,
+) -> Result<Vec<(f64, f64, DateTime<Utc>)>> {
+    Ok(if app_repo::upload_of_trip(conn, row.id)?.is_some() {
+        // From a phone app: coordinates without times, cleaned by the path-only mode.
+        let positions: Vec<(f64, f64)> = raw.iter().map(|p| (p.lat, p.lon)).collect();
+        let at = row.started_at.and_utc();
+        path_distance(&positions, &PathParams::default())
+            .path
+            .iter()
+            .map(|&(lat, lon)| (lon, lat, at))
+            .collect()
+    } else {
+        compute_distance(raw, params)
+            .track
+            .iter()
+            .map(|p| (p.lon, p.lat, p.timestamp))
+            .collect()
+    })
+}
+
+/// The cleaned track of a trip the reader may see, as (latitude, longitude): what a map draws.
+pub fn cleaned_track(
+    conn: &mut DbConnection,
+    reader: Reader,
+    id: i64,
+    params: &PipelineParams,
+) -> Result<Vec<(f64, f64)>> {
+    let (row, raw) = stored_track(conn, reader, id)?;
+    Ok(cleaned_line(conn, &row, &raw, params)?
+        .into_iter()
+        .map(|(lon, lat, _)| (lat, lon))
+        .collect())
 }
 
 /// A LineString feature with the fixes' times in `coordTimes` (the convention of

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::db::{
-    self, is_unique_violation, refresh_tokens, users, write_transaction, DbConnection,
+    self, is_unique_violation, refresh_tokens, users, web_sessions, write_transaction, DbConnection,
 };
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::users::{normalize_username, validate_password, validate_username, Role, Roles};
@@ -97,7 +97,7 @@ pub fn set_roles(conn: &mut DbConnection, id: i64, roles: &Roles) -> Result<User
     })
 }
 
-/// Sets a new password and ends every session of the user.
+/// Sets a new password and ends every session of the user (API tokens and browser sign-ins).
 pub fn set_password(conn: &mut DbConnection, id: i64, password: &str) -> Result<()> {
     validate_password(password).map_err(|e| Error::validation("password", e))?;
     let hash = passwords::hash(password)?;
@@ -107,6 +107,7 @@ pub fn set_password(conn: &mut DbConnection, id: i64, password: &str) -> Result<
             return Err(Error::not_found("user"));
         }
         refresh_tokens::revoke_all_for_user(conn, id, now)?;
+        web_sessions::delete_all_for_user(conn, id)?;
         Ok(())
     })
 }

@@ -135,6 +135,24 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_on(db, settings).await
 }
 
+/// The app on a database whose first administrator was created without a configured password,
+/// and that administrator's generated one-time password (issue 11).
+pub async fn spawn_with_one_time_admin() -> (TestApp, String) {
+    let db = TestDb::new();
+    korsel::db::Database::connect(&db.url)
+        .unwrap()
+        .migrate()
+        .unwrap();
+    let Some(korsel::services::users::BootstrapPassword::Generated(one_time)) =
+        korsel::services::users::bootstrap_admin(&mut db.connect(), None).unwrap()
+    else {
+        panic!("no password configured: one is generated");
+    };
+    let mut settings = test_settings(&db);
+    settings.admin_password = None;
+    (spawn_on(db, settings).await, one_time)
+}
+
 pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
     spawn_instance(Arc::new(db), settings).await
 }

@@ -3,6 +3,7 @@
 mod address_import;
 mod address_search;
 mod addresses;
+mod approval_queue;
 mod auth;
 mod end_to_end;
 mod errors;
@@ -24,3 +25,4 @@ mod staff_columns;
 mod tf_codes;
 mod trips;
 mod users;
+mod web;

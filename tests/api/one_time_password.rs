@@ -1,28 +1,14 @@
 //! The first administrator's generated password is a one-time password (issue 11 item 15):
 //! signing in with it works, every other request is refused until a new password is set.
 
-use korsel::services::users::{bootstrap_admin, BootstrapPassword};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{assert_problem, spawn_on, test_settings, TestDb};
+use crate::helpers::{assert_problem, spawn_on, spawn_with_one_time_admin, test_settings, TestDb};
 
 #[tokio::test]
 async fn the_first_sign_in_with_the_one_time_password_must_set_a_new_one() {
-    let db = TestDb::new();
-    korsel::db::Database::connect(&db.url)
-        .unwrap()
-        .migrate()
-        .unwrap();
-    let Some(BootstrapPassword::Generated(one_time)) =
-        bootstrap_admin(&mut db.connect(), None).unwrap()
-    else {
-        panic!("no password configured: one is generated");
-    };
-    let mut settings = test_settings(&db);
-    settings.admin_password = None;
-    let app = spawn_on(db, settings).await;
-
+    let (app, one_time) = spawn_with_one_time_admin().await;
     let tokens = app.tokens("admin", &one_time).await;
     let token = tokens["access_token"].as_str().unwrap().to_string();
     for path in ["/api/v1/me", "/api/v1/users", "/api/v1/reports"] {

@@ -435,3 +435,61 @@ pub fn calculated_report(employment: i64, date: &str, kind: &str, stops: &[Place
            "purpose": "Hjemmebesøg", "distance_mode": "calculated",
            "route": stops.iter().map(|p| stop(*p)).collect::<Vec<_>>()})
 }
+
+/// boss's approval queue for the queue's order and filter (issue 13): three pending reports of
+/// the three people boss approves, in drive-date order sara, olga, lea (name order lea, olga,
+/// sara). lea's is routed and carries no flag; sara's has typed km; olga's is routed and carries
+/// a phone app's review flag (`app_distance_differs`, as issue 14's uploads store it).
+/// Returns them as `[lea, olga, sara]`.
+pub async fn boss_queue(w: &World) -> [Value; 3] {
+    let employment = |token: &str| {
+        let token = token.to_string();
+        async move {
+            let list: Value = w
+                .app
+                .get("/api/v1/me/employments", Some(&token))
+                .await
+                .json()
+                .await
+                .unwrap();
+            id(&list.as_array().unwrap()[0])
+        }
+    };
+    let lea = w
+        .create_submitted(
+            &w.lea,
+            calculated_report(
+                w.emp_lea,
+                "2026-11-04",
+                "car_high",
+                &[WORK, CITIZEN_A, WORK],
+            ),
+        )
+        .await;
+    let olga_employment = employment(&w.olga).await;
+    let olga = w
+        .create_submitted(
+            &w.olga,
+            calculated_report(
+                olga_employment,
+                "2026-11-03",
+                "car_high",
+                &[WORK, CITIZEN_B, WORK],
+            ),
+        )
+        .await;
+    korsel::db::reports::set_review_flags(
+        &mut w.app.db.connect(),
+        id(&olga),
+        Some(r#"["app_distance_differs"]"#),
+    )
+    .unwrap();
+    let sara_employment = employment(&w.sara).await;
+    let sara = w
+        .create_submitted(
+            &w.sara,
+            read_report(sara_employment, "2026-11-02", "car_high", 8_000),
+        )
+        .await;
+    [lea, olga, sara]
+}

@@ -25,6 +25,7 @@
 //! date instead. Approving, rejecting and the queue also need the `approver` role.
 
 mod audit;
+mod flags;
 mod lifecycle;
 mod plan;
 mod pricing;
@@ -46,12 +47,13 @@ use crate::routing::RouteService;
 use crate::services::org::{self, Location};
 
 pub use crate::domain::report::Decision;
+pub use flags::{flags, Flag, GPS_UNCERTAIN_PERCENT};
 pub use lifecycle::{
     bulk_approve, create, create_in, decide, delete, plan_new, update, BulkItem, BulkOutcome,
     BulkResult, PlannedReport, Source,
 };
 pub use queries::{
-    get, history, list, queue, summary, ListQuery, QueueQuery, StatusTotals, Summary,
+    get, history, list, queue, summary, ListQuery, QueueQuery, QueueSort, StatusTotals, Summary,
 };
 
 const REMARK_MAX: usize = 1_000;

@@ -76,16 +76,7 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
             amount_ore: l.amount_ore,
         });
     }
-    let person_ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.person_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let names: HashMap<i64, String> = org_repo::persons_by_ids(conn, &person_ids)?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+    let names = person_names(conn, &rows)?;
     rows.into_iter()
         .map(|row| {
             let route: Vec<Location> = serde_json::from_str(&row.route)
@@ -132,6 +123,20 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
             })
         })
         .collect()
+}
+
+/// The names of the rows' persons, by person id.
+fn person_names(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<HashMap<i64, String>> {
+    let person_ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.person_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Ok(org_repo::persons_by_ids(conn, &person_ids)?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
 }
 
 pub(super) fn view(conn: &mut DbConnection, row: ReportRow) -> Result<Report> {
@@ -241,9 +246,30 @@ pub struct QueueQuery {
     pub from: Option<NaiveDate>,
     #[serde(default)]
     pub to: Option<NaiveDate>,
+    #[serde(default)]
+    pub sort: QueueSort,
+    /// Only reports with at least one flag for the approver (`services::reports::Flag`).
+    #[serde(default)]
+    pub flagged: bool,
 }
 
-/// The pending reports the caller may approve today, oldest drive date first.
+/// The order of the approval queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum QueueSort {
+    #[default]
+    #[serde(rename = "drive_date")]
+    OldestFirst,
+    #[serde(rename = "-drive_date")]
+    NewestFirst,
+    #[serde(rename = "-amount")]
+    LargestAmountFirst,
+    /// By the person's name, each person's reports oldest first.
+    #[serde(rename = "person")]
+    Person,
+}
+
+/// The pending reports the caller may approve today, oldest drive date first unless sorted
+/// otherwise.
 pub fn queue(
     conn: &mut DbConnection,
     caller: Caller,
@@ -264,11 +290,29 @@ pub fn queue(
     };
     let org_snapshot = org::snapshot(conn)?;
     let today = org::today();
-    let mine: Vec<ReportRow> = repo::all_reports(conn, &filter)?
+    let mut mine: Vec<ReportRow> = repo::all_reports(conn, &filter)?
         .into_iter()
         .filter(|r| query.employment_id.is_none_or(|e| e == r.employment_id))
         .filter(|r| responsible_approvers(&org_snapshot, r, today).contains(&me.id))
         .collect();
+    if query.flagged {
+        let flags = super::flags::of_rows(conn, &mine)?;
+        let mut flags = flags.into_iter();
+        mine.retain(|_| flags.next().is_some_and(|f| !f.is_empty()));
+    }
+    match query.sort {
+        QueueSort::OldestFirst => {}
+        QueueSort::NewestFirst => mine.reverse(),
+        QueueSort::LargestAmountFirst => mine.sort_by_key(|r| std::cmp::Reverse(r.amount_ore)),
+        QueueSort::Person => {
+            let names = person_names(conn, &mine)?;
+            // Stable: each person's reports stay oldest first.
+            mine.sort_by(|a, b| {
+                let name = |r: &ReportRow| names.get(&r.person_id).map(|n| n.to_lowercase());
+                name(a).cmp(&name(b)).then(a.person_id.cmp(&b.person_id))
+            });
+        }
+    }
     let total = mine.len() as i64;
     let rows: Vec<ReportRow> = mine
         .into_iter()

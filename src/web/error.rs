@@ -1,0 +1,174 @@
+//! Errors of page requests: clear Danish pages (never JSON), a redirect to sign-in when the
+//! session is missing or idle, and 403 for a form without its CSRF token.
+
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::error::{Error, ProblemKind};
+use crate::http::middleware::current_request_id;
+use crate::web::pages::query_value;
+use crate::web::texts::{self, Texts, DA};
+use crate::web::Layout;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Not signed in: to the sign-in page, then back to `next`.
+    #[error("sign-in required")]
+    SignIn {
+        next: String,
+        expired: bool,
+        htmx: bool,
+    },
+    /// Signed in with a one-time password: to the change-password page first.
+    #[error("password change required")]
+    PasswordChange { htmx: bool },
+    #[error("missing or wrong CSRF token")]
+    CsrfRefused,
+    #[error(transparent)]
+    Service(#[from] Error),
+}
+
+impl From<anyhow::Error> for WebError {
+    fn from(e: anyhow::Error) -> Self {
+        WebError::Service(Error::Internal(e))
+    }
+}
+
+impl From<actix_web::error::HttpError> for WebError {
+    fn from(e: actix_web::error::HttpError) -> Self {
+        WebError::Service(Error::Internal(anyhow::anyhow!(
+            "cannot build the response: {e}"
+        )))
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        WebError::Service(Error::Internal(anyhow::Error::new(e).context("template")))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub t: &'static Texts,
+    pub heading: &'static str,
+    pub message: &'static str,
+    pub request_id: Option<String>,
+}
+
+/// `/log-ind?next=…` (and `&udloebet=1` after an idle timeout).
+pub fn sign_in_url(next: &str, expired: bool) -> String {
+    let mut url = format!("/log-ind?next={}", query_value(next));
+    if expired {
+        url.push_str("&udloebet=1");
+    }
+    url
+}
+
+pub fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// The error page for a problem kind (the user's menus are not shown: the page may be the
+/// answer to a failed sign-in check).
+pub fn error_page(kind: ProblemKind) -> HttpResponse {
+    let (heading, message) = texts::problem(kind);
+    let status = StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    page(status, heading, message)
+}
+
+fn page(status: StatusCode, heading: &'static str, message: &'static str) -> HttpResponse {
+    let page = ErrorPage {
+        layout: Layout::anonymous(heading),
+        t: &DA,
+        heading,
+        message,
+        request_id: current_request_id(),
+    };
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the error page");
+            HttpResponse::build(status).finish()
+        }
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::SignIn { .. } | WebError::PasswordChange { .. } => StatusCode::SEE_OTHER,
+            WebError::CsrfRefused => StatusCode::FORBIDDEN,
+            WebError::Service(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            WebError::SignIn {
+                next,
+                expired,
+                htmx,
+            } => redirect(&sign_in_url(next, *expired), *htmx),
+            WebError::PasswordChange { htmx } => redirect(crate::web::pages::password::PATH, *htmx),
+            WebError::CsrfRefused => page(
+                StatusCode::FORBIDDEN,
+                texts::problem(ProblemKind::Forbidden).0,
+                DA.csrf_refused,
+            ),
+            WebError::Service(Error::Internal(cause)) => {
+                tracing::error!(error = format!("{cause:#}"), "internal error on a page");
+                error_page(ProblemKind::Internal)
+            }
+            WebError::Service(Error::Problem(problem)) => error_page(problem.kind),
+        }
+    }
+}
+
+/// 303 to `url`; for an htmx request, the header htmx follows with a full page load.
+fn redirect(url: &str, htmx: bool) -> HttpResponse {
+    if htmx {
+        HttpResponse::Ok()
+            .insert_header(("HX-Redirect", url.to_string()))
+            .finish()
+    } else {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, url.to_string()))
+            .finish()
+    }
+}
+
+/// The app's fallback for unknown paths: a Danish page for browsers (they ask for HTML),
+/// the API's problem+json for everybody else.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && !req.path().starts_with("/api/") {
+        return error_page(ProblemKind::NotFound);
+    }
+    Error::problem(ProblemKind::NotFound, "no route matches this path").error_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_url_keeps_the_return_path() {
+        assert_eq!(sign_in_url("/", false), "/log-ind?next=%2F");
+        assert_eq!(
+            sign_in_url("/?aar=2026&status=pending", true),
+            "/log-ind?next=%2F%3Faar%3D2026%26status%3Dpending&udloebet=1"
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! The browser app (issue 13): server-rendered Danish pages at `/`, beside the JSON API under
+//! `/api/v1`. Pages call the same services as the API with the same caller, so authorization,
+//! versions and the audit trail are the API's; no business rule lives here.
+//!
+//! Templates are compiled (askama, `templates/`); static files are embedded (`assets`); every
+//! text is in `texts`. Sessions are server-side (`services::web_sessions`); every form and
+//! htmx request carries the session's CSRF token (`session::SignedForm`).
+
+pub mod assets;
+pub mod error;
+pub mod format;
+pub mod map;
+pub mod pages;
+pub mod session;
+pub mod texts;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::domain::users::Role;
+use crate::http::AppState;
+use crate::web::error::{html, WebError};
+use crate::web::session::Signed;
+use crate::web::texts::{Texts, DA};
+
+/// The page routes. Not part of `openapi.yaml` (that is the JSON API's contract).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use pages::{
+        approvals, autocomplete, login, password, report, report_form, reports, trips, year,
+    };
+    cfg.route("/", web::get().to(reports::list))
+        .route("/log-ind", web::get().to(login::form))
+        .route("/log-ind", web::post().to(login::submit))
+        .route("/log-ud", web::post().to(login::sign_out))
+        .route(password::PATH, web::get().to(password::form))
+        .route(password::PATH, web::post().to(password::submit))
+        .route("/indberetninger/ny", web::get().to(report_form::new))
+        .route("/indberetninger/ny", web::post().to(report_form::create))
+        .route("/indberetninger/{id}", web::get().to(report::show))
+        .route("/indberetninger/{id}", web::post().to(report::act))
+        .route("/indberetninger/{id}/ret", web::get().to(report_form::edit))
+        .route(
+            "/indberetninger/{id}/ret",
+            web::post().to(report_form::save),
+        )
+        .route("/godkendelse", web::get().to(approvals::queue))
+        .route("/godkendelse", web::post().to(approvals::bulk_approve))
+        .route("/mit-aar", web::get().to(year::show))
+        .route("/ture", web::get().to(trips::list))
+        .route("/ture/{id}", web::get().to(trips::show))
+        .route(
+            "/adresser/forslag",
+            web::get().to(autocomplete::suggestions),
+        )
+        .route("/static/{hash}/{name}", web::get().to(assets::serve));
+}
+
+/// What every page's frame shows: title, the menus of each role the user holds, the CSRF
+/// token for forms and htmx, the asset URLs, and a one-line notice after an action.
+pub struct Layout {
+    pub t: &'static Texts,
+    pub title: String,
+    pub nav: Option<Nav>,
+    pub csrf: String,
+    /// Which menu entry is the current page (`aria-current`).
+    pub current: &'static str,
+    pub notice: Option<&'static str>,
+    pub css: String,
+    pub htmx: String,
+    pub js: String,
+}
+
+pub struct Nav {
+    pub username: String,
+    pub employee: bool,
+    pub approver: bool,
+}
+
+impl Nav {
+    /// Only the user and sign-out: for a page that must be done before any other.
+    pub fn without_menus(self) -> Nav {
+        Nav {
+            employee: false,
+            approver: false,
+            ..self
+        }
+    }
+}
+
+impl Layout {
+    fn new(title: &str, nav: Option<Nav>, csrf: String, current: &'static str) -> Layout {
+        Layout {
+            t: &DA,
+            title: title.to_string(),
+            nav,
+            csrf,
+            current,
+            notice: None,
+            css: assets::url("korsel.css"),
+            htmx: assets::url("htmx.min.js"),
+            js: assets::url("korsel.js"),
+        }
+    }
+
+    pub fn anonymous(title: &str) -> Layout {
+        Layout::new(title, None, String::new(), "")
+    }
+
+    pub fn signed(signed: &Signed, title: &str, current: &'static str) -> Layout {
+        let nav = Nav {
+            username: signed.user.username.clone(),
+            employee: signed.has(Role::Employee),
+            approver: signed.has(Role::Approver),
+        };
+        Layout::new(title, Some(nav), signed.user.csrf_token.clone(), current)
+    }
+
+    pub fn with_notice(mut self, notice: Option<&'static str>) -> Layout {
+        self.notice = notice;
+        self
+    }
+}
+
+/// Renders a page as `text/html` with the given status.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, WebError> {
+    Ok(html(status, page.render()?))
+}
+
+pub fn ok(page: &impl Template) -> Result<HttpResponse, WebError> {
+    render(StatusCode::OK, page)
+}
+
+/// 303 to `location` (after a successful form: post/redirect/get).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// The notices a page shows after a redirect (`?besked=…`); only these fixed texts, so a link
+/// cannot put words on the page.
+pub fn notice(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "gemt" => DA.done_saved,
+        "indsendt" => DA.done_submitted,
+        "trukket-tilbage" => DA.done_withdrawn,
+        "slettet" => DA.done_deleted,
+        "godkendt" => DA.done_approved,
+        "afvist" => DA.done_rejected,
+        "logget-ud" => DA.signed_out,
+        "adgangskode-skiftet" => DA.password_changed,
+        _ => return None,
+    })
+}
+
+/// The Content-Security-Policy: nothing inline, nothing from elsewhere, except map tiles from
+/// the configured tile server.
+pub fn content_security_policy(tile_url: Option<&str>) -> String {
+    let tiles = tile_url
+        .and_then(origin)
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; \
+         connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+         base-uri 'none'; object-src 'none'"
+    )
+}
+
+/// `https://tiles.example.dk` of `https://tiles.example.dk/{z}/{x}/{y}.png`.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split('/').next()?;
+    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
+}
+
+/// Security headers on every response (pages and API alike): CSP, no framing, no sniffing.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let csp = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| content_security_policy(s.settings.web.map_tile_url.as_deref()))
+        .unwrap_or_else(|| content_security_policy(None));
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csp_allows_no_inline_code_and_only_the_tile_origin() {
+        let plain = content_security_policy(None);
+        assert!(plain.contains("script-src 'self';") && plain.contains("style-src 'self';"));
+        assert!(!plain.contains("unsafe-inline"));
+        let tiles = content_security_policy(Some("https://tiles.kommune.dk/{z}/{x}/{y}.png"));
+        assert!(
+            tiles.contains("img-src 'self' data: https://tiles.kommune.dk;"),
+            "{tiles}"
+        );
+    }
+
+    #[test]
+    fn notices_are_fixed_texts() {
+        assert_eq!(notice(Some("indsendt")), Some(DA.done_submitted));
+        assert_eq!(notice(Some("<script>")), None);
+        assert_eq!(notice(None), None);
+    }
+}

@@ -1,0 +1,236 @@
+//! The signed-in browser: the session cookie, the CSRF check of every state-changing request,
+//! and the same `Caller` the API's handlers build, so pages and API share one authorization.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use crate::domain::users::Role;
+use crate::http::AppState;
+use crate::services::reports::Caller;
+use crate::services::web_sessions::{self, Lookup, SessionUser};
+use crate::web::error::WebError;
+
+pub const SESSION_COOKIE: &str = "korsel_session";
+/// The header htmx requests carry the CSRF token in (set by `static/korsel.js`).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The form field ordinary forms carry it in.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// The signed-in user of a page request. Not signed in (or idle too long): the page answers
+/// with a redirect to the sign-in page, which then comes back here.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub user: SessionUser,
+}
+
+impl Signed {
+    pub fn has(&self, role: Role) -> bool {
+        self.user.roles.contains(role)
+    }
+
+    /// The report services' view of the caller: what `http::handlers::reports::caller` builds
+    /// from an access token.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            user_id: self.user.user_id,
+            admin: self.has(Role::Admin),
+            approver: self.has(Role::Approver),
+            payroll: self.has(Role::Payroll),
+        }
+    }
+}
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| WebError::from(anyhow::anyhow!("application state missing")))
+}
+
+/// Where to come back to after signing in: this page (GET) or the page a form was on.
+fn return_path(req: &HttpRequest) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        return req
+            .uri()
+            .path_and_query()
+            .map_or("/".to_string(), |p| p.as_str().to_string());
+    }
+    "/".to_string()
+}
+
+async fn resolve(req: HttpRequest) -> Result<Signed, WebError> {
+    let state = state(&req)?;
+    let htmx = req.headers().contains_key("hx-request");
+    let sign_in = |expired| WebError::SignIn {
+        next: return_path(&req),
+        expired,
+        htmx,
+    };
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        return Err(sign_in(false));
+    };
+    let idle = state.settings.web.session_idle;
+    let lookup = state
+        .db
+        .run(move |c| web_sessions::lookup(c, idle, &token, crate::db::utc_now()))
+        .await?;
+    match lookup {
+        Lookup::Active(user) if user.must_change_password && !password_change_allowed(&req) => {
+            Err(WebError::PasswordChange { htmx })
+        }
+        Lookup::Active(user) => Ok(Signed { user }),
+        Lookup::Expired => Err(sign_in(true)),
+        Lookup::Unknown => Err(sign_in(false)),
+    }
+}
+
+/// The pages a user who must change their password may use: the change itself and sign-out.
+fn password_change_allowed(req: &HttpRequest) -> bool {
+    matches!(req.path(), crate::web::pages::password::PATH | "/log-ud")
+}
+
+impl FromRequest for Signed {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(resolve(req.clone()))
+    }
+}
+
+/// A submitted form of a signed-in user, its CSRF token checked (field `csrf` or the
+/// `X-CSRF-Token` header). Without a valid token the request is refused with 403 before any
+/// handler runs.
+#[derive(Debug)]
+pub struct SignedForm {
+    pub signed: Signed,
+    pub form: FormData,
+}
+
+impl FromRequest for SignedForm {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Form::<Vec<(String, String)>>::from_request(&req, payload);
+        Box::pin(async move {
+            let signed = resolve(req.clone()).await?;
+            let form = FormData(body.await.map_err(|_| WebError::CsrfRefused)?.into_inner());
+            let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            let presented = form.get(CSRF_FIELD).or(header).unwrap_or("");
+            if !same_secret(presented, &signed.user.csrf_token) {
+                return Err(WebError::CsrfRefused);
+            }
+            Ok(SignedForm { signed, form })
+        })
+    }
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The fields of a urlencoded form, in order (repeated names stay repeated).
+#[derive(Debug, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of a field.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value, trimmed; `None` when missing or blank.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// A checkbox: present means ticked.
+    pub fn checked(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn number(&self, name: &str) -> Option<i64> {
+        self.get(name)?.trim().parse().ok()
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when the public URL is https. It lives
+/// as long as the browser (the server ends idle sessions).
+pub fn session_cookie(value: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .finish()
+}
+
+/// A cookie that removes the session cookie.
+pub fn expired_session_cookie(secure: bool) -> Cookie<'static> {
+    let mut cookie = session_cookie("", secure);
+    cookie.set_max_age(time::Duration::ZERO);
+    cookie.set_expires(time::OffsetDateTime::UNIX_EPOCH);
+    cookie
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+        assert!(!same_secret("", ""));
+    }
+
+    #[test]
+    fn cookie_flags() {
+        let plain = session_cookie("v", false).to_string();
+        assert!(
+            plain.contains("HttpOnly") && plain.contains("SameSite=Lax"),
+            "{plain}"
+        );
+        assert!(!plain.contains("Secure"));
+        assert!(session_cookie("v", true).to_string().contains("Secure"));
+    }
+
+    #[test]
+    fn forms_keep_repeated_fields() {
+        let form = FormData(vec![
+            ("a".into(), " x ".into()),
+            ("a".into(), "y".into()),
+            ("b".into(), " ".into()),
+        ]);
+        assert_eq!(form.all("a"), vec![" x ", "y"]);
+        assert_eq!(form.text("a").as_deref(), Some("x"));
+        assert_eq!(form.text("b"), None);
+        assert!(form.checked("b") && !form.checked("c"));
+    }
+}
