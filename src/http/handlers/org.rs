@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::Error;
-use crate::http::extract::AuthUser;
+use crate::http::extract::{Admin, AuthUser};
 use crate::http::AppState;
 use crate::services::org::{self, Access};
 
@@ -29,10 +29,9 @@ fn created<T: serde::Serialize>(location: String, body: &T) -> HttpResponse {
 
 pub async fn list_org_units(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let page = checked(page)?;
     let out = state.db.run(move |c| org::list_org_units(c, page)).await?;
     Ok(HttpResponse::Ok().json(out))
@@ -40,10 +39,9 @@ pub async fn list_org_units(
 
 pub async fn create_org_unit(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     body: web::Json<org::CreateOrgUnit>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let input = body.into_inner();
     let out = state
         .db
@@ -54,10 +52,9 @@ pub async fn create_org_unit(
 
 pub async fn show_org_unit(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     let out = state.db.run(move |c| org::get_org_unit(c, id)).await?;
     Ok(HttpResponse::Ok().json(out))
@@ -65,11 +62,10 @@ pub async fn show_org_unit(
 
 pub async fn update_org_unit(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<org::UpdateOrgUnit>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, input) = (id.into_inner(), body.into_inner());
     let out = state
         .db
@@ -82,10 +78,9 @@ pub async fn update_org_unit(
 
 pub async fn list_persons(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let page = checked(page)?;
     let out = state.db.run(move |c| org::list_persons(c, page)).await?;
     Ok(HttpResponse::Ok().json(out))
@@ -93,10 +88,9 @@ pub async fn list_persons(
 
 pub async fn create_person(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     body: web::Json<org::CreatePerson>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let input = body.into_inner();
     let out = state.db.run(move |c| org::create_person(c, input)).await?;
     Ok(created(format!("/api/v1/persons/{}", out.summary.id), &out))
@@ -128,11 +122,10 @@ pub async fn show_person(
 
 pub async fn update_person(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<org::UpdatePerson>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, input) = (id.into_inner(), body.into_inner());
     let out = state
         .db
@@ -143,11 +136,10 @@ pub async fn update_person(
 
 pub async fn set_person_distance_to_border(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<org::DistanceToBorder>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, input) = (id.into_inner(), body.into_inner());
     let out = state
         .db
@@ -165,11 +157,10 @@ pub struct ApproversQuery {
 
 pub async fn person_approvers(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     query: web::Query<ApproversQuery>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     let ApproversQuery {
         employment_id,
@@ -206,11 +197,10 @@ pub async fn person_addresses(
 
 pub async fn add_person_address(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<org::CreateAddress>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, input) = (id.into_inner(), body.into_inner());
     let out = state
         .db
@@ -221,10 +211,9 @@ pub async fn add_person_address(
 
 pub async fn delete_person_address(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, address) = path.into_inner();
     state
         .db
@@ -235,11 +224,10 @@ pub async fn delete_person_address(
 
 pub async fn add_home_work_override(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<org::CreateOverride>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, input) = (id.into_inner(), body.into_inner());
     let out = state
         .db
@@ -272,11 +260,10 @@ pub async fn person_vehicles(
 
 pub async fn add_person_vehicle(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<org::CreateVehicle>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, input) = (id.into_inner(), body.into_inner());
     let out = state
         .db
@@ -299,10 +286,9 @@ pub struct EmploymentFilter {
 
 pub async fn list_employments(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     query: web::Query<EmploymentFilter>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let EmploymentFilter {
         person_id,
         page,
@@ -324,10 +310,9 @@ pub async fn list_employments(
 
 pub async fn create_employment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     body: web::Json<org::CreateEmployment>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let input = body.into_inner();
     let out = state
         .db
@@ -338,10 +323,9 @@ pub async fn create_employment(
 
 pub async fn show_employment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     let out = state.db.run(move |c| org::get_employment(c, id)).await?;
     Ok(HttpResponse::Ok().json(out))
@@ -349,11 +333,10 @@ pub async fn show_employment(
 
 pub async fn update_employment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<org::UpdateEmployment>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, input) = (id.into_inner(), body.into_inner());
     let out = state
         .db
@@ -366,10 +349,9 @@ pub async fn update_employment(
 
 pub async fn list_substitutes(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let page = checked(page)?;
     let out = state
         .db
@@ -380,10 +362,9 @@ pub async fn list_substitutes(
 
 pub async fn create_substitute(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     body: web::Json<org::CreateSubstitute>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let input = body.into_inner();
     let out = state
         .db
@@ -394,10 +375,9 @@ pub async fn create_substitute(
 
 pub async fn delete_substitute(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     state.db.run(move |c| org::delete_substitute(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -405,10 +385,9 @@ pub async fn delete_substitute(
 
 pub async fn list_personal_approvers(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let page = checked(page)?;
     let out = state
         .db
@@ -419,10 +398,9 @@ pub async fn list_personal_approvers(
 
 pub async fn create_personal_approver(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     body: web::Json<org::CreatePersonalApprover>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let input = body.into_inner();
     let out = state
         .db
@@ -436,10 +414,9 @@ pub async fn create_personal_approver(
 
 pub async fn delete_personal_approver(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     state
         .db
@@ -494,10 +471,9 @@ pub async fn person_effective_addresses(
 
 pub async fn create_rate_type(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     body: web::Json<org::CreateRateType>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let input = body.into_inner();
     let out = state
         .db
@@ -508,11 +484,10 @@ pub async fn create_rate_type(
 
 pub async fn update_rate_type(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<org::UpdateRateType>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, input) = (id.into_inner(), body.into_inner());
     let out = state
         .db

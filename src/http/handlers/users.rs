@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::domain::page::PageRequest;
 use crate::domain::users::{Role, Roles};
 use crate::error::Error;
-use crate::http::extract::AuthUser;
+use crate::http::extract::Admin;
 use crate::http::AppState;
 use crate::services::users;
 
@@ -33,10 +33,9 @@ pub struct SetPassword {
 
 pub async fn list(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let page = page.into_inner();
     page.validate()
         .map_err(|(field, e)| Error::validation(field, e))?;
@@ -46,10 +45,9 @@ pub async fn list(
 
 pub async fn create(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     body: web::Json<CreateUser>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let CreateUser {
         username,
         password,
@@ -66,10 +64,9 @@ pub async fn create(
 
 pub async fn show(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     let found = state.db.run(move |conn| users::get(conn, id)).await?;
     Ok(HttpResponse::Ok().json(found))
@@ -77,11 +74,10 @@ pub async fn show(
 
 pub async fn set_roles(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<SetRoles>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     let roles = Roles::new(body.into_inner().roles);
     let updated = state
@@ -93,11 +89,10 @@ pub async fn set_roles(
 
 pub async fn set_password(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<SetPassword>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     let password = body.into_inner().password;
     state
