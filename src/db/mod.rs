@@ -9,6 +9,7 @@ pub mod payroll;
 pub mod refresh_tokens;
 pub mod reports;
 pub mod schema;
+pub mod text_types;
 pub mod trips;
 pub mod users;
 

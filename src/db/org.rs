@@ -4,6 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::allowance::RateKind;
+
 use super::schema::{
     employments, home_work_overrides, org_units, person_addresses, personal_approvers, persons,
     rate_types, substitutes, vehicles,
@@ -681,7 +683,7 @@ pub fn delete_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 #[diesel(table_name = rate_types)]
 pub struct RateTypeRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: RateKind,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub description: String,
@@ -696,7 +698,7 @@ pub struct RateTypeRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = rate_types)]
 pub struct NewRateType<'a> {
-    pub kind: &'a str,
+    pub kind: RateKind,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub description: &'a str,

@@ -11,6 +11,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
 
+use crate::domain::allowance::RateKind;
+use crate::domain::report_state::ReportStatus;
+
 use super::schema::{payroll_api_keys, payroll_batches, payroll_ledger, payroll_lines};
 use super::DbConnection;
 
@@ -213,7 +216,7 @@ pub fn acknowledge_batch(
 /// transaction (`BEGIN IMMEDIATE`) already excludes every other writer.
 pub fn lock_approved_up_to(
     conn: &mut DbConnection,
-    approved: &str,
+    approved: ReportStatus,
     up_to: NaiveDate,
 ) -> QueryResult<()> {
     if let DbConnection::Postgresql(pg) = conn {
@@ -235,7 +238,7 @@ pub fn insert_ledger(
     conn: &mut DbConnection,
     batch_id: i64,
     with_cpr: bool,
-    status: &str,
+    status: ReportStatus,
     up_to: NaiveDate,
 ) -> QueryResult<usize> {
     diesel::sql_query(
@@ -304,11 +307,11 @@ pub fn batch_line_with_tf_code_like(
     conn: &mut DbConnection,
     batch_id: i64,
     pattern: &str,
-) -> QueryResult<Option<(String, NaiveDate, String)>> {
+) -> QueryResult<Option<(RateKind, NaiveDate, String)>> {
     #[derive(QueryableByName)]
     struct Found {
         #[diesel(sql_type = Text)]
-        rate_kind: String,
+        rate_kind: RateKind,
         #[diesel(sql_type = Date)]
         drive_date: NaiveDate,
         #[diesel(sql_type = Text)]
@@ -332,7 +335,7 @@ pub fn batch_line_with_tf_code_like(
 /// approved), if any.
 pub fn earliest_unexported_drive_date(
     conn: &mut DbConnection,
-    statuses: &[&str],
+    statuses: &[ReportStatus],
 ) -> QueryResult<Option<NaiveDate>> {
     use super::schema::drive_reports;
     drive_reports::table
@@ -364,8 +367,8 @@ pub fn insert_lines(conn: &mut DbConnection, batch_id: i64) -> QueryResult<usize
 pub fn move_reports(
     conn: &mut DbConnection,
     batch_id: i64,
-    from: &str,
-    to: &str,
+    from: ReportStatus,
+    to: ReportStatus,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::sql_query(
@@ -384,8 +387,8 @@ pub struct BatchEvent<'a> {
     pub actor_user_id: Option<i64>,
     pub at: NaiveDateTime,
     pub action: &'a str,
-    pub from_status: &'a str,
-    pub to_status: &'a str,
+    pub from_status: ReportStatus,
+    pub to_status: ReportStatus,
     pub comment: &'a str,
 }
 

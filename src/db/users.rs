@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::users::Roles;
+
 use super::schema::users;
 use super::DbConnection;
 
@@ -12,7 +14,7 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
-    pub roles: String,
+    pub roles: Roles,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// Signed in with a one-time password: every route but the password change is refused.
@@ -24,7 +26,7 @@ pub struct UserRow {
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub password_hash: &'a str,
-    pub roles: &'a str,
+    pub roles: Roles,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -70,7 +72,7 @@ pub fn list(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Vec
 pub fn set_roles(
     conn: &mut DbConnection,
     id: i64,
-    roles: &str,
+    roles: &Roles,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
