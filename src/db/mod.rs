@@ -6,6 +6,7 @@ pub mod app_settings;
 pub mod org;
 pub mod org_generation;
 pub mod payroll;
+pub mod queries;
 pub mod refresh_tokens;
 pub mod reports;
 pub mod schema;

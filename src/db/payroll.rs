@@ -14,6 +14,7 @@ use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
 use crate::domain::allowance::RateKind;
 use crate::domain::report_state::ReportStatus;
 
+use super::queries::table_queries;
 use super::schema::{payroll_api_keys, payroll_batches, payroll_ledger, payroll_lines};
 use super::DbConnection;
 
@@ -58,24 +59,11 @@ pub struct NewBatch<'a> {
     pub total_amount_ore: i64,
 }
 
-pub fn insert_batch(conn: &mut DbConnection, new: &NewBatch<'_>) -> QueryResult<i64> {
-    diesel::insert_into(payroll_batches::table)
-        .values(new)
-        .returning(payroll_batches::id)
-        .get_result(conn)
-}
-
-pub fn find_batch(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BatchRow>> {
-    payroll_batches::table
-        .find(id)
-        .select(BatchRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn count_batches(conn: &mut DbConnection) -> QueryResult<i64> {
-    payroll_batches::table.count().get_result(conn)
-}
+table_queries!(payroll_batches => BatchRow {
+    insert insert_batch(NewBatch<'_>);
+    find find_batch;
+    count count_batches;
+});
 
 /// Newest first.
 pub fn list_batches(

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::domain::users::Roles;
 
+use super::queries::table_queries;
 use super::schema::users;
 use super::DbConnection;
 
@@ -40,13 +41,11 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
-    users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
-}
+table_queries!(users => UserRow {
+    find find;
+    count count;
+    list list;
+});
 
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
     users::table
@@ -54,19 +53,6 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
         .select(UserRow::as_select())
         .first(conn)
         .optional()
-}
-
-pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
-    users::table.count().get_result(conn)
-}
-
-pub fn list(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Vec<UserRow>> {
-    users::table
-        .order(users::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(UserRow::as_select())
-        .load(conn)
 }
 
 pub fn set_roles(
