@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::db::DbConnection;
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::Error;
@@ -104,6 +105,28 @@ pub async fn person_approvers(
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// Runs `f` (on person `id`) for an administrator or the person themselves and answers 200 with
+/// its result. Only they see the person's addresses and vehicles; to anyone else the person does
+/// not exist (404), so ids cannot be probed.
+async fn own_or_admin<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+) -> Result<HttpResponse, Error> {
+    let (user_id, admin) = (user.id(), user.has(Role::Admin));
+    let out = state
+        .db
+        .run(move |c| {
+            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
+                return Err(Error::not_found("person"));
+            }
+            f(c)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
 /// Addresses: an administrator, or the person themselves.
 pub async fn person_addresses(
     state: web::Data<AppState>,
@@ -111,19 +134,7 @@ pub async fn person_addresses(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    let (user_id, admin) = (user.id(), user.has(Role::Admin));
-    let out = state
-        .db
-        .run(move |c| {
-            // Only the person and administrators see their addresses; to anyone else they do
-            // not exist.
-            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::not_found("person"));
-            }
-            org::addresses(c, id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    own_or_admin(&state, &user, id, move |c| org::addresses(c, id)).await
 }
 
 pub async fn delete_person_address(
@@ -145,20 +156,11 @@ pub async fn person_vehicles(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    let (user_id, admin) = (user.id(), user.has(Role::Admin));
-    let out = state
-        .db
-        .run(move |c| {
-            // Only the person and administrators see their vehicles; to anyone else they do
-            // not exist.
-            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::not_found("person"));
-            }
-            org::get_person(c, id)?;
-            org::vehicles(c, id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    own_or_admin(&state, &user, id, move |c| {
+        org::get_person(c, id)?;
+        org::vehicles(c, id)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- employments
@@ -226,17 +228,5 @@ pub async fn person_effective_addresses(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let date = query.into_inner().date.unwrap_or_else(org::today);
-    let (user_id, admin) = (user.id(), user.has(Role::Admin));
-    let out = state
-        .db
-        .run(move |c| {
-            // Only the person and administrators see their addresses; to anyone else they do
-            // not exist.
-            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::not_found("person"));
-            }
-            org::addresses_on(c, id, date)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    own_or_admin(&state, &user, id, move |c| org::addresses_on(c, id, date)).await
 }

@@ -79,19 +79,18 @@ macro_rules! admin_handlers {
         }
     };
     (@one update [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] []) => {
-        $(#[$m])*
-        pub async fn $name(
-            state: actix_web::web::Data<$crate::http::AppState>,
-            _: $crate::http::extract::Admin,
-            id: actix_web::web::Path<i64>,
-            body: actix_web::web::Json<$input>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
-            let (id, input) = (id.into_inner(), body.into_inner());
-            let out = state.db.run(move |c| ($f)(c, id, input)).await?;
-            Ok(actix_web::HttpResponse::Ok().json(out))
-        }
+        $crate::http::handlers::shape::admin_handlers!(
+            @by_id [$(#[$m])*] $name [$input] [$f] |_id, out| actix_web::HttpResponse::Ok().json(out)
+        );
     };
     (@one create_under [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] [$loc:expr]) => {
+        $crate::http::handlers::shape::admin_handlers!(
+            @by_id [$(#[$m])*] $name [$input] [$f]
+            |id, out| $crate::http::handlers::shape::created(($loc)(id, &out), &out)
+        );
+    };
+    // A record's id in the path and a JSON body; `answer` turns (id, result) into the response.
+    (@by_id [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] $answer:expr) => {
         $(#[$m])*
         pub async fn $name(
             state: actix_web::web::Data<$crate::http::AppState>,
@@ -101,7 +100,7 @@ macro_rules! admin_handlers {
         ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
             let (id, input) = (id.into_inner(), body.into_inner());
             let out = state.db.run(move |c| ($f)(c, id, input)).await?;
-            Ok($crate::http::handlers::shape::created(($loc)(id, &out), &out))
+            Ok(($answer)(id, out))
         }
     };
     (@one delete [$(#[$m:meta])*] $name:ident [] [$f:expr] []) => {
