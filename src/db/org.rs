@@ -4,6 +4,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::allowance::RateKind;
+
+use super::queries::table_queries;
 use super::schema::{
     employments, home_work_overrides, org_units, person_addresses, personal_approvers, persons,
     rate_types, substitutes, vehicles,
@@ -59,12 +62,13 @@ pub struct NewOrgUnit<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert_org_unit(conn: &mut DbConnection, new: &NewOrgUnit<'_>) -> QueryResult<i64> {
-    diesel::insert_into(org_units::table)
-        .values(new)
-        .returning(org_units::id)
-        .get_result(conn)
-}
+table_queries!(org_units => OrgUnitRow {
+    insert insert_org_unit(NewOrgUnit<'_>);
+    find find_org_unit;
+    count count_org_units;
+    list list_org_units;
+    all all_org_units;
+});
 
 pub fn update_org_unit(
     conn: &mut DbConnection,
@@ -77,14 +81,6 @@ pub fn update_org_unit(
         .execute(conn)
 }
 
-pub fn find_org_unit(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OrgUnitRow>> {
-    org_units::table
-        .find(id)
-        .select(OrgUnitRow::as_select())
-        .first(conn)
-        .optional()
-}
-
 pub fn find_org_unit_by_external_id(
     conn: &mut DbConnection,
     external_id: &str,
@@ -94,30 +90,6 @@ pub fn find_org_unit_by_external_id(
         .select(OrgUnitRow::as_select())
         .first(conn)
         .optional()
-}
-
-pub fn count_org_units(conn: &mut DbConnection) -> QueryResult<i64> {
-    org_units::table.count().get_result(conn)
-}
-
-pub fn list_org_units(
-    conn: &mut DbConnection,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<OrgUnitRow>> {
-    org_units::table
-        .order(org_units::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(OrgUnitRow::as_select())
-        .load(conn)
-}
-
-pub fn all_org_units(conn: &mut DbConnection) -> QueryResult<Vec<OrgUnitRow>> {
-    org_units::table
-        .order(org_units::id.asc())
-        .select(OrgUnitRow::as_select())
-        .load(conn)
 }
 
 // ---------------------------------------------------------------- persons
@@ -185,12 +157,12 @@ impl std::fmt::Debug for PersonRow {
     }
 }
 
-pub fn insert_person(conn: &mut DbConnection, new: &NewPerson<'_>) -> QueryResult<i64> {
-    diesel::insert_into(persons::table)
-        .values(new)
-        .returning(persons::id)
-        .get_result(conn)
-}
+table_queries!(persons => PersonRow {
+    insert insert_person(NewPerson<'_>);
+    find find_person;
+    count count_persons;
+    list list_persons;
+});
 
 pub fn update_person(
     conn: &mut DbConnection,
@@ -201,14 +173,6 @@ pub fn update_person(
     diesel::update(persons::table.find(id))
         .set((changes, persons::updated_at.eq(now)))
         .execute(conn)
-}
-
-pub fn find_person(conn: &mut DbConnection, id: i64) -> QueryResult<Option<PersonRow>> {
-    persons::table
-        .find(id)
-        .select(PersonRow::as_select())
-        .first(conn)
-        .optional()
 }
 
 pub fn find_person_by_external_id(
@@ -231,23 +195,6 @@ pub fn find_person_by_username(
         .select(PersonRow::as_select())
         .first(conn)
         .optional()
-}
-
-pub fn count_persons(conn: &mut DbConnection) -> QueryResult<i64> {
-    persons::table.count().get_result(conn)
-}
-
-pub fn list_persons(
-    conn: &mut DbConnection,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<PersonRow>> {
-    persons::table
-        .order(persons::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(PersonRow::as_select())
-        .load(conn)
 }
 
 pub fn persons_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<PersonRow>> {
@@ -303,12 +250,11 @@ pub struct NewEmployment<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert_employment(conn: &mut DbConnection, new: &NewEmployment<'_>) -> QueryResult<i64> {
-    diesel::insert_into(employments::table)
-        .values(new)
-        .returning(employments::id)
-        .get_result(conn)
-}
+table_queries!(employments => EmploymentRow {
+    insert insert_employment(NewEmployment<'_>);
+    find find_employment;
+    all all_employments;
+});
 
 pub fn update_employment(
     conn: &mut DbConnection,
@@ -319,14 +265,6 @@ pub fn update_employment(
     diesel::update(employments::table.find(id))
         .set((changes, employments::updated_at.eq(now)))
         .execute(conn)
-}
-
-pub fn find_employment(conn: &mut DbConnection, id: i64) -> QueryResult<Option<EmploymentRow>> {
-    employments::table
-        .find(id)
-        .select(EmploymentRow::as_select())
-        .first(conn)
-        .optional()
 }
 
 pub fn find_employment_by_number(
@@ -365,13 +303,6 @@ pub fn list_employments(
         .load(conn)
 }
 
-pub fn all_employments(conn: &mut DbConnection) -> QueryResult<Vec<EmploymentRow>> {
-    employments::table
-        .order(employments::id.asc())
-        .select(EmploymentRow::as_select())
-        .load(conn)
-}
-
 // ---------------------------------------------------------------- substitutes
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -397,48 +328,14 @@ pub struct NewSubstitute {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_substitute(conn: &mut DbConnection, new: &NewSubstitute) -> QueryResult<i64> {
-    diesel::insert_into(substitutes::table)
-        .values(new)
-        .returning(substitutes::id)
-        .get_result(conn)
-}
-
-pub fn find_substitute(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SubstituteRow>> {
-    substitutes::table
-        .find(id)
-        .select(SubstituteRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn delete_substitute(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(substitutes::table.find(id)).execute(conn)
-}
-
-pub fn count_substitutes(conn: &mut DbConnection) -> QueryResult<i64> {
-    substitutes::table.count().get_result(conn)
-}
-
-pub fn list_substitutes(
-    conn: &mut DbConnection,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<SubstituteRow>> {
-    substitutes::table
-        .order(substitutes::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(SubstituteRow::as_select())
-        .load(conn)
-}
-
-pub fn all_substitutes(conn: &mut DbConnection) -> QueryResult<Vec<SubstituteRow>> {
-    substitutes::table
-        .order(substitutes::id.asc())
-        .select(SubstituteRow::as_select())
-        .load(conn)
-}
+table_queries!(substitutes => SubstituteRow {
+    insert insert_substitute(NewSubstitute);
+    find find_substitute;
+    delete delete_substitute;
+    count count_substitutes;
+    list list_substitutes;
+    all all_substitutes;
+});
 
 // ---------------------------------------------------------------- personal approvers
 
@@ -463,54 +360,14 @@ pub struct NewPersonalApprover {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_personal_approver(
-    conn: &mut DbConnection,
-    new: &NewPersonalApprover,
-) -> QueryResult<i64> {
-    diesel::insert_into(personal_approvers::table)
-        .values(new)
-        .returning(personal_approvers::id)
-        .get_result(conn)
-}
-
-pub fn find_personal_approver(
-    conn: &mut DbConnection,
-    id: i64,
-) -> QueryResult<Option<PersonalApproverRow>> {
-    personal_approvers::table
-        .find(id)
-        .select(PersonalApproverRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn delete_personal_approver(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(personal_approvers::table.find(id)).execute(conn)
-}
-
-pub fn count_personal_approvers(conn: &mut DbConnection) -> QueryResult<i64> {
-    personal_approvers::table.count().get_result(conn)
-}
-
-pub fn list_personal_approvers(
-    conn: &mut DbConnection,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<Vec<PersonalApproverRow>> {
-    personal_approvers::table
-        .order(personal_approvers::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(PersonalApproverRow::as_select())
-        .load(conn)
-}
-
-pub fn all_personal_approvers(conn: &mut DbConnection) -> QueryResult<Vec<PersonalApproverRow>> {
-    personal_approvers::table
-        .order(personal_approvers::id.asc())
-        .select(PersonalApproverRow::as_select())
-        .load(conn)
-}
+table_queries!(personal_approvers => PersonalApproverRow {
+    insert insert_personal_approver(NewPersonalApprover);
+    find find_personal_approver;
+    delete delete_personal_approver;
+    count count_personal_approvers;
+    list list_personal_approvers;
+    all all_personal_approvers;
+});
 
 // ---------------------------------------------------------------- addresses
 
@@ -543,24 +400,11 @@ pub struct NewAddress<'a> {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_address(conn: &mut DbConnection, new: &NewAddress<'_>) -> QueryResult<i64> {
-    diesel::insert_into(person_addresses::table)
-        .values(new)
-        .returning(person_addresses::id)
-        .get_result(conn)
-}
-
-pub fn find_address(conn: &mut DbConnection, id: i64) -> QueryResult<Option<AddressRow>> {
-    person_addresses::table
-        .find(id)
-        .select(AddressRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn delete_address(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(person_addresses::table.find(id)).execute(conn)
-}
+table_queries!(person_addresses => AddressRow {
+    insert insert_address(NewAddress<'_>);
+    find find_address;
+    delete delete_address;
+});
 
 /// Every address of a person, newest validity first.
 pub fn addresses_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<AddressRow>> {
@@ -595,12 +439,9 @@ pub struct NewOverride {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_override(conn: &mut DbConnection, new: &NewOverride) -> QueryResult<i64> {
-    diesel::insert_into(home_work_overrides::table)
-        .values(new)
-        .returning(home_work_overrides::id)
-        .get_result(conn)
-}
+table_queries!(home_work_overrides => OverrideRow {
+    insert insert_override(NewOverride);
+});
 
 pub fn overrides_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<OverrideRow>> {
     home_work_overrides::table
@@ -636,20 +477,11 @@ pub struct NewVehicle<'a> {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_vehicle(conn: &mut DbConnection, new: &NewVehicle<'_>) -> QueryResult<i64> {
-    diesel::insert_into(vehicles::table)
-        .values(new)
-        .returning(vehicles::id)
-        .get_result(conn)
-}
-
-pub fn find_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<Option<VehicleRow>> {
-    vehicles::table
-        .find(id)
-        .select(VehicleRow::as_select())
-        .first(conn)
-        .optional()
-}
+table_queries!(vehicles => VehicleRow {
+    insert insert_vehicle(NewVehicle<'_>);
+    find find_vehicle;
+    delete delete_vehicle;
+});
 
 pub fn vehicles_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<VehicleRow>> {
     vehicles::table
@@ -671,17 +503,13 @@ pub fn set_primary_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<usiz
         .execute(conn)
 }
 
-pub fn delete_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(vehicles::table.find(id)).execute(conn)
-}
-
 // ---------------------------------------------------------------- rate types
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = rate_types)]
 pub struct RateTypeRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: RateKind,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub description: String,
@@ -696,7 +524,7 @@ pub struct RateTypeRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = rate_types)]
 pub struct NewRateType<'a> {
-    pub kind: &'a str,
+    pub kind: RateKind,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub description: &'a str,
@@ -708,16 +536,12 @@ pub struct NewRateType<'a> {
     pub unverified: bool,
 }
 
-pub fn insert_rate_type(conn: &mut DbConnection, new: &NewRateType<'_>) -> QueryResult<i64> {
-    diesel::insert_into(rate_types::table)
-        .values(new)
-        .returning(rate_types::id)
-        .get_result(conn)
-}
-
-pub fn count_rate_types(conn: &mut DbConnection) -> QueryResult<i64> {
-    rate_types::table.count().get_result(conn)
-}
+table_queries!(rate_types => RateTypeRow {
+    insert insert_rate_type(NewRateType<'_>);
+    count count_rate_types;
+    find find_rate_type;
+    all all_rate_types;
+});
 
 pub fn list_rate_types(
     conn: &mut DbConnection,
@@ -777,19 +601,4 @@ pub fn update_rate_type(
     diesel::update(rate_types::table.find(id))
         .set(changes)
         .execute(conn)
-}
-
-pub fn find_rate_type(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RateTypeRow>> {
-    rate_types::table
-        .find(id)
-        .select(RateTypeRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn all_rate_types(conn: &mut DbConnection) -> QueryResult<Vec<RateTypeRow>> {
-    rate_types::table
-        .order(rate_types::id.asc())
-        .select(RateTypeRow::as_select())
-        .load(conn)
 }

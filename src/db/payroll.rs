@@ -11,6 +11,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
 
+use crate::domain::allowance::RateKind;
+use crate::domain::report_state::ReportStatus;
+
+use super::queries::table_queries;
 use super::schema::{payroll_api_keys, payroll_batches, payroll_ledger, payroll_lines};
 use super::DbConnection;
 
@@ -55,24 +59,11 @@ pub struct NewBatch<'a> {
     pub total_amount_ore: i64,
 }
 
-pub fn insert_batch(conn: &mut DbConnection, new: &NewBatch<'_>) -> QueryResult<i64> {
-    diesel::insert_into(payroll_batches::table)
-        .values(new)
-        .returning(payroll_batches::id)
-        .get_result(conn)
-}
-
-pub fn find_batch(conn: &mut DbConnection, id: i64) -> QueryResult<Option<BatchRow>> {
-    payroll_batches::table
-        .find(id)
-        .select(BatchRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn count_batches(conn: &mut DbConnection) -> QueryResult<i64> {
-    payroll_batches::table.count().get_result(conn)
-}
+table_queries!(payroll_batches => BatchRow {
+    insert insert_batch(NewBatch<'_>);
+    find find_batch;
+    count count_batches;
+});
 
 /// Newest first.
 pub fn list_batches(
@@ -213,7 +204,7 @@ pub fn acknowledge_batch(
 /// transaction (`BEGIN IMMEDIATE`) already excludes every other writer.
 pub fn lock_approved_up_to(
     conn: &mut DbConnection,
-    approved: &str,
+    approved: ReportStatus,
     up_to: NaiveDate,
 ) -> QueryResult<()> {
     if let DbConnection::Postgresql(pg) = conn {
@@ -235,7 +226,7 @@ pub fn insert_ledger(
     conn: &mut DbConnection,
     batch_id: i64,
     with_cpr: bool,
-    status: &str,
+    status: ReportStatus,
     up_to: NaiveDate,
 ) -> QueryResult<usize> {
     diesel::sql_query(
@@ -304,11 +295,11 @@ pub fn batch_line_with_tf_code_like(
     conn: &mut DbConnection,
     batch_id: i64,
     pattern: &str,
-) -> QueryResult<Option<(String, NaiveDate, String)>> {
+) -> QueryResult<Option<(RateKind, NaiveDate, String)>> {
     #[derive(QueryableByName)]
     struct Found {
         #[diesel(sql_type = Text)]
-        rate_kind: String,
+        rate_kind: RateKind,
         #[diesel(sql_type = Date)]
         drive_date: NaiveDate,
         #[diesel(sql_type = Text)]
@@ -332,7 +323,7 @@ pub fn batch_line_with_tf_code_like(
 /// approved), if any.
 pub fn earliest_unexported_drive_date(
     conn: &mut DbConnection,
-    statuses: &[&str],
+    statuses: &[ReportStatus],
 ) -> QueryResult<Option<NaiveDate>> {
     use super::schema::drive_reports;
     drive_reports::table
@@ -364,8 +355,8 @@ pub fn insert_lines(conn: &mut DbConnection, batch_id: i64) -> QueryResult<usize
 pub fn move_reports(
     conn: &mut DbConnection,
     batch_id: i64,
-    from: &str,
-    to: &str,
+    from: ReportStatus,
+    to: ReportStatus,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::sql_query(
@@ -384,8 +375,8 @@ pub struct BatchEvent<'a> {
     pub actor_user_id: Option<i64>,
     pub at: NaiveDateTime,
     pub action: &'a str,
-    pub from_status: &'a str,
-    pub to_status: &'a str,
+    pub from_status: ReportStatus,
+    pub to_status: ReportStatus,
     pub comment: &'a str,
 }
 

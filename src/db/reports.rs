@@ -4,6 +4,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::allowance::{DistanceMode, RateKind};
+use crate::domain::report_state::ReportStatus;
+
 use super::schema::{drive_reports, persons, report_events, report_lines, trips};
 use super::DbConnection;
 
@@ -19,7 +22,7 @@ pub struct ReportRow {
     pub drive_date: NaiveDate,
     pub purpose: String,
     pub remark: Option<String>,
-    pub distance_mode: String,
+    pub distance_mode: DistanceMode,
     pub is_round_trip: bool,
     pub route: String,
     pub typed_distance_m: Option<i64>,
@@ -31,7 +34,7 @@ pub struct ReportRow {
     pub four_km_deduction_m: i64,
     pub reimbursable_m: i64,
     pub amount_ore: i64,
-    pub status: String,
+    pub status: ReportStatus,
     pub version: i64,
     pub rejection_comment: Option<String>,
     pub submitted_at: Option<NaiveDateTime>,
@@ -57,7 +60,7 @@ pub struct ReportContent {
     pub drive_date: NaiveDate,
     pub purpose: String,
     pub remark: Option<String>,
-    pub distance_mode: String,
+    pub distance_mode: DistanceMode,
     pub is_round_trip: bool,
     pub route: String,
     pub typed_distance_m: Option<i64>,
@@ -81,7 +84,7 @@ pub struct ReportFigures {
 #[derive(Debug, Clone, PartialEq, AsChangeset)]
 #[diesel(table_name = drive_reports, treat_none_as_null = true)]
 pub struct StatusChange {
-    pub status: String,
+    pub status: ReportStatus,
     pub rejection_comment: Option<String>,
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
@@ -93,7 +96,7 @@ pub fn insert_report(
     conn: &mut DbConnection,
     person_id: i64,
     content: &ReportContent,
-    status: &str,
+    status: ReportStatus,
     user_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
@@ -226,7 +229,7 @@ pub fn reports_of_person_in_years(
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
     pub person_ids: Option<Vec<i64>>,
-    pub status: Option<String>,
+    pub status: Option<ReportStatus>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
@@ -239,7 +242,7 @@ fn filtered(filter: &ReportFilter) -> drive_reports::BoxedQuery<'static, Backend
         query = query.filter(drive_reports::person_id.eq_any(persons.clone()));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(drive_reports::status.eq(status.clone()));
+        query = query.filter(drive_reports::status.eq(*status));
     }
     if let Some(from) = filter.from {
         query = query.filter(drive_reports::drive_date.ge(from));
@@ -286,7 +289,7 @@ pub struct LineRow {
     pub report_id: i64,
     pub position: i64,
     pub tf_code: String,
-    pub rate_kind: String,
+    pub rate_kind: RateKind,
     pub distance_m: i64,
     pub ore_per_km: i64,
     pub amount_ore: i64,
@@ -327,8 +330,8 @@ pub struct EventRow {
     pub actor_user_id: Option<i64>,
     pub at: NaiveDateTime,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<ReportStatus>,
+    pub to_status: ReportStatus,
     pub version: i64,
     pub changes: Option<String>,
     pub comment: Option<String>,
@@ -341,8 +344,8 @@ pub struct NewEvent<'a> {
     pub actor_user_id: Option<i64>,
     pub at: NaiveDateTime,
     pub action: &'a str,
-    pub from_status: Option<&'a str>,
-    pub to_status: &'a str,
+    pub from_status: Option<ReportStatus>,
+    pub to_status: ReportStatus,
     pub version: i64,
     pub changes: Option<String>,
     pub comment: Option<&'a str>,

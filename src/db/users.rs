@@ -3,6 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::users::Roles;
+
+use super::queries::table_queries;
 use super::schema::users;
 use super::DbConnection;
 
@@ -12,7 +15,7 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
-    pub roles: String,
+    pub roles: Roles,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// Signed in with a one-time password: every route but the password change is refused.
@@ -24,7 +27,7 @@ pub struct UserRow {
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub password_hash: &'a str,
-    pub roles: &'a str,
+    pub roles: Roles,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -38,13 +41,11 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
-    users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
-}
+table_queries!(users => UserRow {
+    find find;
+    count count;
+    list list;
+});
 
 pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
     users::table
@@ -54,23 +55,10 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
         .optional()
 }
 
-pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
-    users::table.count().get_result(conn)
-}
-
-pub fn list(conn: &mut DbConnection, offset: i64, limit: i64) -> QueryResult<Vec<UserRow>> {
-    users::table
-        .order(users::id.asc())
-        .offset(offset)
-        .limit(limit)
-        .select(UserRow::as_select())
-        .load(conn)
-}
-
 pub fn set_roles(
     conn: &mut DbConnection,
     id: i64,
-    roles: &str,
+    roles: &Roles,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(users::table.find(id))

@@ -33,6 +33,53 @@ impl AuthUser {
             Err(Error::forbidden(format!("this requires the {role} role")))
         }
     }
+
+    /// 403 unless the caller holds the payroll or the admin role.
+    pub fn require_payroll_or_admin(&self) -> Result<(), Error> {
+        if self.has(Role::Payroll) || self.has(Role::Admin) {
+            Ok(())
+        } else {
+            Err(Error::forbidden("this requires the payroll or admin role"))
+        }
+    }
+}
+
+/// Role extractors: an authenticated caller who also holds the role(s) the name says. A caller
+/// without a token gets the same 401 as [`AuthUser`]; one without the role gets 403. They deref to
+/// the [`AuthUser`], so a handler reads `user.id()` as before.
+macro_rules! role_extractor {
+    ($($(#[$doc:meta])* $name:ident => $check:expr;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub AuthUser);
+
+        impl std::ops::Deref for $name {
+            type Target = AuthUser;
+            fn deref(&self) -> &AuthUser {
+                &self.0
+            }
+        }
+
+        impl FromRequest for $name {
+            type Error = Error;
+            type Future = Ready<Result<Self, Error>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let check: fn(&AuthUser) -> Result<(), Error> = $check;
+                ready(authenticate(req).and_then(|user| {
+                    check(&user)?;
+                    Ok($name(user))
+                }))
+            }
+        }
+    )*};
+}
+
+role_extractor! {
+    /// The caller holds the admin role.
+    Admin => |user| user.require(Role::Admin);
+    /// The caller holds the payroll or the admin role.
+    PayrollOrAdmin => AuthUser::require_payroll_or_admin;
 }
 
 impl FromRequest for AuthUser {

@@ -27,11 +27,7 @@ use crate::services::org::today;
 const REFRESH_CHUNK: usize = 500;
 
 /// The rate type of `kind` in force on `date`.
-fn rate_type_on<'r>(
-    rows: &'r [RateTypeRow],
-    kind: &str,
-    date: NaiveDate,
-) -> Option<&'r RateTypeRow> {
+fn rate_type_on(rows: &[RateTypeRow], kind: RateKind, date: NaiveDate) -> Option<&RateTypeRow> {
     rows.iter()
         .find(|r| r.kind == kind && r.valid_from <= date && date <= r.valid_to)
 }
@@ -51,7 +47,7 @@ pub(crate) fn line_rows<'r>(
             report_id,
             position: out.len() as i64 + 1,
             tf_code: rate.map_or_else(|| line.tf_code.clone(), |r| r.tf_code.clone()),
-            rate_kind: line.rate_kind.as_str().to_string(),
+            rate_kind: line.rate_kind,
             distance_m,
             ore_per_km: line.ore_per_km,
             amount_ore: line.amount_ore,
@@ -61,7 +57,7 @@ pub(crate) fn line_rows<'r>(
                 report_id,
                 position: out.len() as i64 + 1,
                 tf_code: second,
-                rate_kind: line.rate_kind.as_str().to_string(),
+                rate_kind: line.rate_kind,
                 distance_m,
                 ore_per_km: 0,
                 amount_ore: 0,
@@ -76,10 +72,7 @@ pub(crate) fn priced_lines(rows: &[&LineRow]) -> Result<Vec<AllowanceLine>> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for row in rows {
-        let kind: RateKind = row
-            .rate_kind
-            .parse()
-            .map_err(|e| anyhow::anyhow!("report {} line {}: {e}", row.report_id, row.position))?;
+        let kind = row.rate_kind;
         if seen.insert(kind) {
             out.push(AllowanceLine {
                 rate_kind: kind,
@@ -106,7 +99,7 @@ pub(crate) fn apply_codes_in_force(conn: &mut DbConnection, batch_id: i64) -> Re
         for &(id, date) in chunk {
             let stored: Vec<&LineRow> = lines.iter().filter(|l| l.report_id == id).collect();
             let fresh = line_rows(id, &priced_lines(&stored)?, |kind| {
-                rate_type_on(&rates, kind.as_str(), date)
+                rate_type_on(&rates, kind, date)
             });
             reports_repo::replace_lines(conn, id, &fresh)?;
         }
@@ -122,8 +115,8 @@ pub(crate) fn apply_codes_in_force(conn: &mut DbConnection, batch_id: i64) -> Re
     match payroll_repo::batch_line_with_tf_code_like(conn, batch_id, &pattern)? {
         None => Ok(()),
         Some((kind, date, code)) => Err(placeholder_refusal(
-            rate_type_on(&rates, &kind, date),
-            &kind,
+            rate_type_on(&rates, kind, date),
+            kind,
             date,
             &code,
         )),
@@ -132,7 +125,7 @@ pub(crate) fn apply_codes_in_force(conn: &mut DbConnection, batch_id: i64) -> Re
 
 fn placeholder_refusal(
     rate: Option<&RateTypeRow>,
-    kind: &str,
+    kind: RateKind,
     date: NaiveDate,
     code: &str,
 ) -> Error {
@@ -148,7 +141,8 @@ fn placeholder_refusal(
              {code:?} and no rate type covers that date; nothing was exported"
         ),
     };
-    let mut problem = Problem::new(ProblemKind::Validation, detail).with("rate_kind", kind);
+    let mut problem =
+        Problem::new(ProblemKind::Validation, detail).with("rate_kind", kind.as_str());
     if let Some(r) = rate {
         problem = problem.with("rate_type_id", r.id);
     }
@@ -159,9 +153,9 @@ fn placeholder_refusal(
 /// pending or approved report, and every period from today on) whose TF codes are placeholders.
 pub fn rate_types_with_placeholders_in_use(conn: &mut DbConnection) -> Result<Vec<RateTypeRow>> {
     let open = [
-        ReportStatus::Draft.as_str(),
-        ReportStatus::Pending.as_str(),
-        ReportStatus::Approved.as_str(),
+        ReportStatus::Draft,
+        ReportStatus::Pending,
+        ReportStatus::Approved,
     ];
     let today = today();
     let from =

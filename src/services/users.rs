@@ -22,12 +22,10 @@ pub struct User {
 impl TryFrom<users::UserRow> for User {
     type Error = Error;
     fn try_from(row: users::UserRow) -> Result<Self> {
-        let roles = Roles::from_csv(&row.roles)
-            .map_err(|e| anyhow::anyhow!("user {} has unreadable roles: {e}", row.id))?;
         Ok(User {
             id: row.id,
             username: row.username,
-            roles,
+            roles: row.roles,
             created_at: row.created_at.and_utc(),
         })
     }
@@ -49,7 +47,7 @@ pub fn create(
         &users::NewUser {
             username: &username,
             password_hash: &hash,
-            roles: &roles.to_csv(),
+            roles: roles.clone(),
             created_at: now,
             updated_at: now,
         },
@@ -90,7 +88,7 @@ pub fn list(conn: &mut DbConnection, page: PageRequest) -> Result<Page<User>> {
 
 pub fn set_roles(conn: &mut DbConnection, id: i64, roles: &Roles) -> Result<User> {
     write_transaction(conn, |conn| {
-        if users::set_roles(conn, id, &roles.to_csv(), db::utc_now())? == 0 {
+        if users::set_roles(conn, id, roles, db::utc_now())? == 0 {
             return Err(Error::not_found("user"));
         }
         get(conn, id)

@@ -99,7 +99,7 @@ pub fn lookup(
     Ok(Lookup::Active(SessionUser {
         user_id: user.id,
         username: user.username,
-        roles: Roles::from_csv(&user.roles).map_err(anyhow::Error::msg)?,
+        roles: user.roles,
         csrf_token: session.csrf_token,
         must_change_password: user.must_change_password,
     }))

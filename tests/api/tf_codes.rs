@@ -131,13 +131,14 @@ async fn rate_types_in_use_with_placeholders_are_known_until_they_are_set() {
     assert!(
         in_use
             .iter()
-            .any(|r| r.kind == "car_high" && r.valid_from.to_string() == "2026-01-01"),
+            .any(|r| r.kind.as_str() == "car_high" && r.valid_from.to_string() == "2026-01-01"),
         "{:?}",
         in_use.iter().map(|r| &r.kind).collect::<Vec<_>>()
     );
     for rate in &in_use {
         let date = rate.valid_from.to_string();
-        w.set_tf_codes(&rate.kind, &date, "0611", None).await;
+        w.set_tf_codes(rate.kind.as_str(), &date, "0611", None)
+            .await;
     }
     assert!(rate_types_with_placeholders_in_use(&mut conn)
         .unwrap()

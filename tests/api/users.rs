@@ -244,3 +244,85 @@ async fn only_admins_manage_users() {
     )
     .await;
 }
+
+/// The role extractors (issue 12): every admin-only route refuses a signed-in non-admin with the
+/// same 403 problem, before it reads the body (even a malformed one), and a caller without a
+/// token with 401; the payroll routes let payroll in and keep everyone else out.
+#[tokio::test]
+async fn role_extractors_refuse_the_same_way_on_every_admin_route() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let mut tokens = std::collections::HashMap::new();
+    for role in ["employee", "approver", "payroll"] {
+        let name = format!("r-{role}");
+        app.create_user(&name, "a long password", &[role]).await;
+        let token = app.tokens(&name, "a long password").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        tokens.insert(role, token);
+    }
+    let admin_routes: &[(Method, &str)] = &[
+        (Method::GET, "/api/v1/org-units"),
+        (Method::POST, "/api/v1/org-units"),
+        (Method::GET, "/api/v1/org-units/1"),
+        (Method::PUT, "/api/v1/org-units/1"),
+        (Method::GET, "/api/v1/persons"),
+        (Method::POST, "/api/v1/persons"),
+        (Method::PUT, "/api/v1/persons/1"),
+        (Method::PUT, "/api/v1/persons/1/distance-to-border"),
+        (Method::GET, "/api/v1/persons/1/approvers"),
+        (Method::POST, "/api/v1/persons/1/addresses"),
+        (Method::DELETE, "/api/v1/persons/1/addresses/2"),
+        (Method::POST, "/api/v1/persons/1/home-work-overrides"),
+        (Method::POST, "/api/v1/persons/1/vehicles"),
+        (Method::GET, "/api/v1/employments"),
+        (Method::POST, "/api/v1/employments"),
+        (Method::GET, "/api/v1/employments/1"),
+        (Method::PUT, "/api/v1/employments/1"),
+        (Method::GET, "/api/v1/substitutes"),
+        (Method::POST, "/api/v1/substitutes"),
+        (Method::DELETE, "/api/v1/substitutes/1"),
+        (Method::GET, "/api/v1/personal-approvers"),
+        (Method::POST, "/api/v1/personal-approvers"),
+        (Method::DELETE, "/api/v1/personal-approvers/1"),
+        (Method::POST, "/api/v1/rate-types"),
+        (Method::PUT, "/api/v1/rate-types/1"),
+        (Method::POST, "/api/v1/import/org-units"),
+        (Method::POST, "/api/v1/import/staff"),
+        (Method::POST, "/api/v1/addresses/import"),
+        (Method::GET, "/api/v1/users"),
+        (Method::POST, "/api/v1/users"),
+        (Method::GET, "/api/v1/users/1"),
+        (Method::PUT, "/api/v1/users/1/roles"),
+        (Method::PUT, "/api/v1/users/1/password"),
+        (Method::PUT, "/api/v1/users/1/app-password"),
+        (Method::GET, "/api/v1/users/1/app-tokens"),
+        (Method::DELETE, "/api/v1/users/1/app-tokens/1"),
+    ];
+    // Not an object any handler accepts: the role is refused before the body is looked at.
+    let junk = json!(["not", "a", "valid", "body"]);
+    for (method, path) in admin_routes {
+        for token in tokens.values() {
+            let res = app
+                .request(method.clone(), path, Some(token), Some(&junk))
+                .await;
+            let body = assert_problem(res, 403, "forbidden").await;
+            assert_eq!(
+                body["detail"], "this requires the admin role",
+                "{method} {path}"
+            );
+        }
+        let res = app.request(method.clone(), path, None, Some(&junk)).await;
+        assert_problem(res, 401, "unauthenticated").await;
+    }
+    let batches = "/api/v1/payroll/batches";
+    for role in ["employee", "approver"] {
+        let res = app.get(batches, Some(&tokens[role])).await;
+        let body = assert_problem(res, 403, "forbidden").await;
+        assert_eq!(body["detail"], "this requires the payroll or admin role");
+    }
+    let res = app.get(batches, Some(&tokens["payroll"])).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_problem(app.get(batches, None).await, 401, "unauthenticated").await;
+}

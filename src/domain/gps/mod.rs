@@ -38,6 +38,7 @@
 mod clean;
 mod codec;
 mod distance;
+mod geodesy;
 mod gpx;
 mod kalman;
 mod path;

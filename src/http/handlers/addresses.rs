@@ -10,10 +10,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::address::{AccessAddress, MatchKind, WashCategory};
-use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
 use crate::http::body_rate::unreadable_body;
-use crate::http::extract::{media_type, AuthUser};
+use crate::http::extract::{media_type, Admin, AuthUser};
 use crate::http::AppState;
 use crate::services::addresses::{self as service, ImportFormat, ImportOptions};
 use crate::services::org::Location;
@@ -378,12 +377,11 @@ fn format_for(req: &HttpRequest) -> Result<ImportFormat, Error> {
 /// rebuilds the index and swaps it in.
 pub async fn import(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     req: HttpRequest,
     query: web::Query<ImportQuery>,
     mut body: web::Payload,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let options = query.options();
     let format = query.format;
     let by_type = format_for(&req)?;

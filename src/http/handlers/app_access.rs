@@ -5,9 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::domain::page::PageRequest;
-use crate::domain::users::Role;
 use crate::error::Error;
-use crate::http::extract::AuthUser;
+use crate::http::extract::{Admin, AuthUser};
 use crate::http::AppState;
 use crate::services::app_api::access;
 
@@ -43,11 +42,10 @@ pub async fn set_own_password(
 
 pub async fn set_password(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<AppPassword>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, password) = (id.into_inner(), body.into_inner().app_password);
     state
         .db
@@ -99,20 +97,18 @@ pub async fn revoke_my_token(
 
 pub async fn user_tokens(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     list(&state, id.into_inner(), page).await
 }
 
 pub async fn revoke_user_token(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     ids: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (user_id, token_id) = ids.into_inner();
     revoke(&state, user_id, token_id).await
 }

@@ -4,9 +4,8 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
-use crate::http::extract::AuthUser;
+use crate::http::extract::Admin;
 use crate::http::AppState;
 use crate::services::import;
 use crate::services::staff_extras::AddressSource;
@@ -30,11 +29,10 @@ fn require_csv(req: &HttpRequest) -> Result<(), Error> {
 
 pub async fn org_units(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     require_csv(&req)?;
     let summary = state
         .db
@@ -52,11 +50,10 @@ pub async fn org_units(
 
 pub async fn staff(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     require_csv(&req)?;
     let addresses = AddressSource::Loaded(state.addresses.index());
     let summary = state

@@ -4,10 +4,27 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::db::DbConnection;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
 use crate::http::AppState;
 use crate::services::org;
+
+/// Runs `f` on the caller's own person id (404 when the caller is not a person).
+async fn mine<T: Send + 'static>(
+    state: &AppState,
+    user: &AuthUser,
+    f: impl FnOnce(&mut DbConnection, i64) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    let id = user.id();
+    state
+        .db
+        .run(move |c| {
+            let me = org::my_person(c, id)?;
+            f(c, me.id)
+        })
+        .await
+}
 
 pub async fn person(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
     let id = user.id();
@@ -24,14 +41,11 @@ pub async fn set_distance_to_border(
     user: AuthUser,
     body: web::Json<org::DistanceToBorder>,
 ) -> Result<HttpResponse, Error> {
-    let (user_id, input) = (user.id(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, user_id)?;
-            org::set_distance_to_border(c, me.id, input)
-        })
-        .await?;
+    let input = body.into_inner();
+    let out = mine(&state, &user, move |c, me| {
+        org::set_distance_to_border(c, me, input)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -57,15 +71,11 @@ pub async fn approvers(
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let id = user.id();
     let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::approvers_of_person(c, me.id, date)
-        })
-        .await?;
+    let out = mine(&state, &user, move |c, me| {
+        org::approvers_of_person(c, me, date)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -75,27 +85,13 @@ pub async fn approvees(
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let id = user.id();
     let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::approvees(c, me.id, date)
-        })
-        .await?;
+    let out = mine(&state, &user, move |c, me| org::approvees(c, me, date)).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
 pub async fn addresses(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
-    let id = user.id();
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::addresses(c, me.id)
-        })
-        .await?;
+    let out = mine(&state, &user, org::addresses).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -104,14 +100,11 @@ pub async fn add_address(
     user: AuthUser,
     body: web::Json<org::CreateAddress>,
 ) -> Result<HttpResponse, Error> {
-    let (id, input) = (user.id(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::add_address(c, me.id, input, true)
-        })
-        .await?;
+    let input = body.into_inner();
+    let out = mine(&state, &user, move |c, me| {
+        org::add_address(c, me, input, true)
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/me/addresses"))
         .json(out))
@@ -122,26 +115,16 @@ pub async fn delete_address(
     user: AuthUser,
     address: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let (id, address) = (user.id(), address.into_inner());
-    state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::delete_address(c, me.id, address, true)
-        })
-        .await?;
+    let address = address.into_inner();
+    mine(&state, &user, move |c, me| {
+        org::delete_address(c, me, address, true)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 pub async fn vehicles(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
-    let id = user.id();
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::vehicles(c, me.id)
-        })
-        .await?;
+    let out = mine(&state, &user, org::vehicles).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -150,14 +133,8 @@ pub async fn add_vehicle(
     user: AuthUser,
     body: web::Json<org::CreateVehicle>,
 ) -> Result<HttpResponse, Error> {
-    let (id, input) = (user.id(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::add_vehicle(c, me.id, input)
-        })
-        .await?;
+    let input = body.into_inner();
+    let out = mine(&state, &user, move |c, me| org::add_vehicle(c, me, input)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/me/vehicles"))
         .json(out))
@@ -168,14 +145,11 @@ pub async fn delete_vehicle(
     user: AuthUser,
     vehicle: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let (id, vehicle) = (user.id(), vehicle.into_inner());
-    state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::delete_vehicle(c, me.id, vehicle)
-        })
-        .await?;
+    let vehicle = vehicle.into_inner();
+    mine(&state, &user, move |c, me| {
+        org::delete_vehicle(c, me, vehicle)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -184,14 +158,11 @@ pub async fn make_primary_vehicle(
     user: AuthUser,
     vehicle: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
-    let (id, vehicle) = (user.id(), vehicle.into_inner());
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::make_primary_vehicle(c, me.id, vehicle)
-        })
-        .await?;
+    let vehicle = vehicle.into_inner();
+    let out = mine(&state, &user, move |c, me| {
+        org::make_primary_vehicle(c, me, vehicle)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -202,14 +173,7 @@ pub async fn effective_addresses(
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let id = user.id();
     let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = state
-        .db
-        .run(move |c| {
-            let me = org::my_person(c, id)?;
-            org::addresses_on(c, me.id, date)
-        })
-        .await?;
+    let out = mine(&state, &user, move |c, me| org::addresses_on(c, me, date)).await?;
     Ok(HttpResponse::Ok().json(out))
 }

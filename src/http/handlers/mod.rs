@@ -11,5 +11,6 @@ pub mod org;
 pub mod os2app;
 pub mod payroll;
 pub mod reports;
+pub mod shape;
 pub mod trips;
 pub mod users;

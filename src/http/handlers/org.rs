@@ -5,102 +5,56 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::db::DbConnection;
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::Error;
-use crate::http::extract::AuthUser;
+use crate::http::extract::{Admin, AuthUser};
 use crate::http::AppState;
 use crate::services::org::{self, Access};
 
-fn checked(page: web::Query<PageRequest>) -> Result<PageRequest, Error> {
-    let page = page.into_inner();
-    page.validate()
-        .map_err(|(field, e)| Error::validation(field, e))?;
-    Ok(page)
-}
+use super::shape::{admin_handlers, checked};
 
-fn created<T: serde::Serialize>(location: String, body: &T) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(body)
-}
+admin_handlers! {
+    list list_org_units => org::list_org_units;
+    create create_org_unit(org::CreateOrgUnit) => org::create_org_unit,
+        |out: &org::OrgUnit| format!("/api/v1/org-units/{}", out.id);
+    show show_org_unit => org::get_org_unit;
+    update update_org_unit(org::UpdateOrgUnit) => org::update_org_unit;
 
-// ---------------------------------------------------------------- org units
+    list list_persons => org::list_persons;
+    create create_person(org::CreatePerson) => org::create_person,
+        |out: &org::PersonDetail| format!("/api/v1/persons/{}", out.summary.id);
+    update update_person(org::UpdatePerson) => org::update_person;
+    update set_person_distance_to_border(org::DistanceToBorder) => org::set_distance_to_border;
+    create_under add_person_address(org::CreateAddress) =>
+        |c, id, input| org::add_address(c, id, input, false),
+        |id, _: &_| format!("/api/v1/persons/{id}/addresses");
+    create_under add_home_work_override(org::CreateOverride) => org::add_override,
+        |id, _: &_| format!("/api/v1/persons/{id}/addresses");
+    create_under add_person_vehicle(org::CreateVehicle) => org::add_vehicle,
+        |id, _: &_| format!("/api/v1/persons/{id}/vehicles");
 
-pub async fn list_org_units(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    page: web::Query<PageRequest>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let page = checked(page)?;
-    let out = state.db.run(move |c| org::list_org_units(c, page)).await?;
-    Ok(HttpResponse::Ok().json(out))
-}
+    create create_employment(org::CreateEmployment) => org::create_employment,
+        |out: &org::Employment| format!("/api/v1/employments/{}", out.id);
+    show show_employment => org::get_employment;
+    update update_employment(org::UpdateEmployment) => org::update_employment;
 
-pub async fn create_org_unit(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: web::Json<org::CreateOrgUnit>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let input = body.into_inner();
-    let out = state
-        .db
-        .run(move |c| org::create_org_unit(c, input))
-        .await?;
-    Ok(created(format!("/api/v1/org-units/{}", out.id), &out))
-}
+    list list_substitutes => org::list_substitutes;
+    create create_substitute(org::CreateSubstitute) => org::create_substitute,
+        |out: &org::Substitute| format!("/api/v1/substitutes/{}", out.id);
+    delete delete_substitute => org::delete_substitute;
+    list list_personal_approvers => org::list_personal_approvers;
+    create create_personal_approver(org::CreatePersonalApprover) => org::create_personal_approver,
+        |out: &org::PersonalApprover| format!("/api/v1/personal-approvers/{}", out.id);
+    delete delete_personal_approver => org::delete_personal_approver;
 
-pub async fn show_org_unit(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let id = id.into_inner();
-    let out = state.db.run(move |c| org::get_org_unit(c, id)).await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn update_org_unit(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<org::UpdateOrgUnit>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| org::update_org_unit(c, id, input))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    create create_rate_type(org::CreateRateType) => org::create_rate_type,
+        |out: &org::RateType| format!("/api/v1/rate-types/{}", out.id);
+    update update_rate_type(org::UpdateRateType) => org::update_rate_type;
 }
 
 // ---------------------------------------------------------------- persons
-
-pub async fn list_persons(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    page: web::Query<PageRequest>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let page = checked(page)?;
-    let out = state.db.run(move |c| org::list_persons(c, page)).await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn create_person(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: web::Json<org::CreatePerson>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let input = body.into_inner();
-    let out = state.db.run(move |c| org::create_person(c, input)).await?;
-    Ok(created(format!("/api/v1/persons/{}", out.summary.id), &out))
-}
 
 /// An administrator or the person themselves sees everything; an approver of the person today
 /// sees the summary (no CPR); to anyone else the person does not exist.
@@ -126,36 +80,6 @@ pub async fn show_person(
     Ok(HttpResponse::Ok().json(body))
 }
 
-pub async fn update_person(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<org::UpdatePerson>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| org::update_person(c, id, input))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn set_person_distance_to_border(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<org::DistanceToBorder>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| org::set_distance_to_border(c, id, input))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApproversQuery {
@@ -165,11 +89,10 @@ pub struct ApproversQuery {
 
 pub async fn person_approvers(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     query: web::Query<ApproversQuery>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     let ApproversQuery {
         employment_id,
@@ -182,6 +105,28 @@ pub async fn person_approvers(
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// Runs `f` (on person `id`) for an administrator or the person themselves and answers 200 with
+/// its result. Only they see the person's addresses and vehicles; to anyone else the person does
+/// not exist (404), so ids cannot be probed.
+async fn own_or_admin<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+) -> Result<HttpResponse, Error> {
+    let (user_id, admin) = (user.id(), user.has(Role::Admin));
+    let out = state
+        .db
+        .run(move |c| {
+            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
+                return Err(Error::not_found("person"));
+            }
+            f(c)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
 /// Addresses: an administrator, or the person themselves.
 pub async fn person_addresses(
     state: web::Data<AppState>,
@@ -189,42 +134,14 @@ pub async fn person_addresses(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    let (user_id, admin) = (user.id(), user.has(Role::Admin));
-    let out = state
-        .db
-        .run(move |c| {
-            // Only the person and administrators see their addresses; to anyone else they do
-            // not exist.
-            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::not_found("person"));
-            }
-            org::addresses(c, id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn add_person_address(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<org::CreateAddress>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| org::add_address(c, id, input, false))
-        .await?;
-    Ok(created(format!("/api/v1/persons/{id}/addresses"), &out))
+    own_or_admin(&state, &user, id, move |c| org::addresses(c, id)).await
 }
 
 pub async fn delete_person_address(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let (id, address) = path.into_inner();
     state
         .db
@@ -233,56 +150,17 @@ pub async fn delete_person_address(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn add_home_work_override(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<org::CreateOverride>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| org::add_override(c, id, input))
-        .await?;
-    Ok(created(format!("/api/v1/persons/{id}/addresses"), &out))
-}
-
 pub async fn person_vehicles(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    let (user_id, admin) = (user.id(), user.has(Role::Admin));
-    let out = state
-        .db
-        .run(move |c| {
-            // Only the person and administrators see their vehicles; to anyone else they do
-            // not exist.
-            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::not_found("person"));
-            }
-            org::get_person(c, id)?;
-            org::vehicles(c, id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn add_person_vehicle(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<org::CreateVehicle>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| org::add_vehicle(c, id, input))
-        .await?;
-    Ok(created(format!("/api/v1/persons/{id}/vehicles"), &out))
+    own_or_admin(&state, &user, id, move |c| {
+        org::get_person(c, id)?;
+        org::vehicles(c, id)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- employments
@@ -299,10 +177,9 @@ pub struct EmploymentFilter {
 
 pub async fn list_employments(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     query: web::Query<EmploymentFilter>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let EmploymentFilter {
         person_id,
         page,
@@ -320,132 +197,6 @@ pub async fn list_employments(
         .run(move |c| org::list_employments(c, person_id, page))
         .await?;
     Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn create_employment(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: web::Json<org::CreateEmployment>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let input = body.into_inner();
-    let out = state
-        .db
-        .run(move |c| org::create_employment(c, input))
-        .await?;
-    Ok(created(format!("/api/v1/employments/{}", out.id), &out))
-}
-
-pub async fn show_employment(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let id = id.into_inner();
-    let out = state.db.run(move |c| org::get_employment(c, id)).await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn update_employment(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<org::UpdateEmployment>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| org::update_employment(c, id, input))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-// ---------------------------------------------------------------- substitutes, personal approvers
-
-pub async fn list_substitutes(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    page: web::Query<PageRequest>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let page = checked(page)?;
-    let out = state
-        .db
-        .run(move |c| org::list_substitutes(c, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn create_substitute(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: web::Json<org::CreateSubstitute>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let input = body.into_inner();
-    let out = state
-        .db
-        .run(move |c| org::create_substitute(c, input))
-        .await?;
-    Ok(created(format!("/api/v1/substitutes/{}", out.id), &out))
-}
-
-pub async fn delete_substitute(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let id = id.into_inner();
-    state.db.run(move |c| org::delete_substitute(c, id)).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-pub async fn list_personal_approvers(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    page: web::Query<PageRequest>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let page = checked(page)?;
-    let out = state
-        .db
-        .run(move |c| org::list_personal_approvers(c, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn create_personal_approver(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: web::Json<org::CreatePersonalApprover>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let input = body.into_inner();
-    let out = state
-        .db
-        .run(move |c| org::create_personal_approver(c, input))
-        .await?;
-    Ok(created(
-        format!("/api/v1/personal-approvers/{}", out.id),
-        &out,
-    ))
-}
-
-pub async fn delete_personal_approver(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let id = id.into_inner();
-    state
-        .db
-        .run(move |c| org::delete_personal_approver(c, id))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
 }
 
 // ---------------------------------------------------------------- rate types
@@ -477,46 +228,5 @@ pub async fn person_effective_addresses(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let date = query.into_inner().date.unwrap_or_else(org::today);
-    let (user_id, admin) = (user.id(), user.has(Role::Admin));
-    let out = state
-        .db
-        .run(move |c| {
-            // Only the person and administrators see their addresses; to anyone else they do
-            // not exist.
-            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::not_found("person"));
-            }
-            org::addresses_on(c, id, date)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-pub async fn create_rate_type(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: web::Json<org::CreateRateType>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let input = body.into_inner();
-    let out = state
-        .db
-        .run(move |c| org::create_rate_type(c, input))
-        .await?;
-    Ok(created(format!("/api/v1/rate-types/{}", out.id), &out))
-}
-
-pub async fn update_rate_type(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<org::UpdateRateType>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    let out = state
-        .db
-        .run(move |c| org::update_rate_type(c, id, input))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    own_or_admin(&state, &user, id, move |c| org::addresses_on(c, id, date)).await
 }

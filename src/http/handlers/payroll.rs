@@ -14,23 +14,14 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use crate::domain::page::PageRequest;
-use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
-use crate::http::extract::AuthUser;
+use crate::http::extract::PayrollOrAdmin;
 use crate::http::AppState;
 use crate::payroll::{CsvLayout, CsvStyle};
 use crate::services::payroll::{self, Actor, Puller, MAX_PULL_BATCHES};
 
 /// The header a connector sends its key in.
 pub const API_KEY_HEADER: &str = "x-api-key";
-
-fn require_payroll(user: &AuthUser) -> Result<(), Error> {
-    if user.has(Role::Payroll) || user.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(Error::forbidden("this requires the payroll or admin role"))
-    }
-}
 
 fn checked(page: PageRequest) -> Result<PageRequest, Error> {
     page.validate()
@@ -40,10 +31,9 @@ fn checked(page: PageRequest) -> Result<PageRequest, Error> {
 
 pub async fn create_batch(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: PayrollOrAdmin,
     body: web::Json<payroll::CreateBatch>,
 ) -> Result<HttpResponse, Error> {
-    require_payroll(&user)?;
     let (input, actor) = (body.into_inner(), Actor::User(user.id()));
     let settings = state.settings.payroll.clone();
     let batch = state
@@ -60,10 +50,9 @@ pub async fn create_batch(
 
 pub async fn list_batches(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: PayrollOrAdmin,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    require_payroll(&user)?;
     let page = checked(page.into_inner())?;
     let out = state
         .db
@@ -74,11 +63,10 @@ pub async fn list_batches(
 
 pub async fn show_batch(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: PayrollOrAdmin,
     id: web::Path<i64>,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    require_payroll(&user)?;
     let (id, page) = (id.into_inner(), checked(page.into_inner())?);
     let out = state
         .db
@@ -89,11 +77,10 @@ pub async fn show_batch(
 
 pub async fn cancel_batch(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: PayrollOrAdmin,
     id: web::Path<i64>,
     body: web::Json<payroll::CancelBatch>,
 ) -> Result<HttpResponse, Error> {
-    require_payroll(&user)?;
     let (id, input, actor) = (id.into_inner(), body.into_inner(), Actor::User(user.id()));
     let out = state
         .db
@@ -156,11 +143,10 @@ impl Write for ChunkSender {
 /// stays flat however large the batch, and the bytes are the same on every download.
 pub async fn batch_file(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: PayrollOrAdmin,
     id: web::Path<i64>,
     query: web::Query<FileQuery>,
 ) -> Result<HttpResponse, Error> {
-    require_payroll(&user)?;
     let id = id.into_inner();
     let FileQuery { grouped, style } = query.into_inner();
     let info = state
@@ -220,8 +206,7 @@ impl FromRequest for PullCaller {
         let req = req.clone();
         Box::pin(async move {
             let Some(key) = req.headers().get(API_KEY_HEADER) else {
-                let user = AuthUser::extract(&req).await?;
-                require_payroll(&user)?;
+                let user = PayrollOrAdmin::extract(&req).await?;
                 return Ok(PullCaller(Puller::User(user.id())));
             };
             let key = key

@@ -3,12 +3,13 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::domain::page::PageRequest;
 use crate::domain::users::{Role, Roles};
 use crate::error::Error;
-use crate::http::extract::AuthUser;
+use crate::http::extract::Admin;
 use crate::http::AppState;
 use crate::services::users;
+
+use super::shape::admin_handlers;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,73 +32,21 @@ pub struct SetPassword {
     password: String,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    page: web::Query<PageRequest>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let page = page.into_inner();
-    page.validate()
-        .map_err(|(field, e)| Error::validation(field, e))?;
-    let users = state.db.run(move |conn| users::list(conn, page)).await?;
-    Ok(HttpResponse::Ok().json(users))
-}
-
-pub async fn create(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    body: web::Json<CreateUser>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let CreateUser {
-        username,
-        password,
-        roles,
-    } = body.into_inner();
-    let created = state
-        .db
-        .run(move |conn| users::create(conn, &username, &password, &Roles::new(roles)))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/users/{}", created.id)))
-        .json(created))
-}
-
-pub async fn show(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let id = id.into_inner();
-    let found = state.db.run(move |conn| users::get(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(found))
-}
-
-pub async fn set_roles(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<i64>,
-    body: web::Json<SetRoles>,
-) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
-    let id = id.into_inner();
-    let roles = Roles::new(body.into_inner().roles);
-    let updated = state
-        .db
-        .run(move |conn| users::set_roles(conn, id, &roles))
-        .await?;
-    Ok(HttpResponse::Ok().json(updated))
+admin_handlers! {
+    list list => users::list;
+    create create(CreateUser) =>
+        |c, u: CreateUser| users::create(c, &u.username, &u.password, &Roles::new(u.roles)),
+        |out: &users::User| format!("/api/v1/users/{}", out.id);
+    show show => users::get;
+    update set_roles(SetRoles) => |c, id, input: SetRoles| users::set_roles(c, id, &Roles::new(input.roles));
 }
 
 pub async fn set_password(
     state: web::Data<AppState>,
-    user: AuthUser,
+    _: Admin,
     id: web::Path<i64>,
     body: web::Json<SetPassword>,
 ) -> Result<HttpResponse, Error> {
-    user.require(Role::Admin)?;
     let id = id.into_inner();
     let password = body.into_inner().password;
     state

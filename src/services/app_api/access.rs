@@ -190,7 +190,7 @@ fn user_info(conn: &mut DbConnection, person: &PersonRow, guid: String) -> Resul
         .into_iter()
         .filter(|r| r.valid_from.year() <= year && r.valid_to.year() >= year)
         // Set by the 20,000 km rule, never chosen.
-        .filter(|r| r.kind != crate::domain::allowance::RateKind::CarHighAbove20k.as_str())
+        .filter(|r| r.kind != crate::domain::allowance::RateKind::CarHighAbove20k)
         .map(|r| Rate {
             id: r.id,
             description: r.description,

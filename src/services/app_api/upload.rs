@@ -152,7 +152,7 @@ fn prepare(
     report: &DriveReport,
 ) -> Result<Prepared> {
     let rate_kind = org_repo::find_rate_type(conn, report.rate_id)?
-        .and_then(|r| RateKind::ALL.into_iter().find(|k| k.as_str() == r.kind))
+        .map(|r| r.kind)
         .filter(|&k| k != RateKind::CarHighAbove20k)
         .ok_or_else(|| Error::validation("DriveReport.RateId", "no such rate"))?;
     let border_m = report.four_km_rule.then_some(report.home_to_border_m);

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Serialize)]
 pub struct RateType {
     pub id: i64,
-    pub kind: String,
+    pub kind: RateKind,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub description: String,
@@ -48,7 +48,7 @@ pub fn seed_rate_types(conn: &mut DbConnection) -> Result<usize> {
             repo::insert_rate_type(
                 conn,
                 &repo::NewRateType {
-                    kind: r.kind.as_str(),
+                    kind: r.kind,
                     valid_from: r.valid_from,
                     valid_to: r.valid_to,
                     description: rate_description(r.kind),
@@ -150,10 +150,7 @@ pub(crate) fn rate_period(
     r: &repo::RateTypeRow,
 ) -> Result<crate::domain::allowance::rates::RatePeriod> {
     Ok(crate::domain::allowance::rates::RatePeriod {
-        kind: r
-            .kind
-            .parse()
-            .map_err(|e| anyhow::anyhow!("rate type {}: {e}", r.id))?,
+        kind: r.kind,
         valid_from: r.valid_from,
         valid_to: r.valid_to,
         ore_per_km: r.ore_per_km,
@@ -200,7 +197,7 @@ pub fn create_rate_type(conn: &mut DbConnection, input: CreateRateType) -> Resul
         let id = repo::insert_rate_type(
             conn,
             &repo::NewRateType {
-                kind: input.kind.as_str(),
+                kind: input.kind,
                 valid_from: input.valid_from,
                 valid_to: input.valid_to,
                 description: &changes.description,
@@ -226,10 +223,7 @@ pub fn update_rate_type(
 ) -> Result<RateType> {
     write_transaction(conn, |conn| {
         let row = repo::find_rate_type(conn, id)?.ok_or_else(|| Error::not_found("rate type"))?;
-        let kind: RateKind = row
-            .kind
-            .parse()
-            .map_err(|e| anyhow::anyhow!("rate type {id}: {e}"))?;
+        let kind = row.kind;
         let changes = rate_changes(
             kind,
             &input.description,

@@ -76,7 +76,7 @@ pub(super) fn of_rows(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<Vec
         .zip(&codes)
         .map(|(r, codes)| Facts {
             id: r.id,
-            typed: r.distance_mode == DistanceMode::Read.as_str(),
+            typed: r.distance_mode == DistanceMode::Read,
             four_km_rule: r.four_km_rule,
             trip_id: r.trip_id,
             review_flags: codes,
@@ -88,7 +88,7 @@ pub(super) fn of_rows(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<Vec
 /// Three queries for any number of reports: their lines, their rejections and their trips.
 fn of_facts(conn: &mut DbConnection, reports: &[Facts<'_>]) -> Result<Vec<Vec<Flag>>> {
     let ids: Vec<i64> = reports.iter().map(|r| r.id).collect();
-    let mut kinds: HashMap<i64, HashSet<String>> = HashMap::new();
+    let mut kinds: HashMap<i64, HashSet<RateKind>> = HashMap::new();
     for line in repo::lines_of(conn, &ids)? {
         kinds
             .entry(line.report_id)
@@ -109,7 +109,7 @@ fn of_facts(conn: &mut DbConnection, reports: &[Facts<'_>]) -> Result<Vec<Vec<Fl
     Ok(reports
         .iter()
         .map(|r| {
-            let has = |k: RateKind| kinds.get(&r.id).is_some_and(|ks| ks.contains(k.as_str()));
+            let has = |k: RateKind| kinds.get(&r.id).is_some_and(|ks| ks.contains(&k));
             [
                 (r.typed, Flag::TypedDistance),
                 (r.four_km_rule, Flag::FourKmRule),

@@ -95,7 +95,7 @@ pub fn create_in(
         c,
         plan.person_id,
         &content,
-        ReportStatus::Draft.as_str(),
+        ReportStatus::Draft,
         user_id,
         now,
     )
@@ -321,7 +321,7 @@ fn store(
         conn,
         before.id,
         &StatusChange {
-            status: change.status.as_str().to_string(),
+            status: change.status,
             rejection_comment: change.rejection_comment.clone(),
             submitted_at: change.submitted_at,
             decided_at: change.decided_at,

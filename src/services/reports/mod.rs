@@ -181,7 +181,7 @@ pub struct ReportInput {
 pub struct Line {
     pub position: i64,
     pub tf_code: String,
-    pub rate_kind: String,
+    pub rate_kind: RateKind,
     /// The km of the line in metres (a multiple of 10: km with two decimals).
     pub distance_m: i64,
     pub ore_per_km: i64,
@@ -237,8 +237,8 @@ pub struct Event {
     pub actor_user_id: Option<i64>,
     pub actor_username: Option<String>,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<ReportStatus>,
+    pub to_status: ReportStatus,
     pub version: i64,
     /// `{"field": {"from": …, "to": …}}`.
     pub changes: Option<Value>,
@@ -246,22 +246,6 @@ pub struct Event {
 }
 
 // ================================================================ small helpers
-
-fn status_of(row: &ReportRow) -> Result<ReportStatus> {
-    row.status
-        .parse()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("report {}: {e}", row.id)))
-}
-
-fn mode_of(row: &ReportRow) -> Result<DistanceMode> {
-    DistanceMode::parse(&row.distance_mode).ok_or_else(|| {
-        Error::Internal(anyhow::anyhow!(
-            "report {}: unknown distance mode {:?}",
-            row.id,
-            row.distance_mode
-        ))
-    })
-}
 
 fn allowance_error(field: &str, e: AllowanceError) -> Error {
     match e {
@@ -304,7 +288,7 @@ fn aggregate(row: &ReportRow) -> Result<DriveReport> {
     Ok(DriveReport {
         id: row.id,
         owner: row.person_id,
-        status: status_of(row)?,
+        status: row.status,
         version: row.version,
         rejection_comment: row.rejection_comment.clone(),
         submitted_at: row.submitted_at,

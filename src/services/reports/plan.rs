@@ -403,7 +403,7 @@ fn plan(
         drive_date,
         purpose,
         remark,
-        distance_mode: mode.as_str().to_string(),
+        distance_mode: mode,
         is_round_trip: input.round_trip,
         route: serde_json::to_string(&route).map_err(|e| Error::Internal(e.into()))?,
         typed_distance_m,

@@ -79,7 +79,7 @@ pub(super) fn reprice(
     }
     let mut ledger = Vec::with_capacity(rows.len());
     for row in &rows {
-        let status = status_of(row)?;
+        let status = row.status;
         let frozen = if status.is_frozen() {
             Some(FrozenReport {
                 four_km_deduction_m: row.four_km_deduction_m,
@@ -101,7 +101,7 @@ pub(super) fn reprice(
     let priced =
         price_person(&rates.periods, &ledger).map_err(|e| allowance_error("drive_date", e))?;
     for (row, figures) in rows.iter().zip(priced) {
-        if status_of(row)?.is_frozen() {
+        if row.status.is_frozen() {
             continue;
         }
         write_figures(

@@ -93,7 +93,7 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
                 drive_date: row.drive_date,
                 purpose: row.purpose.clone(),
                 remark: row.remark.clone(),
-                distance_mode: mode_of(&row)?,
+                distance_mode: row.distance_mode,
                 round_trip: row.is_round_trip,
                 route,
                 typed_distance_m: row.typed_distance_m,
@@ -106,7 +106,7 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
                 reimbursable_m: row.reimbursable_m,
                 amount_ore: row.amount_ore,
                 lines: lines.remove(&row.id).unwrap_or_default(),
-                status: status_of(&row)?,
+                status: row.status,
                 version: row.version,
                 rejection_comment: row.rejection_comment.clone(),
                 submitted_at: row.submitted_at.map(|t| t.and_utc()),
@@ -226,7 +226,7 @@ pub fn list(
     };
     let filter = ReportFilter {
         person_ids,
-        status: query.status.map(|s| s.as_str().to_string()),
+        status: query.status,
         from: query.from,
         to: query.to,
     };
@@ -284,7 +284,7 @@ pub fn queue(
     };
     let filter = ReportFilter {
         person_ids: query.person_id.map(|p| vec![p]),
-        status: Some(ReportStatus::Pending.as_str().to_string()),
+        status: Some(ReportStatus::Pending),
         from: query.from,
         to: query.to,
     };
@@ -352,7 +352,7 @@ pub fn summary(conn: &mut DbConnection, caller: Caller, year: i32) -> Result<Sum
     let rows = repo::reports_of_person_in_years(conn, me.id, &[year])?;
     let counted: Vec<i64> = rows
         .iter()
-        .filter(|r| status_of(r).is_ok_and(|s| s.is_counted()))
+        .filter(|r| r.status.is_counted())
         .map(|r| r.id)
         .collect();
     let mut by_status: Vec<StatusTotals> = ReportStatus::ALL
@@ -365,7 +365,7 @@ pub fn summary(conn: &mut DbConnection, caller: Caller, year: i32) -> Result<Sum
         })
         .collect();
     for row in &rows {
-        let status = status_of(row)?;
+        let status = row.status;
         if let Some(t) = by_status.iter_mut().find(|t| t.status == status) {
             t.reports += 1;
             t.reimbursable_m += row.reimbursable_m;
@@ -376,8 +376,8 @@ pub fn summary(conn: &mut DbConnection, caller: Caller, year: i32) -> Result<Sum
     let mut seen = BTreeSet::new();
     let high_rate_used_m: i64 = repo::lines_of(conn, &counted)?
         .into_iter()
-        .filter(|l| seen.insert((l.report_id, l.rate_kind.clone())))
-        .filter(|l| l.rate_kind == RateKind::CarHigh.as_str())
+        .filter(|l| seen.insert((l.report_id, l.rate_kind)))
+        .filter(|l| l.rate_kind == RateKind::CarHigh)
         .map(|l| l.distance_m)
         .sum();
     let counted_totals = by_status.iter().filter(|t| t.status.is_counted());

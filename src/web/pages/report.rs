@@ -215,12 +215,7 @@ fn page(state: &AppState, signed: &Signed, loaded: Loaded, trouble: Trouble) -> 
             .iter()
             .map(|l| LineView {
                 tf_code: l.tf_code.clone(),
-                rate: l
-                    .rate_kind
-                    .parse()
-                    .map(texts::rate_kind)
-                    .unwrap_or("")
-                    .to_string(),
+                rate: texts::rate_kind(l.rate_kind).to_string(),
                 km: format::km(l.distance_m),
                 ore_per_km: format::kroner(l.ore_per_km),
                 amount: format::kroner(l.amount_ore),

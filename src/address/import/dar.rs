@@ -1,0 +1,206 @@
+//! Datafordeleren DAR 1.0 NDJSON ([`DarAdressepunktReader`], [`DarAdresseReader`]).
+
+use super::*;
+
+/// Current DAR `Adressepunkt`: id and position (EPSG:25832 WKT `POINT (x y)`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DarAddressPoint {
+    pub id: Uuid,
+    pub easting: f64,
+    pub northing: f64,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Deserialize)]
+struct DarPunktRaw {
+    #[serde(default, alias = "id_lokalId", deserialize_with = "lenient_str")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_str")]
+    registreringtil: Option<String>,
+    #[serde(default, deserialize_with = "lenient_str")]
+    virkningtil: Option<String>,
+    #[serde(default)]
+    position: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct DarAdresseRaw {
+    #[serde(default, alias = "id_lokalId", deserialize_with = "lenient_str")]
+    id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_str")]
+    registreringtil: Option<String>,
+    #[serde(default, deserialize_with = "lenient_str")]
+    virkningtil: Option<String>,
+    #[serde(default, deserialize_with = "lenient_u8")]
+    status: Option<u8>,
+    #[serde(default, alias = "husnummer", deserialize_with = "lenient_str")]
+    husnummer_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient_str")]
+    etagebetegnelse: Option<String>,
+    #[serde(
+        default,
+        rename = "dørbetegnelse",
+        alias = "doerbetegnelse",
+        deserialize_with = "lenient_str"
+    )]
+    doerbetegnelse: Option<String>,
+}
+
+/// Parse `POINT (x y)` (or `{"wkt": "POINT (...)"}`).
+fn parse_wkt_point(v: &serde_json::Value) -> Option<(f64, f64)> {
+    let s = match v {
+        serde_json::Value::String(s) => s.as_str(),
+        serde_json::Value::Object(o) => o.get("wkt")?.as_str()?,
+        _ => return None,
+    };
+    let s = s.trim();
+    let s = s
+        .strip_prefix("POINT")
+        .or_else(|| s.strip_prefix("point"))?
+        .trim();
+    let s = s.strip_prefix('(')?.strip_suffix(')')?;
+    let mut it = s.split_whitespace();
+    let x = it.next()?.parse().ok()?;
+    let y = it.next()?.parse().ok()?;
+    Some((x, y))
+}
+
+/// DAR 1.0 `Adressepunkt` NDJSON reader. Yields only current versions
+/// (`registreringtil` and `virkningtil` null); historical versions are skipped.
+pub struct DarAdressepunktReader<R: BufRead> {
+    r: R,
+    line: String,
+    row: u64,
+}
+
+impl<R: BufRead> DarAdressepunktReader<R> {
+    pub fn new(r: R) -> Self {
+        Self {
+            r,
+            line: String::new(),
+            row: 0,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for DarAdressepunktReader<R> {
+    type Item = Result<DarAddressPoint, ImportError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match next_line(&mut self.r, &mut self.line) {
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e.into())),
+                Ok(true) => {}
+            }
+            self.row += 1;
+            let row = self.row;
+            let raw: DarPunktRaw = match serde_json::from_str(&self.line) {
+                Ok(r) => r,
+                Err(e) => return Some(Err(line_error(row, e))),
+            };
+            if raw.registreringtil.is_some() || raw.virkningtil.is_some() {
+                continue;
+            }
+            let id = match parse_uuid(row, "id", raw.id.as_deref()) {
+                Ok(id) => id,
+                Err(e) => return Some(Err(e)),
+            };
+            let Some((e, n)) = raw.position.as_ref().and_then(parse_wkt_point) else {
+                return Some(Err(field_err(
+                    row,
+                    "position",
+                    "missing or not a WKT POINT",
+                )));
+            };
+            let (lat, lon) = utm32_to_wgs84(e, n);
+            return Some(Ok(DarAddressPoint {
+                id,
+                easting: e,
+                northing: n,
+                lat,
+                lon,
+            }));
+        }
+    }
+}
+
+/// DAR 1.0 `Adresse` NDJSON reader → [`UnitAddress`] (id, husnummer id,
+/// etage, dør). Only current versions are yielded. Resolving the husnummer to
+/// street/postnr needs DAR `Husnummer`/`NavngivenVej`/`Postnummer`, which are
+/// not supported (see [`dar_unsupported`]).
+pub struct DarAdresseReader<R: BufRead> {
+    r: R,
+    line: String,
+    row: u64,
+}
+
+impl<R: BufRead> DarAdresseReader<R> {
+    pub fn new(r: R) -> Self {
+        Self {
+            r,
+            line: String::new(),
+            row: 0,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for DarAdresseReader<R> {
+    type Item = Result<UnitAddress, ImportError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match next_line(&mut self.r, &mut self.line) {
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e.into())),
+                Ok(true) => {}
+            }
+            self.row += 1;
+            let row = self.row;
+            let raw: DarAdresseRaw = match serde_json::from_str(&self.line) {
+                Ok(r) => r,
+                Err(e) => return Some(Err(line_error(row, e))),
+            };
+            if raw.registreringtil.is_some() || raw.virkningtil.is_some() {
+                continue;
+            }
+            let res = (|| {
+                Ok(UnitAddress {
+                    id: parse_uuid(row, "id", raw.id.as_deref())?,
+                    access_address_id: parse_uuid(
+                        row,
+                        "husnummer_id",
+                        raw.husnummer_id.as_deref(),
+                    )?,
+                    etage: boxed(nonempty(&raw.etagebetegnelse)),
+                    dor: boxed(nonempty(&raw.doerbetegnelse)),
+                    status: darstatus_to_status(raw.status.unwrap_or(3)),
+                })
+            })();
+            return Some(res);
+        }
+    }
+}
+
+/// DAR entities whose record shape the reference does not document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DarEntity {
+    Husnummer,
+    NavngivenVej,
+    NavngivenVejKommunedel,
+    Postnummer,
+}
+
+/// Always returns [`ImportError::Unsupported`]: access addresses cannot be
+/// built from DAR 1.0 files here because the `Husnummer`/`NavngivenVej`/
+/// `Postnummer` shapes are not specified in the reference. Import DAWA CSV/JSON
+/// instead, or extend this module once those shapes are pinned down.
+pub fn dar_unsupported(entity: DarEntity) -> ImportError {
+    ImportError::Unsupported(match entity {
+        DarEntity::Husnummer => "DAR Husnummer NDJSON (shape not documented in dawa.md)",
+        DarEntity::NavngivenVej => "DAR NavngivenVej NDJSON (shape not documented in dawa.md)",
+        DarEntity::NavngivenVejKommunedel => {
+            "DAR NavngivenVejKommunedel NDJSON (shape not documented in dawa.md)"
+        }
+        DarEntity::Postnummer => "DAR Postnummer NDJSON (shape not documented in dawa.md)",
+    })
+}

@@ -1,0 +1,62 @@
+//! The plain per-table queries that every administered table repeats (issue 12): insert
+//! returning the new id, find by id, delete by id, count, a page in id order, and all rows in id
+//! order. [`table_queries!`] writes them; a table whose query differs (another order, a filter)
+//! keeps its own function.
+
+/// `table_queries!(table => RowType { kind fn_name; insert fn_name(NewType); … })` with `kind`
+/// one of `insert`, `find`, `delete`, `count`, `list` (offset, limit; by id), `all` (by id).
+macro_rules! table_queries {
+    ($table:ident => $row:ident { $($kind:ident $name:ident $(($new:ty))?;)* }) => {$(
+        $crate::db::queries::table_queries!(@one $kind $name $table $row [$($new)?]);
+    )*};
+    (@one insert $name:ident $table:ident $row:ident [$new:ty]) => {
+        pub fn $name(conn: &mut $crate::db::DbConnection, new: &$new) -> QueryResult<i64> {
+            diesel::insert_into($table::table)
+                .values(new)
+                .returning($table::id)
+                .get_result(conn)
+        }
+    };
+    (@one find $name:ident $table:ident $row:ident []) => {
+        pub fn $name(conn: &mut $crate::db::DbConnection, id: i64) -> QueryResult<Option<$row>> {
+            $table::table
+                .find(id)
+                .select($row::as_select())
+                .first(conn)
+                .optional()
+        }
+    };
+    (@one delete $name:ident $table:ident $row:ident []) => {
+        pub fn $name(conn: &mut $crate::db::DbConnection, id: i64) -> QueryResult<usize> {
+            diesel::delete($table::table.find(id)).execute(conn)
+        }
+    };
+    (@one count $name:ident $table:ident $row:ident []) => {
+        pub fn $name(conn: &mut $crate::db::DbConnection) -> QueryResult<i64> {
+            $table::table.count().get_result(conn)
+        }
+    };
+    (@one list $name:ident $table:ident $row:ident []) => {
+        pub fn $name(
+            conn: &mut $crate::db::DbConnection,
+            offset: i64,
+            limit: i64,
+        ) -> QueryResult<Vec<$row>> {
+            $table::table
+                .order($table::id.asc())
+                .offset(offset)
+                .limit(limit)
+                .select($row::as_select())
+                .load(conn)
+        }
+    };
+    (@one all $name:ident $table:ident $row:ident []) => {
+        pub fn $name(conn: &mut $crate::db::DbConnection) -> QueryResult<Vec<$row>> {
+            $table::table
+                .order($table::id.asc())
+                .select($row::as_select())
+                .load(conn)
+        }
+    };
+}
+pub(crate) use table_queries;
