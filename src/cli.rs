@@ -30,6 +30,9 @@ use crate::services::staff_extras::AddressSource;
 use crate::services::{import, passwords, payroll, users};
 use crate::telemetry;
 
+mod operations;
+use operations::OperationsArgs;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "korsel",
@@ -152,6 +155,9 @@ pub struct ServerArgs {
 
     #[command(flatten)]
     pub app_api: AppApiArgs,
+
+    #[command(flatten)]
+    pub operations: OperationsArgs,
 }
 
 /// Settings of payroll files (`korsel serve`, `korsel payroll export`).
@@ -259,6 +265,9 @@ pub enum Command {
     /// The OS2indberetning phone apps.
     #[command(subcommand)]
     App(AppCommand),
+    /// The scheduled jobs (outbox sender, digest, overdue payroll check, retention): schedule,
+    /// next run, last result.
+    Jobs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -419,6 +428,7 @@ impl ServerArgs {
         };
         self.payroll.apply(settings);
         self.app_api.apply(settings);
+        self.operations.apply(settings);
     }
 }
 
@@ -502,7 +512,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 31] = [
+const ENV_SETTINGS: [&str; 39] = [
     "database-url",
     "bind",
     "log-format",
@@ -534,6 +544,14 @@ const ENV_SETTINGS: [&str; 31] = [
     "app-text-color",
     "app-primary-color",
     "app-secondary-color",
+    "smtp-url",
+    "mail-from",
+    "public-url",
+    "jobs",
+    "digest-at",
+    "mail-send-every-s",
+    "retention-gps-days",
+    "retention-auth-events-days",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
@@ -566,6 +584,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Org(ImportCommand::Import { file }) => import_file(&file, &settings, true),
         Command::Staff(ImportCommand::Import { file }) => import_file(&file, &settings, false),
         Command::Payroll(cmd) => payroll_command(cmd, &settings),
+        Command::Jobs => operations::list_jobs(&settings),
         Command::App(AppCommand::ProviderEntry { .. }) => {
             let entry = crate::services::app_api::provider_entry(&settings.app_api.provider, None)?;
             println!("{}", serde_json::to_string_pretty(&entry)?);

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+mod operations;
+pub use operations::{JobSettings, MailSettings, RetentionSettings, Schedule};
+
 /// Where the database lives. Parsed from the URL scheme so that a wrong URL fails at start-up
 /// with a message naming the setting, instead of diesel's "Invalid connection url".
 #[derive(Clone, PartialEq, Eq)]
@@ -131,6 +134,10 @@ pub struct Settings {
     pub payroll: PayrollSettings,
     pub app_api: AppApiSettings,
     pub http: HttpSettings,
+    /// E-mail notices, scheduled jobs and retention (issue 16).
+    pub mail: MailSettings,
+    pub jobs: JobSettings,
+    pub retention: RetentionSettings,
 }
 
 /// Connection limits of the HTTP server (issue 11): what a client that connects, sends slowly
@@ -314,6 +321,9 @@ impl Settings {
             payroll: PayrollSettings::default(),
             app_api: AppApiSettings::default(),
             http: HttpSettings::default(),
+            mail: MailSettings::default(),
+            jobs: JobSettings::default(),
+            retention: RetentionSettings::default(),
         }
     }
 
@@ -387,6 +397,8 @@ impl Settings {
             }
         }
         self.app_api.validate()?;
+        self.mail.validate()?;
+        self.retention.validate()?;
         Ok(())
     }
 }

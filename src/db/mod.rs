@@ -3,11 +3,14 @@
 pub mod addresses;
 pub mod app_api;
 pub mod app_settings;
+pub mod jobs;
 pub mod org;
 pub mod org_generation;
+pub mod outbox;
 pub mod payroll;
 pub mod refresh_tokens;
 pub mod reports;
+pub mod retention;
 pub mod schema;
 pub mod trips;
 pub mod users;

@@ -308,6 +308,8 @@ pub fn create_batch(
                 comment: &format!("payroll batch {batch_id}"),
             },
         )?;
+        // issue 16: each employee is told which reports went to payroll.
+        crate::services::notices::batch_exported(conn, batch_id, now)?;
         let totals = repo::ledger_totals(conn, batch_id)?;
         repo::set_totals(
             conn,
@@ -768,21 +770,6 @@ pub fn log_overdue_acknowledgements(
         );
     }
     Ok(overdue.len())
-}
-
-/// Logs overdue acknowledgements now and then, for as long as the server runs.
-pub async fn watch_acknowledgements(db: db::Database, timeout: Duration) {
-    const EVERY: Duration = Duration::from_secs(5 * 60);
-    let mut ticks = tokio::time::interval(EVERY.min(timeout));
-    loop {
-        ticks.tick().await;
-        if let Err(e) = db
-            .run(move |c| log_overdue_acknowledgements(c, db::utc_now(), timeout))
-            .await
-        {
-            tracing::error!(error = %e, "cannot check payroll acknowledgements");
-        }
-    }
 }
 
 // ================================================================ connector API keys

@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod http_edge;
 mod import;
+mod notices;
 mod one_time_password;
 mod openapi;
 mod org;

@@ -51,7 +51,8 @@ pub use lifecycle::{
     BulkResult, PlannedReport, Source,
 };
 pub use queries::{
-    get, history, list, queue, summary, ListQuery, QueueQuery, StatusTotals, Summary,
+    get, history, list, queue, summary, waiting_per_approver, ListQuery, QueueQuery, StatusTotals,
+    Summary,
 };
 
 const REMARK_MAX: usize = 1_000;

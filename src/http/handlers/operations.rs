@@ -1,0 +1,48 @@
+//! Running korsel (issue 16): a person's notice settings and the scheduled jobs.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::domain::users::Role;
+use crate::error::Error;
+use crate::http::extract::AuthUser;
+use crate::http::AppState;
+use crate::services::{jobs, notices};
+
+pub async fn my_notifications(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let out = state.db.run(move |c| notices::preferences(c, id)).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetNotifications {
+    /// The approvers' morning digest, on or off.
+    digest: bool,
+}
+
+pub async fn set_my_notifications(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<SetNotifications>,
+) -> Result<HttpResponse, Error> {
+    let (id, digest) = (user.id(), body.digest);
+    let out = state
+        .db
+        .run(move |c| notices::set_digest(c, id, digest))
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+pub async fn list_jobs(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
+    if !user.has(Role::Admin) {
+        return Err(Error::forbidden("this requires the admin role"));
+    }
+    let settings = state.settings.clone();
+    let out = state.db.run(move |c| jobs::list(c, &settings)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": out })))
+}
