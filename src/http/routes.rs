@@ -107,5 +107,6 @@ route_table! {
     "/api/v1/users/{id}/app-tokens/{token_id}" => { delete: app_access::revoke_user_token },
     // Running korsel (issue 16): notice settings and the scheduled jobs.
     "/api/v1/me/notifications" => { get: operations::my_notifications, put: operations::set_my_notifications },
+    "/api/v1/me/export" => { get: operations::my_export },
     "/api/v1/admin/jobs" => { get: operations::list_jobs },
 }

@@ -3,6 +3,8 @@
 pub mod addresses;
 pub mod app_api;
 pub mod auth;
+mod export;
+pub use export::export;
 mod csv_table;
 pub mod import;
 pub mod jobs;

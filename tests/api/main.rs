@@ -20,6 +20,7 @@ mod plausibility;
 mod pool;
 mod report_fixtures;
 mod reports;
+mod retention;
 mod staff_columns;
 mod tf_codes;
 mod trips;

@@ -46,3 +46,18 @@ pub async fn list_jobs(state: web::Data<AppState>, user: AuthUser) -> Result<Htt
     let out = state.db.run(move |c| jobs::list(c, &settings)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": out })))
 }
+
+/// Everything korsel holds about the caller (GDPR art. 15), as a JSON download.
+pub async fn my_export(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
+    let id = user.id();
+    let out = state
+        .db
+        .run(move |c| crate::services::export(c, id))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"korsel-export.json\"",
+        ))
+        .json(out))
+}

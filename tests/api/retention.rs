@@ -1,0 +1,133 @@
+//! Retention and the personal data export (issue 16).
+
+use korsel::config::RetentionSettings;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::report_fixtures::{read_report, world, World};
+
+async fn get_ok(w: &World, token: &str, path: &str) -> Value {
+    let res = w.app.get(path, Some(token)).await;
+    let status = res.status();
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "GET {path}: {out}");
+    out
+}
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn an_old_trip_loses_its_points_and_keeps_its_summary_report_and_payroll_line() {
+    let w = world().await;
+    let old = w.upload_trip(&w.nina, "2024-06-03T06:30:00Z", 600).await;
+    let recent = w.upload_trip(&w.nina, "2026-11-20T06:30:00Z", 600).await;
+    let report = w
+        .create_submitted(
+            &w.nina,
+            json!({"employment_id": w.emp_nina, "rate_kind": "car_high", "purpose": "Hjemmebesøg",
+                   "distance_mode": "gps", "trip_id": id(&old)}),
+        )
+        .await;
+    w.act(
+        &w.lea,
+        &report,
+        "approve",
+        json!({"version": report["version"]}),
+    )
+    .await;
+    w.set_tf_codes("car_high", "2024-06-03", "0102", None).await;
+    let res = w
+        .app
+        .post(
+            "/api/v1/payroll/batches",
+            Some(&w.admin),
+            &json!({"up_to": "2024-12-31", "format": "csv"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let batch: Value = res.json().await.unwrap();
+
+    let paths = [
+        format!("/api/v1/trips/{}", id(&old)),
+        format!("/api/v1/reports/{}", id(&report)),
+        format!("/api/v1/reports/{}/history", id(&report)),
+        format!("/api/v1/payroll/batches/{}", id(&batch)),
+    ];
+    let mut before = Vec::new();
+    for path in &paths {
+        before.push(get_ok(&w, &w.admin, path).await);
+    }
+    let track = |trip: i64| {
+        let (w, path) = (&w, format!("/api/v1/trips/{trip}/track"));
+        async move { get_ok(w, &w.nina, &path).await["features"][0]["geometry"].clone() }
+    };
+    assert!(track(id(&old)).await.is_object());
+
+    let mut conn = w.app.db.connect();
+    let settings = RetentionSettings::default();
+    let done =
+        korsel::services::retention::apply(&mut conn, &settings, korsel::db::utc_now()).unwrap();
+    assert_eq!(done.tracks_cleared, 1);
+    let again =
+        korsel::services::retention::apply(&mut conn, &settings, korsel::db::utc_now()).unwrap();
+    assert_eq!(again.tracks_cleared, 0, "idempotent");
+
+    assert!(track(id(&old)).await.is_null(), "the points are gone");
+    assert!(
+        track(id(&recent)).await.is_object(),
+        "a recent trip keeps them"
+    );
+    for (path, was) in paths.iter().zip(&before) {
+        assert_eq!(&get_ok(&w, &w.admin, path).await, was, "{path} unchanged");
+    }
+    assert!(before[0]["distance_m"].as_i64().unwrap() > 8_000);
+}
+
+#[tokio::test]
+async fn the_export_holds_the_callers_data_and_nobody_elses() {
+    let w = world().await;
+    let trip = w.upload_trip(&w.nina, "2026-11-20T06:30:00Z", 60).await;
+    let nina_report = w
+        .create_submitted(
+            &w.nina,
+            read_report(w.emp_nina, "2026-11-20", "car_low", 5_000),
+        )
+        .await;
+    w.create_submitted(
+        &w.otto,
+        read_report(w.emp_otto, "2026-11-21", "car_low", 7_000),
+    )
+    .await;
+    w.upload_trip(&w.otto, "2026-11-21T06:30:00Z", 60).await;
+
+    let res = w.app.get("/api/v1/me/export", Some(&w.nina)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res
+        .headers()
+        .get("content-disposition")
+        .is_some_and(|v| v.to_str().unwrap().contains("korsel-export.json")));
+    let export: Value = res.json().await.unwrap();
+    assert_eq!(export["user"]["username"], "nina");
+    assert_eq!(export["person"]["name"], "nina Hansen");
+    assert_eq!(export["employments"].as_array().unwrap().len(), 1);
+    assert_eq!(export["vehicles"].as_array().unwrap().len(), 1);
+    let trips = export["trips"].as_array().unwrap();
+    assert_eq!(trips.len(), 1);
+    assert_eq!(trips[0]["id"], trip["id"]);
+    assert_eq!(trips[0]["points"].as_array().unwrap().len(), 61);
+    let reports = export["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0]["id"], nina_report["id"]);
+    assert_eq!(reports[0]["history"].as_array().unwrap().len(), 2);
+    let text = export.to_string();
+    for other in ["otto", "P-otto", "2026-11-21"] {
+        assert!(!text.contains(other), "{other} is someone else's: {text}");
+    }
+
+    // an account without a person record: just the account
+    let export = get_ok(&w, &w.admin, "/api/v1/me/export").await;
+    assert_eq!(export["user"]["username"], "admin");
+    assert!(export["person"].is_null());
+}
