@@ -113,7 +113,7 @@ impl MailSettings {
             return Err("KORSEL_MAIL_FROM must not be empty".into());
         }
         if self.max_attempts == 0 {
-            return Err("KORSEL_MAIL_MAX_ATTEMPTS must be at least 1".into());
+            return Err("mail: max_attempts must be at least 1".into());
         }
         Ok(())
     }

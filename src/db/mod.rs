@@ -3,6 +3,7 @@
 pub mod addresses;
 pub mod app_api;
 pub mod app_settings;
+pub mod erase;
 pub mod jobs;
 pub mod org;
 pub mod org_generation;

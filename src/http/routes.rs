@@ -109,4 +109,5 @@ route_table! {
     "/api/v1/me/notifications" => { get: operations::my_notifications, put: operations::set_my_notifications },
     "/api/v1/me/export" => { get: operations::my_export },
     "/api/v1/admin/jobs" => { get: operations::list_jobs },
+    "/api/v1/persons/{id}/erase" => { post: operations::erase_person },
 }

@@ -49,3 +49,69 @@ pub fn apply(
         })
     })
 }
+
+// ================================================================ erasing a person
+
+/// An administrator erases person `person_id` (GDPR art. 17) once every employment of theirs
+/// ended more than `KORSEL_RETENTION_GPS_DAYS` ago and no report of theirs waits for approval
+/// or payroll. Everything about them goes except what the payroll ledger needs (bookkeeping law:
+/// 5 years): the ledger lines themselves (name, CPR, employment number, amounts as exported)
+/// and, for those, bare report rows (date, distance, amount) and employment rows.
+pub fn erase_person(
+    conn: &mut DbConnection,
+    person_id: i64,
+    settings: &RetentionSettings,
+    today: chrono::NaiveDate,
+) -> Result<crate::db::erase::Erased> {
+    use crate::db::{org as org_repo, reports as report_repo, users as user_repo};
+    use crate::domain::report_state::ReportStatus;
+    use crate::error::ProblemKind;
+    write_transaction(conn, |c| {
+        let person =
+            org_repo::find_person(c, person_id)?.ok_or_else(|| Error::not_found("person"))?;
+        let cutoff = today - days(settings.gps_days);
+        for employment in org_repo::all_employments(c)?
+            .into_iter()
+            .filter(|e| e.person_id == person_id)
+        {
+            if employment.end_date.is_none_or(|end| end >= cutoff) {
+                return Err(Error::problem(
+                    ProblemKind::Conflict,
+                    format!(
+                        "employment {} has not ended more than {} days ago \
+                         (KORSEL_RETENTION_GPS_DAYS); the person cannot be erased yet",
+                        employment.employment_number, settings.gps_days
+                    ),
+                ));
+            }
+        }
+        let open = report_repo::all_reports(
+            c,
+            &report_repo::ReportFilter {
+                person_ids: Some(vec![person_id]),
+                status: None,
+                from: None,
+                to: None,
+            },
+        )?
+        .into_iter()
+        .filter(|r| {
+            r.status == ReportStatus::Pending.as_str()
+                || r.status == ReportStatus::Approved.as_str()
+        })
+        .count();
+        if open > 0 {
+            return Err(Error::problem(
+                ProblemKind::Conflict,
+                format!("{open} reports of the person wait for approval or payroll"),
+            ));
+        }
+        let user_id = match &person.username {
+            Some(name) => user_repo::find_by_username(c, name)?.map(|u| u.id),
+            None => None,
+        };
+        let erased = crate::db::erase::erase_person(c, person_id, user_id)?;
+        tracing::warn!(person = person_id, ?erased, "person erased");
+        Ok(erased)
+    })
+}

@@ -452,28 +452,8 @@ async fn exported_reports_and_an_unacknowledged_batch_are_mailed_once() {
         .as_str()
         .unwrap()
         .to_string();
-    w.set_tf_codes("car_low", "2026-03-10", "0101", None).await;
-    let report = w
-        .create_submitted(
-            &w.nina,
-            read_report(w.emp_nina, "2026-03-10", "car_low", 10_000),
-        )
-        .await;
-    w.act(
-        &w.lea,
-        &report,
-        "approve",
-        json!({"version": report["version"]}),
-    )
-    .await;
-    let res = w
-        .app
-        .post(
-            "/api/v1/payroll/batches",
-            Some(&paula),
-            &json!({"up_to": "2026-03-31", "format": "csv"}),
-        )
-        .await;
+    approved_report(&w, "2026-03-10", 10_000).await;
+    let res = payroll_batch(&w, &paula, "2026-03-31").await;
     let status = res.status();
     let batch: Value = res.json().await.unwrap();
     assert_eq!(status, StatusCode::CREATED, "{batch}");
@@ -493,4 +473,30 @@ async fn exported_reports_and_an_unacknowledged_batch_are_mailed_once() {
         mails[1]["subject"],
         format!("Lønbundt {} er hentet, men ikke kvitteret", batch["id"])
     );
+}
+
+/// A report of nina's on `date`, submitted and approved by lea, its rate's TF code set.
+pub async fn approved_report(w: &World, date: &str, metres: i64) -> Value {
+    w.set_tf_codes("car_low", date, "0101", None).await;
+    let report = w
+        .create_submitted(&w.nina, read_report(w.emp_nina, date, "car_low", metres))
+        .await;
+    w.act(
+        &w.lea,
+        &report,
+        "approve",
+        json!({"version": report["version"]}),
+    )
+    .await
+}
+
+/// `POST /api/v1/payroll/batches` (CSV) up to `up_to`.
+pub async fn payroll_batch(w: &World, token: &str, up_to: &str) -> reqwest::Response {
+    w.app
+        .post(
+            "/api/v1/payroll/batches",
+            Some(token),
+            &json!({"up_to": up_to, "format": "csv"}),
+        )
+        .await
 }

@@ -38,14 +38,7 @@ async fn an_old_trip_loses_its_points_and_keeps_its_summary_report_and_payroll_l
     )
     .await;
     w.set_tf_codes("car_high", "2024-06-03", "0102", None).await;
-    let res = w
-        .app
-        .post(
-            "/api/v1/payroll/batches",
-            Some(&w.admin),
-            &json!({"up_to": "2024-12-31", "format": "csv"}),
-        )
-        .await;
+    let res = crate::notices::payroll_batch(&w, &w.admin, "2024-12-31").await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let batch: Value = res.json().await.unwrap();
 
@@ -130,4 +123,86 @@ async fn the_export_holds_the_callers_data_and_nobody_elses() {
     let export = get_ok(&w, &w.admin, "/api/v1/me/export").await;
     assert_eq!(export["user"]["username"], "admin");
     assert!(export["person"].is_null());
+}
+
+#[tokio::test]
+async fn an_admin_erases_a_long_gone_person_and_the_payroll_ledger_stays() {
+    let w = world().await;
+    let paid = crate::notices::approved_report(&w, "2024-06-03", 5_000).await;
+    let rejected = w
+        .create_submitted(
+            &w.nina,
+            read_report(w.emp_nina, "2024-07-01", "car_low", 6_000),
+        )
+        .await;
+    w.act(
+        &w.lea,
+        &rejected,
+        "reject",
+        json!({"version": rejected["version"], "comment": "dobbelt"}),
+    )
+    .await;
+    w.upload_trip(&w.nina, "2024-06-10T06:30:00Z", 60).await;
+    let res = crate::notices::payroll_batch(&w, &w.admin, "2024-12-31").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let batch = format!(
+        "/api/v1/payroll/batches/{}",
+        id(&res.json::<Value>().await.unwrap())
+    );
+    let ledger_before = get_ok(&w, &w.admin, &batch).await;
+    let nina = w.persons["nina"];
+    let erase = format!("/api/v1/persons/{nina}/erase");
+
+    // still employed: refused; and only for administrators
+    let res = w.app.post(&erase, Some(&w.admin), &json!({})).await;
+    crate::helpers::assert_problem(res, 409, "conflict").await;
+    let res = w.app.post(&erase, Some(&w.lea), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let res = w
+        .app
+        .put(
+            &format!("/api/v1/employments/{}", w.emp_nina),
+            Some(&w.admin),
+            &json!({"org_unit_id": w.sp_unit, "position": "Medarbejder",
+                    "start_date": "2020-01-01", "end_date": "2024-08-31", "is_leader": false}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let erased = post_ok(&w, &erase).await;
+    assert_eq!(
+        erased,
+        json!({"reports_deleted": 1, "reports_kept_for_payroll": 1, "trips_deleted": 1,
+               "vehicles_deleted": 1, "employments_deleted": 0, "person_deleted": false})
+    );
+
+    assert_eq!(
+        get_ok(&w, &w.admin, &batch).await,
+        ledger_before,
+        "the ledger stays"
+    );
+    let person = get_ok(&w, &w.admin, &format!("/api/v1/persons/{nina}")).await;
+    assert_eq!(person["name"], "(slettet)");
+    assert!(person["cpr"].is_null() && person["username"].is_null());
+    let res = w
+        .app
+        .get(
+            &format!("/api/v1/reports/{}", id(&rejected)),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let kept = get_ok(&w, &w.admin, &format!("/api/v1/reports/{}", id(&paid))).await;
+    assert_eq!(kept["purpose"], "(slettet)");
+    assert_eq!(kept["amount_ore"], paid["amount_ore"]);
+    let res = w.app.login("nina", crate::report_fixtures::PW).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn post_ok(w: &World, path: &str) -> Value {
+    let res = w.app.post(path, Some(&w.admin), &json!({})).await;
+    let status = res.status();
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "POST {path}: {out}");
+    out
 }

@@ -61,3 +61,28 @@ pub async fn my_export(state: web::Data<AppState>, user: AuthUser) -> Result<Htt
         ))
         .json(out))
 }
+
+/// An administrator erases a person whose employments all ended longer ago than the retention
+/// period (GDPR art. 17), keeping the payroll ledger lines.
+pub async fn erase_person(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, Error> {
+    if !user.has(Role::Admin) {
+        return Err(Error::forbidden("this requires the admin role"));
+    }
+    let (person_id, settings) = (id.into_inner(), state.settings.retention);
+    let out = state
+        .db
+        .run(move |c| {
+            crate::services::retention::erase_person(
+                c,
+                person_id,
+                &settings,
+                crate::services::org::today(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
