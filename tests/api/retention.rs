@@ -206,3 +206,29 @@ async fn post_ok(w: &World, path: &str) -> Value {
     assert_eq!(status, StatusCode::OK, "POST {path}: {out}");
     out
 }
+
+#[tokio::test]
+async fn sign_in_records_go_after_their_retention_period() {
+    use diesel::prelude::*;
+    use korsel::db::schema::refresh_tokens::dsl::*;
+    let app = crate::helpers::spawn_app().await;
+    app.admin_token().await;
+    app.admin_token().await;
+    let mut conn = app.db.connect();
+    let first: i64 = refresh_tokens
+        .select(id)
+        .order(id.asc())
+        .first(&mut conn)
+        .unwrap();
+    let now = korsel::db::utc_now();
+    diesel::update(refresh_tokens.find(first))
+        .set(expires_at.eq(now - chrono::Duration::days(181)))
+        .execute(&mut conn)
+        .unwrap();
+    let done =
+        korsel::services::retention::apply(&mut conn, &RetentionSettings::default(), now).unwrap();
+    assert_eq!(done.sign_ins_deleted, 1);
+    let left: Vec<i64> = refresh_tokens.select(id).load(&mut conn).unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(!left.contains(&first));
+}
