@@ -267,7 +267,10 @@ pub enum Command {
     App(AppCommand),
     /// The scheduled jobs (outbox sender, digest, overdue payroll check, retention): schedule,
     /// next run, last result.
-    Jobs,
+    Jobs {
+        #[command(flatten)]
+        settings: Box<OperationsArgs>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -496,6 +499,9 @@ pub fn main() -> ExitCode {
         Command::App(AppCommand::ProviderEntry { settings: app_api }) => {
             app_api.apply(&mut settings)
         }
+        Command::Jobs {
+            settings: operations,
+        } => operations.apply(&mut settings),
         _ => {}
     }
     if let Err(message) = settings.validate() {
@@ -584,7 +590,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Org(ImportCommand::Import { file }) => import_file(&file, &settings, true),
         Command::Staff(ImportCommand::Import { file }) => import_file(&file, &settings, false),
         Command::Payroll(cmd) => payroll_command(cmd, &settings),
-        Command::Jobs => operations::list_jobs(&settings),
+        Command::Jobs { .. } => operations::list_jobs(&settings),
         Command::App(AppCommand::ProviderEntry { .. }) => {
             let entry = crate::services::app_api::provider_entry(&settings.app_api.provider, None)?;
             println!("{}", serde_json::to_string_pretty(&entry)?);

@@ -136,7 +136,13 @@ fn user_commands_work_on_a_fresh_database() {
 fn jobs_lists_every_scheduled_job() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let out = korsel(&["jobs"], &[("KORSEL_DATABASE_URL", url.as_str())]);
+    let out = korsel(
+        &["jobs"],
+        &[
+            ("KORSEL_DATABASE_URL", url.as_str()),
+            ("KORSEL_DIGEST_AT", "05:45"),
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -152,7 +158,7 @@ fn jobs_lists_every_scheduled_job() {
         assert!(stdout.contains(job), "{stdout}");
     }
     assert!(
-        stdout.contains("daily at 06:00 Europe/Copenhagen"),
+        stdout.contains("daily at 05:45 Europe/Copenhagen"),
         "{stdout}"
     );
 }

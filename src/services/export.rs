@@ -7,13 +7,10 @@ use serde_json::{json, Value};
 use crate::db::{self, outbox, DbConnection};
 use crate::domain::gps::decode_track;
 use crate::domain::page::{Page, PageRequest, MAX_PER_PAGE};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::services::notices::internal;
 use crate::services::reports::{self, Caller, ListQuery};
 use crate::services::{app_api, org, trips, users};
-
-fn internal(e: impl Into<anyhow::Error>) -> Error {
-    Error::Internal(e.into())
-}
 
 /// Every page of a paged list.
 fn all_pages<T>(mut page: impl FnMut(PageRequest) -> Result<Page<T>>) -> Result<Vec<T>> {

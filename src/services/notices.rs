@@ -28,7 +28,8 @@ use crate::services::reports::waiting_per_approver;
 const NO_ADDRESS: &str = "the person has no e-mail address";
 const NO_SMTP: &str = "KORSEL_SMTP_URL is not set";
 
-fn internal(e: impl Into<anyhow::Error>) -> Error {
+/// An unexpected failure (a 500, its cause kept for the log).
+pub(crate) fn internal(e: impl Into<anyhow::Error>) -> Error {
     Error::Internal(e.into())
 }
 
