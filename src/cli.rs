@@ -518,7 +518,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 39] = [
+const ENV_SETTINGS: [&str; 41] = [
     "database-url",
     "bind",
     "log-format",
@@ -558,6 +558,8 @@ const ENV_SETTINGS: [&str; 39] = [
     "mail-send-every-s",
     "retention-gps-days",
     "retention-auth-events-days",
+    "mail-send-timeout-s",
+    "jobs-lease-s",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 mod payroll_fixture;
 
 /// Every setting's variable: cleared, so the developer's environment does not leak in.
-const SETTINGS: [&str; 29] = [
+const SETTINGS: [&str; 31] = [
     "KORSEL_DATABASE_URL",
     "KORSEL_BIND",
     "KORSEL_JWT_SECRET",
@@ -37,6 +37,8 @@ const SETTINGS: [&str; 29] = [
     "KORSEL_MAIL_SEND_EVERY_S",
     "KORSEL_RETENTION_GPS_DAYS",
     "KORSEL_RETENTION_AUTH_EVENTS_DAYS",
+    "KORSEL_MAIL_SEND_TIMEOUT_S",
+    "KORSEL_JOBS_LEASE_S",
 ];
 
 /// A command with the settings cleared and warnings-only logs.

@@ -43,6 +43,17 @@ pub struct OperationsArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub mail_send_every_s: u64,
 
+    /// One SMTP delivery may take this many seconds; a notice stays claimed three times as long.
+    #[arg(long, env = "KORSEL_MAIL_SEND_TIMEOUT_S", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub mail_send_timeout_s: u64,
+
+    /// A job run that holds its lease this many seconds is taken to have died (a killed
+    /// instance); another instance may then run the job.
+    #[arg(long, env = "KORSEL_JOBS_LEASE_S", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs_lease_s: u64,
+
     /// Trips' raw GPS points are deleted this many days after the trip; its summary stays.
     #[arg(long, env = "KORSEL_RETENTION_GPS_DAYS", default_value_t = 400,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -66,7 +77,9 @@ impl OperationsArgs {
             .filter(|s| !s.expose().trim().is_empty());
         settings.mail.from = self.mail_from.clone();
         settings.mail.public_url = non_blank(&self.public_url);
+        settings.mail.send_timeout = Duration::from_secs(self.mail_send_timeout_s);
         settings.jobs.enabled = self.jobs == Switch::On;
+        settings.jobs.lease = Duration::from_secs(self.jobs_lease_s);
         settings.jobs.digest = Schedule::DailyAt(self.digest_at);
         settings.jobs.outbox = Schedule::Every(Duration::from_secs(self.mail_send_every_s));
         settings.retention.gps_days = self.retention_gps_days;

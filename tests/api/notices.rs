@@ -500,3 +500,93 @@ pub async fn payroll_batch(w: &World, token: &str, up_to: &str) -> reqwest::Resp
         )
         .await
 }
+
+/// A child process, killed (SIGKILL) when dropped.
+struct Process(Child);
+
+impl Process {
+    fn kill_9(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill_9();
+    }
+}
+
+/// `korsel serve` as its own process on the test's database, sending mail to `smtp_port`.
+fn korsel_process(app: &TestApp, smtp_port: u16) -> Process {
+    let url = match &app.db.url {
+        korsel::config::DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        korsel::config::DatabaseUrl::Postgres(url) => url.clone(),
+    };
+    Command::new(env!("CARGO_BIN_EXE_korsel"))
+        .arg("serve")
+        .env("KORSEL_DATABASE_URL", url)
+        .env("KORSEL_BIND", "127.0.0.1:0")
+        .env("KORSEL_JWT_SECRET", crate::helpers::JWT_SECRET)
+        .env("KORSEL_ADMIN_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+        .env("KORSEL_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
+        .env("KORSEL_MAIL_SEND_TIMEOUT_S", "2")
+        .env("KORSEL_JOBS_LEASE_S", "3")
+        .env("KORSEL_MAIL_SEND_EVERY_S", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(Process)
+        .expect("korsel serve")
+}
+
+#[tokio::test]
+async fn kill_9_of_the_sending_server_and_a_restart_deliver_the_mail_once() {
+    // The rejection is committed; then a server starts sending it to an SMTP server that
+    // accepts the connection and never answers, and is killed (SIGKILL) in the middle.
+    let w = world_with(false, |s| s.jobs.enabled = false).await;
+    nina_rejected(&w, "Forkert formål").await;
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hole_port = black_hole.local_addr().unwrap().port();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = black_hole.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut first = korsel_process(&w.app, hole_port);
+    let claimed = || {
+        use korsel::db::schema::mail_outbox::dsl::*;
+        mail_outbox
+            .select(claim_token)
+            .first::<Option<String>>(&mut w.app.db.connect())
+            .unwrap()
+            .is_some()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !claimed() {
+        assert!(
+            Instant::now() < deadline,
+            "the first server never claimed the notice"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.kill_9();
+    hold.abort();
+    assert_eq!(
+        outbox(&w.app),
+        vec![("rejected".into(), "pending".into(), 0)]
+    );
+
+    let port = free_port();
+    let sink = SmtpSink::start(port);
+    let _second = korsel_process(&w.app, port);
+    let mails = sink.wait_for(1).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(mails[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Forkert formål"));
+    assert_eq!(outbox(&w.app), vec![("rejected".into(), "sent".into(), 1)]);
+}
