@@ -1,7 +1,8 @@
 # Multi-stage: build with the Rust toolchain, run on a slim Debian with only the binary.
 # SQLite, libpq and its OpenSSL are compiled in (bundled), so the runtime image needs no client
 # libraries; the build image has the perl and make that the OpenSSL build uses.
-FROM rust:1-bookworm AS build
+# Pinned: a new Rust or Debian release changes the image only when this line changes.
+FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs openapi.yaml ./
 COPY src ./src
@@ -10,7 +11,7 @@ COPY migrations ./migrations
 COPY benches ./benches
 RUN cargo build --release --locked
 
-FROM debian:bookworm-slim
+FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
@@ -18,6 +19,8 @@ RUN apt-get update \
 COPY --from=build /src/target/release/korsel /usr/local/bin/korsel
 USER korsel
 WORKDIR /var/lib/korsel
+# The SQLite database (the default) lives here: keep it on a volume.
+VOLUME ["/var/lib/korsel"]
 ENV KORSEL_BIND=0.0.0.0:8080 \
     KORSEL_DATABASE_URL=sqlite:///var/lib/korsel/korsel.db \
     KORSEL_LOG_FORMAT=json

@@ -24,7 +24,6 @@ use crate::routing::RouteService;
 use crate::services::address_watch;
 use crate::services::addresses::{self as address_service, LoadedIndex, Registry};
 use crate::services::auth::LoginThrottle;
-use crate::services::payroll;
 use crate::services::tokens::{self, TokenKeys};
 use crate::services::upstream::Upstream;
 use crate::services::users::{self, BootstrapPassword, BOOTSTRAP_ADMIN};
@@ -163,13 +162,18 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
                 .as_deref()
                 .unwrap_or(url);
             let router = OsrmRouter::new(url, bicycle, settings.reports.router_timeout)?;
-            tracing::info!(car = %url, bicycle = %bicycle, "route service: OSRM");
+            tracing::info!(
+                car = %url,
+                bicycle = %bicycle,
+                "route service: OSRM; manual reports can be priced from their stops"
+            );
             Some(Arc::new(router) as Arc<dyn RouteService>)
         }
         None => {
             tracing::warn!(
-                "no route service (KORSEL_ROUTER_URL unset): reports in the \"calculated\" \
-                 distance mode are refused"
+                "no route service (KORSEL_ROUTER_URL unset): manual reports cannot be priced \
+                 from their stops (the \"calculated\" distance mode is refused; see the README's \
+                 route service recipe)"
             );
             None
         }
@@ -181,10 +185,20 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
         ),
     }
     address_watch::start(prepared.db.clone(), addresses.clone());
-    tokio::spawn(payroll::watch_acknowledgements(
-        prepared.db.clone(),
-        settings.payroll.ack_timeout,
-    ));
+    // issue 16: e-mail outbox, approver digest, overdue payroll batches, retention.
+    if settings.jobs.enabled {
+        let runner = crate::services::jobs::Runner::new(prepared.db.clone(), settings.clone())?;
+        tokio::spawn(runner.run_forever());
+    } else {
+        tracing::info!("scheduled jobs: off in this instance (KORSEL_JOBS=off)");
+    }
+    match &settings.mail.smtp_url {
+        Some(_) => tracing::info!(from = %settings.mail.from, "e-mail notices: sent over SMTP"),
+        None => tracing::warn!(
+            "e-mail notices: KORSEL_SMTP_URL is not set; notices are kept in the outbox, \
+             marked undeliverable"
+        ),
+    }
     let state = web::Data::new(AppState {
         db: prepared.db,
         keys: prepared.keys,

@@ -7,6 +7,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::domain::throttle::IpNet;
+mod operations;
+pub use operations::{JobSettings, MailSettings, RetentionSettings, Schedule};
 
 /// Where the database lives. Parsed from the URL scheme so that a wrong URL fails at start-up
 /// with a message naming the setting, instead of diesel's "Invalid connection url".
@@ -137,6 +139,10 @@ pub struct Settings {
     pub app_api: AppApiSettings,
     pub http: HttpSettings,
     pub web: WebSettings,
+    /// E-mail notices, scheduled jobs and retention (issue 16).
+    pub mail: MailSettings,
+    pub jobs: JobSettings,
+    pub retention: RetentionSettings,
 }
 
 /// Connection limits of the HTTP server (issue 11): what a client that connects, sends slowly
@@ -374,6 +380,9 @@ impl Settings {
             app_api: AppApiSettings::default(),
             http: HttpSettings::default(),
             web: WebSettings::default(),
+            mail: MailSettings::default(),
+            jobs: JobSettings::default(),
+            retention: RetentionSettings::default(),
         }
     }
 
@@ -448,6 +457,8 @@ impl Settings {
         }
         self.app_api.validate()?;
         self.web.validate()?;
+        self.mail.validate()?;
+        self.retention.validate()?;
         Ok(())
     }
 }

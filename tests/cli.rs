@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 mod payroll_fixture;
 
 /// Every setting's variable: cleared, so the developer's environment does not leak in.
-const SETTINGS: [&str; 25] = [
+const SETTINGS: [&str; 34] = [
     "KORSEL_DATABASE_URL",
     "KORSEL_BIND",
     "KORSEL_JWT_SECRET",
@@ -33,6 +33,15 @@ const SETTINGS: [&str; 25] = [
     "KORSEL_PUBLIC_URL",
     "KORSEL_SESSION_IDLE_MINUTES",
     "KORSEL_MAP_TILE_URL",
+    "KORSEL_SMTP_URL",
+    "KORSEL_MAIL_FROM",
+    "KORSEL_JOBS",
+    "KORSEL_DIGEST_AT",
+    "KORSEL_MAIL_SEND_EVERY_S",
+    "KORSEL_RETENTION_GPS_DAYS",
+    "KORSEL_RETENTION_AUTH_EVENTS_DAYS",
+    "KORSEL_MAIL_SEND_TIMEOUT_S",
+    "KORSEL_JOBS_LEASE_S",
 ];
 
 /// A command with the settings cleared and warnings-only logs.
@@ -76,6 +85,10 @@ fn bad_settings_fail_with_one_line_naming_the_setting() {
         ("KORSEL_APP_PUBLIC_URL", "ftp://korsel"),
         ("KORSEL_APP_TOKEN_MAX_AGE_DAYS", "0"),
         ("KORSEL_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"),
+        ("KORSEL_SMTP_URL", "http://mail.example"),
+        ("KORSEL_PUBLIC_URL", "korsel.example"),
+        ("KORSEL_DIGEST_AT", "25:00"),
+        ("KORSEL_RETENTION_GPS_DAYS", "0"),
     ];
     for (key, value) in cases {
         let out = korsel(&["serve"], &[(key, value)]);
@@ -123,6 +136,37 @@ fn user_commands_work_on_a_fresh_database() {
     let out = korsel(&["user", "set-password", "nobody"], &env);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("user not found"));
+}
+
+#[test]
+fn jobs_lists_every_scheduled_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let out = korsel(
+        &["jobs"],
+        &[
+            ("KORSEL_DATABASE_URL", url.as_str()),
+            ("KORSEL_DIGEST_AT", "05:45"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for job in [
+        "mail-outbox",
+        "approver-digest",
+        "payroll-overdue",
+        "retention",
+    ] {
+        assert!(stdout.contains(job), "{stdout}");
+    }
+    assert!(
+        stdout.contains("daily at 05:45 Europe/Copenhagen"),
+        "{stdout}"
+    );
 }
 
 #[test]

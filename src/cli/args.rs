@@ -133,6 +133,9 @@ pub struct ServerArgs {
 
     #[command(flatten)]
     pub web: WebArgs,
+
+    #[command(flatten)]
+    pub operations: OperationsArgs,
 }
 
 /// Settings of payroll files (`korsel serve`, `korsel payroll export`).
@@ -259,6 +262,12 @@ pub enum Command {
     /// The OS2indberetning phone apps.
     #[command(subcommand)]
     App(AppCommand),
+    /// The scheduled jobs (outbox sender, digest, overdue payroll check, retention): schedule,
+    /// next run, last result.
+    Jobs {
+        #[command(flatten)]
+        settings: Box<OperationsArgs>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -421,6 +430,7 @@ impl ServerArgs {
         self.payroll.apply(settings);
         self.app_api.apply(settings);
         self.web.apply(settings);
+        self.operations.apply(settings);
     }
 }
 

@@ -33,9 +33,11 @@ use crate::telemetry;
 
 mod args;
 mod commands;
+mod operations;
 
 pub use self::args::*;
 use self::commands::{addresses, import_file, payroll_command, track_distance, user};
+use self::operations::OperationsArgs;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -61,6 +63,9 @@ pub fn main() -> ExitCode {
         Command::App(AppCommand::ProviderEntry { settings: app_api }) => {
             app_api.apply(&mut settings)
         }
+        Command::Jobs {
+            settings: operations,
+        } => operations.apply(&mut settings),
         _ => {}
     }
     if let Err(message) = settings.validate() {
@@ -77,7 +82,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 35] = [
+const ENV_SETTINGS: [&str; 44] = [
     "database-url",
     "bind",
     "log-format",
@@ -113,6 +118,15 @@ const ENV_SETTINGS: [&str; 35] = [
     "public-url",
     "session-idle-minutes",
     "map-tile-url",
+    "smtp-url",
+    "mail-from",
+    "jobs",
+    "digest-at",
+    "mail-send-every-s",
+    "retention-gps-days",
+    "retention-auth-events-days",
+    "mail-send-timeout-s",
+    "jobs-lease-s",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.
@@ -145,6 +159,7 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Org(ImportCommand::Import { file }) => import_file(&file, &settings, true),
         Command::Staff(ImportCommand::Import { file }) => import_file(&file, &settings, false),
         Command::Payroll(cmd) => payroll_command(cmd, &settings),
+        Command::Jobs { .. } => operations::list_jobs(&settings),
         Command::App(AppCommand::ProviderEntry { .. }) => {
             let entry = crate::services::app_api::provider_entry(&settings.app_api.provider, None)?;
             println!("{}", serde_json::to_string_pretty(&entry)?);

@@ -61,6 +61,7 @@ diesel::table! {
         updated_at -> Timestamp,
         distance_to_border_m -> Nullable<BigInt>,
         email -> Nullable<Text>,
+        mail_digest -> Bool,
     }
 }
 
@@ -394,6 +395,54 @@ diesel::table! {
     }
 }
 
+// ---- operations: e-mail outbox and scheduled jobs (issue 16)
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        person_id -> Nullable<BigInt>,
+        recipient -> Nullable<Text>,
+        payload -> Text,
+        dedupe_key -> Nullable<Text>,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claim_token -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    scheduled_jobs (name) {
+        name -> Text,
+        next_due_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_started_at -> Nullable<Timestamp>,
+        last_finished_at -> Nullable<Timestamp>,
+        last_result -> Nullable<Text>,
+        last_detail -> Nullable<Text>,
+        runs -> BigInt,
+    }
+}
+
+diesel::table! {
+    job_runs (id) {
+        id -> BigInt,
+        job -> Text,
+        instance -> Text,
+        due_at -> Timestamp,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        result -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(employments -> persons (person_id));
@@ -434,6 +483,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_tokens,
     app_uploads,
     web_sessions,
+    mail_outbox,
+    scheduled_jobs,
+    job_runs,
 );
 
 // issue 17: state shared by the instances on one database.

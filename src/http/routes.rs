@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use crate::http::handlers::{
-    addresses, app_access, approvals, auth, health, import, me, me_org, meta, org, os2app, payroll,
-    reports, trips, users,
+    addresses, app_access, approvals, auth, health, import, me, me_org, meta, operations, org,
+    os2app, payroll, reports, trips, users,
 };
 
 macro_rules! route_table {
@@ -105,4 +105,9 @@ route_table! {
     "/api/v1/users/{id}/app-password" => { put: app_access::set_password },
     "/api/v1/users/{id}/app-tokens" => { get: app_access::user_tokens },
     "/api/v1/users/{id}/app-tokens/{token_id}" => { delete: app_access::revoke_user_token },
+    // Running korsel (issue 16): notice settings and the scheduled jobs.
+    "/api/v1/me/notifications" => { get: operations::my_notifications, put: operations::set_my_notifications },
+    "/api/v1/me/export" => { get: operations::my_export },
+    "/api/v1/admin/jobs" => { get: operations::list_jobs },
+    "/api/v1/persons/{id}/erase" => { post: operations::erase_person },
 }

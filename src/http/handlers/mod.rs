@@ -7,6 +7,7 @@ pub mod import;
 pub mod me;
 pub mod me_org;
 pub mod meta;
+pub mod operations;
 pub mod org;
 pub mod os2app;
 pub mod payroll;

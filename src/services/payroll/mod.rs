@@ -313,6 +313,8 @@ pub fn create_batch(
                 comment: &format!("payroll batch {batch_id}"),
             },
         )?;
+        // issue 16: each employee is told which reports went to payroll.
+        crate::services::notices::batch_exported(conn, batch_id, now)?;
         let totals = repo::ledger_totals(conn, batch_id)?;
         repo::set_totals(
             conn,

@@ -162,21 +162,6 @@ pub fn log_overdue_acknowledgements(
     Ok(overdue.len())
 }
 
-/// Logs overdue acknowledgements now and then, for as long as the server runs.
-pub async fn watch_acknowledgements(db: db::Database, timeout: Duration) {
-    const EVERY: Duration = Duration::from_secs(5 * 60);
-    let mut ticks = tokio::time::interval(EVERY.min(timeout));
-    loop {
-        ticks.tick().await;
-        if let Err(e) = db
-            .run(move |c| log_overdue_acknowledgements(c, db::utc_now(), timeout))
-            .await
-        {
-            tracing::error!(error = %e, "cannot check payroll acknowledgements");
-        }
-    }
-}
-
 // ================================================================ connector API keys
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

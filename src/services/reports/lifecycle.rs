@@ -274,6 +274,10 @@ pub fn decide(
             decision.comment().map(Comment::as_str),
             now,
         )?;
+        // issue 16: the employee is told of a rejection, in this same transaction.
+        if after.status == ReportStatus::Rejected && before.status != after.status {
+            crate::services::notices::report_rejected(c, &after, now)?;
+        }
         view(c, after)
     })
 }

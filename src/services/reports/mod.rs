@@ -53,7 +53,8 @@ pub use lifecycle::{
     BulkResult, PlannedReport, Source,
 };
 pub use queries::{
-    get, history, list, queue, summary, ListQuery, QueueQuery, QueueSort, StatusTotals, Summary,
+    get, history, list, queue, summary, waiting_per_approver, ListQuery, QueueQuery, QueueSort,
+    StatusTotals, Summary,
 };
 
 const REMARK_MAX: usize = 1_000;
