@@ -7,6 +7,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs openapi.yaml ./
 COPY src ./src
 COPY migrations ./migrations
+# The web pages' templates (askama, compiled in) and static files (embedded).
+COPY templates ./templates
+COPY static ./static
 # Cargo.toml names the benches: the manifest does not parse without them.
 COPY benches ./benches
 RUN cargo build --release --locked

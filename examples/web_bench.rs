@@ -83,7 +83,12 @@ async fn web_session(client: &Client, base: &str, username: &str) -> String {
         .nth(1)
         .and_then(|s| s.split('"').next())
         .expect("csrf field");
-    let res = client
+    // The session cookie comes with the 303: not followed, or it would be lost.
+    let no_redirects = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirects
         .post(format!("{base}/log-ind"))
         .header(COOKIE, login_cookie)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -100,7 +105,14 @@ async fn web_session(client: &Client, base: &str, username: &str) -> String {
         .send()
         .await
         .unwrap();
-    cookie(&res, "korsel_session").expect("signed in")
+    match cookie(&res, "korsel_session") {
+        Some(session) => session,
+        None => panic!(
+            "sign-in refused: {} {}",
+            res.status(),
+            res.text().await.unwrap_or_default()
+        ),
+    }
 }
 
 async fn time_page(

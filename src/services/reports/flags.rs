@@ -34,6 +34,7 @@ pub enum Flag {
 }
 
 /// What the flags of one report are read from.
+#[derive(Clone)]
 struct Facts<'a> {
     id: i64,
     typed: bool,
@@ -58,8 +59,9 @@ pub fn flags(conn: &mut DbConnection, reports: &[Report]) -> Result<Vec<Vec<Flag
     of_facts(conn, &facts)
 }
 
-/// The flags of stored rows (the queue's filter, before paging).
-pub(super) fn of_rows(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<Vec<Vec<Flag>>> {
+/// Whether each stored row has at least one flag (the queue's filter, before paging). A row
+/// that its own columns already flag needs no query; only the others are looked up.
+pub(super) fn flagged(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<Vec<bool>> {
     let codes: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -82,7 +84,30 @@ pub(super) fn of_rows(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<Vec
             review_flags: codes,
         })
         .collect();
-    of_facts(conn, &facts)
+    let (by_columns, rest): (Vec<&Facts<'_>>, Vec<&Facts<'_>>) =
+        facts.iter().partition(|f| !f.own_flags().is_empty());
+    let mut flagged: HashSet<i64> = by_columns.iter().map(|f| f.id).collect();
+    let rest: Vec<Facts<'_>> = rest.into_iter().cloned().collect();
+    for (f, flags) in rest.iter().zip(of_facts(conn, &rest)?) {
+        if !flags.is_empty() {
+            flagged.insert(f.id);
+        }
+    }
+    Ok(rows.iter().map(|r| flagged.contains(&r.id)).collect())
+}
+
+impl Facts<'_> {
+    /// The flags the report's own columns give, without a query.
+    fn own_flags(&self) -> Vec<Flag> {
+        [
+            (self.typed, Flag::TypedDistance),
+            (self.four_km_rule, Flag::FourKmRule),
+        ]
+        .into_iter()
+        .filter_map(|(on, flag)| on.then_some(flag))
+        .chain(self.review_flags.iter().cloned().map(Flag::Review))
+        .collect()
+    }
 }
 
 /// Three queries for any number of reports: their lines, their rejections and their trips.
@@ -110,9 +135,7 @@ fn of_facts(conn: &mut DbConnection, reports: &[Facts<'_>]) -> Result<Vec<Vec<Fl
         .iter()
         .map(|r| {
             let has = |k: RateKind| kinds.get(&r.id).is_some_and(|ks| ks.contains(&k));
-            [
-                (r.typed, Flag::TypedDistance),
-                (r.four_km_rule, Flag::FourKmRule),
+            let looked_up = [
                 (
                     has(RateKind::CarHigh) && has(RateKind::CarHighAbove20k),
                     Flag::SplitAt20000Km,
@@ -124,9 +147,14 @@ fn of_facts(conn: &mut DbConnection, reports: &[Facts<'_>]) -> Result<Vec<Vec<Fl
                 (rejected.contains(&r.id), Flag::Resubmitted),
             ]
             .into_iter()
-            .filter_map(|(on, flag)| on.then_some(flag))
-            .chain(r.review_flags.iter().cloned().map(Flag::Review))
-            .collect()
+            .filter_map(|(on, flag)| on.then_some(flag));
+            let mut flags = r.own_flags();
+            // In the order the pages show them: the report's own, then the looked-up ones,
+            // then the phone app's codes last.
+            let codes = flags.split_off(flags.len() - r.review_flags.len());
+            flags.extend(looked_up);
+            flags.extend(codes);
+            flags
         })
         .collect())
 }

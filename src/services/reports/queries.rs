@@ -296,9 +296,8 @@ pub fn queue(
         .filter(|r| responsible_approvers(&org_snapshot, r, today).contains(&me.id))
         .collect();
     if query.flagged {
-        let flags = super::flags::of_rows(conn, &mine)?;
-        let mut flags = flags.into_iter();
-        mine.retain(|_| flags.next().is_some_and(|f| !f.is_empty()));
+        let mut flagged = super::flags::flagged(conn, &mine)?.into_iter();
+        mine.retain(|_| flagged.next().unwrap_or(false));
     }
     match query.sort {
         QueueSort::OldestFirst => {}
