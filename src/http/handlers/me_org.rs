@@ -1,14 +1,15 @@
 //! Self-service: the caller's own person, employments, approvers, addresses and vehicles.
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::Serialize;
 
 use crate::db::DbConnection;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
 use crate::http::AppState;
 use crate::services::org;
+
+use super::org::DateQuery;
 
 /// Runs `f` on the caller's own person id (404 when the caller is not a person).
 async fn mine<T: Send + 'static>(
@@ -24,6 +25,16 @@ async fn mine<T: Send + 'static>(
             f(c, me.id)
         })
         .await
+}
+
+/// [`mine`], answered as 200 JSON.
+async fn mine_json<T: Serialize + Send + 'static>(
+    state: &AppState,
+    user: &AuthUser,
+    f: impl FnOnce(&mut DbConnection, i64) -> Result<T, Error> + Send + 'static,
+) -> Result<HttpResponse, Error> {
+    let out = mine(state, user, f).await?;
+    Ok(HttpResponse::Ok().json(out))
 }
 
 pub async fn person(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
@@ -42,11 +53,10 @@ pub async fn set_distance_to_border(
     body: web::Json<org::DistanceToBorder>,
 ) -> Result<HttpResponse, Error> {
     let input = body.into_inner();
-    let out = mine(&state, &user, move |c, me| {
+    mine_json(&state, &user, move |c, me| {
         org::set_distance_to_border(c, me, input)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    .await
 }
 
 pub async fn employments(
@@ -58,25 +68,17 @@ pub async fn employments(
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DateQuery {
-    #[serde(default)]
-    date: Option<NaiveDate>,
-}
-
 /// Who approves my reports: per employment valid on the date (default today).
 pub async fn approvers(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = mine(&state, &user, move |c, me| {
+    let date = query.into_inner().or_today();
+    mine_json(&state, &user, move |c, me| {
         org::approvers_of_person(c, me, date)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    .await
 }
 
 /// The people whose reports I approve on the date (default today).
@@ -85,14 +87,12 @@ pub async fn approvees(
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = mine(&state, &user, move |c, me| org::approvees(c, me, date)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let date = query.into_inner().or_today();
+    mine_json(&state, &user, move |c, me| org::approvees(c, me, date)).await
 }
 
 pub async fn addresses(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
-    let out = mine(&state, &user, org::addresses).await?;
-    Ok(HttpResponse::Ok().json(out))
+    mine_json(&state, &user, org::addresses).await
 }
 
 pub async fn add_address(
@@ -124,8 +124,7 @@ pub async fn delete_address(
 }
 
 pub async fn vehicles(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
-    let out = mine(&state, &user, org::vehicles).await?;
-    Ok(HttpResponse::Ok().json(out))
+    mine_json(&state, &user, org::vehicles).await
 }
 
 pub async fn add_vehicle(
@@ -159,11 +158,10 @@ pub async fn make_primary_vehicle(
     vehicle: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
     let vehicle = vehicle.into_inner();
-    let out = mine(&state, &user, move |c, me| {
+    mine_json(&state, &user, move |c, me| {
         org::make_primary_vehicle(c, me, vehicle)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    .await
 }
 
 /// My addresses valid on the date (default today): home, alternative home, and per employment
@@ -173,7 +171,6 @@ pub async fn effective_addresses(
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = mine(&state, &user, move |c, me| org::addresses_on(c, me, date)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let date = query.into_inner().or_today();
+    mine_json(&state, &user, move |c, me| org::addresses_on(c, me, date)).await
 }

@@ -219,6 +219,13 @@ pub struct DateQuery {
     date: Option<NaiveDate>,
 }
 
+impl DateQuery {
+    /// The date asked for, or today.
+    pub fn or_today(self) -> NaiveDate {
+        self.date.unwrap_or_else(org::today)
+    }
+}
+
 /// A person's addresses valid on a date (default today): an administrator or the person.
 pub async fn person_effective_addresses(
     state: web::Data<AppState>,
@@ -227,6 +234,6 @@ pub async fn person_effective_addresses(
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    let date = query.into_inner().date.unwrap_or_else(org::today);
+    let date = query.into_inner().or_today();
     own_or_admin(&state, &user, id, move |c| org::addresses_on(c, id, date)).await
 }
