@@ -120,84 +120,67 @@ impl<R: BufRead> CurrentVersions<R> {
     }
 }
 
-/// DAR 1.0 `Adressepunkt` NDJSON reader. Yields only current versions
-/// (`registreringtil` and `virkningtil` null); historical versions are skipped.
-pub struct DarAdressepunktReader<R: BufRead> {
-    lines: CurrentVersions<R>,
-}
-
-impl<R: BufRead> DarAdressepunktReader<R> {
-    pub fn new(r: R) -> Self {
-        Self {
-            lines: CurrentVersions::new(r),
+/// `dar_reader!(Reader, Raw => Item, convert)`: a reader over the current versions of `Raw`,
+/// each made into an `Item` by `convert(row, raw)`.
+macro_rules! dar_reader {
+    ($(#[$doc:meta])* $name:ident, $raw:ty => $item:ty, $convert:expr) => {
+        $(#[$doc])*
+        pub struct $name<R: BufRead> {
+            lines: CurrentVersions<R>,
         }
-    }
+
+        impl<R: BufRead> $name<R> {
+            pub fn new(r: R) -> Self {
+                Self {
+                    lines: CurrentVersions::new(r),
+                }
+            }
+        }
+
+        impl<R: BufRead> Iterator for $name<R> {
+            type Item = Result<$item, ImportError>;
+            fn next(&mut self) -> Option<Self::Item> {
+                let convert: fn(u64, $raw) -> Result<$item, ImportError> = $convert;
+                Some(self.lines.next_current()?.and_then(|(row, raw)| convert(row, raw)))
+            }
+        }
+    };
 }
 
-impl<R: BufRead> Iterator for DarAdressepunktReader<R> {
-    type Item = Result<DarAddressPoint, ImportError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let (row, raw): (u64, DarPunktRaw) = match self.lines.next_current()? {
-            Ok(next) => next,
-            Err(e) => return Some(Err(e)),
-        };
-        let id = match parse_uuid(row, "id", raw.id.as_deref()) {
-            Ok(id) => id,
-            Err(e) => return Some(Err(e)),
-        };
+dar_reader!(
+    /// DAR 1.0 `Adressepunkt` NDJSON reader. Yields only current versions
+    /// (`registreringtil` and `virkningtil` null); historical versions are skipped.
+    DarAdressepunktReader, DarPunktRaw => DarAddressPoint, |row, raw| {
+        let id = parse_uuid(row, "id", raw.id.as_deref())?;
         let Some((e, n)) = raw.position.as_ref().and_then(parse_wkt_point) else {
-            return Some(Err(field_err(
-                row,
-                "position",
-                "missing or not a WKT POINT",
-            )));
+            return Err(field_err(row, "position", "missing or not a WKT POINT"));
         };
         let (lat, lon) = utm32_to_wgs84(e, n);
-        Some(Ok(DarAddressPoint {
+        Ok(DarAddressPoint {
             id,
             easting: e,
             northing: n,
             lat,
             lon,
-        }))
+        })
     }
-}
+);
 
-/// DAR 1.0 `Adresse` NDJSON reader → [`UnitAddress`] (id, husnummer id,
-/// etage, dør). Only current versions are yielded. Resolving the husnummer to
-/// street/postnr needs DAR `Husnummer`/`NavngivenVej`/`Postnummer`, which are
-/// not supported (see [`dar_unsupported`]).
-pub struct DarAdresseReader<R: BufRead> {
-    lines: CurrentVersions<R>,
-}
-
-impl<R: BufRead> DarAdresseReader<R> {
-    pub fn new(r: R) -> Self {
-        Self {
-            lines: CurrentVersions::new(r),
-        }
+dar_reader!(
+    /// DAR 1.0 `Adresse` NDJSON reader → [`UnitAddress`] (id, husnummer id,
+    /// etage, dør). Only current versions are yielded. Resolving the husnummer to
+    /// street/postnr needs DAR `Husnummer`/`NavngivenVej`/`Postnummer`, which are
+    /// not supported (see [`dar_unsupported`]).
+    DarAdresseReader, DarAdresseRaw => UnitAddress, |row, raw| {
+        Ok(UnitAddress {
+            id: parse_uuid(row, "id", raw.id.as_deref())?,
+            access_address_id: parse_uuid(row, "husnummer_id", raw.husnummer_id.as_deref())?,
+            etage: boxed(nonempty(&raw.etagebetegnelse)),
+            dor: boxed(nonempty(&raw.doerbetegnelse)),
+            status: darstatus_to_status(raw.status.unwrap_or(3)),
+        })
     }
-}
-
-impl<R: BufRead> Iterator for DarAdresseReader<R> {
-    type Item = Result<UnitAddress, ImportError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let (row, raw): (u64, DarAdresseRaw) = match self.lines.next_current()? {
-            Ok(next) => next,
-            Err(e) => return Some(Err(e)),
-        };
-        let res = (|| {
-            Ok(UnitAddress {
-                id: parse_uuid(row, "id", raw.id.as_deref())?,
-                access_address_id: parse_uuid(row, "husnummer_id", raw.husnummer_id.as_deref())?,
-                etage: boxed(nonempty(&raw.etagebetegnelse)),
-                dor: boxed(nonempty(&raw.doerbetegnelse)),
-                status: darstatus_to_status(raw.status.unwrap_or(3)),
-            })
-        })();
-        Some(res)
-    }
-}
+);
 
 /// DAR entities whose record shape the reference does not document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
