@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+use super::shape::ok_json;
 use crate::db::DbConnection;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
@@ -39,11 +40,10 @@ async fn mine_json<T: Serialize + Send + 'static>(
 
 pub async fn person(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
     let id = user.id();
-    let out = state
-        .db
-        .run(move |c| Ok(org::PersonDetail::from(org::my_person(c, id)?)))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| {
+        Ok(org::PersonDetail::from(org::my_person(c, id)?))
+    })
+    .await
 }
 
 /// The 4-km rule's home-to-border distance is the employee's own statement (as in OS2).
@@ -64,8 +64,7 @@ pub async fn employments(
     user: AuthUser,
 ) -> Result<HttpResponse, Error> {
     let id = user.id();
-    let out = state.db.run(move |c| org::my_employments(c, id)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| org::my_employments(c, id)).await
 }
 
 /// Who approves my reports: per employment valid on the date (default today).
