@@ -117,71 +117,55 @@ pub fn unit(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UnitRow>> {
         .optional()
 }
 
-/// Active access addresses in id order, `limit` after `after` (keyset paging, so that loading
-/// 2.5 M rows never holds more than one page of raw rows).
-pub fn active_access_page(
-    conn: &mut DbConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<AccessRow>> {
-    let mut query = access_addresses::table
-        .filter(access_addresses::active.eq(true))
-        .select(AccessRow::as_select())
-        .order(access_addresses::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(access_addresses::id.gt(after.to_string()));
-    }
-    query.load(conn)
+/// `active_page!(fn_name, table, selection, Item)`: active rows in id order, `limit` after
+/// `after` (keyset paging, so that loading 2.5 M rows never holds more than one page of raw rows).
+macro_rules! active_page {
+    ($(#[$doc:meta])* $name:ident, $table:ident, $select:expr, $item:ty) => {
+        $(#[$doc])*
+        pub fn $name(
+            conn: &mut DbConnection,
+            after: Option<&str>,
+            limit: i64,
+        ) -> QueryResult<Vec<$item>> {
+            let mut query = $table::table
+                .filter($table::active.eq(true))
+                .select($select)
+                .order($table::id)
+                .limit(limit)
+                .into_boxed();
+            if let Some(after) = after {
+                query = query.filter($table::id.gt(after.to_string()));
+            }
+            query.load(conn)
+        }
+    };
 }
 
-/// Ids of active rows in id order, keyset paged.
-pub fn active_access_ids(
-    conn: &mut DbConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<String>> {
-    let mut query = access_addresses::table
-        .filter(access_addresses::active.eq(true))
-        .select(access_addresses::id)
-        .order(access_addresses::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(access_addresses::id.gt(after.to_string()));
-    }
-    query.load(conn)
+/// `deactivate!(fn_name, table)`: marks the rows with these ids inactive.
+macro_rules! deactivate {
+    ($name:ident, $table:ident) => {
+        pub fn $name(conn: &mut DbConnection, ids: &[String]) -> QueryResult<usize> {
+            diesel::update($table::table.filter($table::id.eq_any(ids)))
+                .set($table::active.eq(false))
+                .execute(conn)
+        }
+    };
 }
 
-pub fn active_unit_ids(
-    conn: &mut DbConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<String>> {
-    let mut query = unit_addresses::table
-        .filter(unit_addresses::active.eq(true))
-        .select(unit_addresses::id)
-        .order(unit_addresses::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(unit_addresses::id.gt(after.to_string()));
-    }
-    query.load(conn)
-}
-
-pub fn deactivate_access(conn: &mut DbConnection, ids: &[String]) -> QueryResult<usize> {
-    diesel::update(access_addresses::table.filter(access_addresses::id.eq_any(ids)))
-        .set(access_addresses::active.eq(false))
-        .execute(conn)
-}
-
-pub fn deactivate_units(conn: &mut DbConnection, ids: &[String]) -> QueryResult<usize> {
-    diesel::update(unit_addresses::table.filter(unit_addresses::id.eq_any(ids)))
-        .set(unit_addresses::active.eq(false))
-        .execute(conn)
-}
+active_page!(
+    /// Active access addresses, a keyset page.
+    active_access_page, access_addresses, AccessRow::as_select(), AccessRow
+);
+active_page!(
+    /// Ids of active access addresses, a keyset page.
+    active_access_ids, access_addresses, access_addresses::id, String
+);
+active_page!(
+    /// Ids of active unit addresses, a keyset page.
+    active_unit_ids, unit_addresses, unit_addresses::id, String
+);
+deactivate!(deactivate_access, access_addresses);
+deactivate!(deactivate_units, unit_addresses);
 
 pub fn count_active_access(conn: &mut DbConnection) -> QueryResult<i64> {
     access_addresses::table

@@ -68,29 +68,9 @@ table_queries!(org_units => OrgUnitRow {
     count count_org_units;
     list list_org_units;
     all all_org_units;
+    update update_org_unit(OrgUnitChanges);
+    find_by find_org_unit_by_external_id(external_id);
 });
-
-pub fn update_org_unit(
-    conn: &mut DbConnection,
-    id: i64,
-    changes: &OrgUnitChanges,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(org_units::table.find(id))
-        .set((changes, org_units::updated_at.eq(now)))
-        .execute(conn)
-}
-
-pub fn find_org_unit_by_external_id(
-    conn: &mut DbConnection,
-    external_id: &str,
-) -> QueryResult<Option<OrgUnitRow>> {
-    org_units::table
-        .filter(org_units::external_id.eq(external_id))
-        .select(OrgUnitRow::as_select())
-        .first(conn)
-        .optional()
-}
 
 // ---------------------------------------------------------------- persons
 
@@ -162,40 +142,10 @@ table_queries!(persons => PersonRow {
     find find_person;
     count count_persons;
     list list_persons;
+    update update_person(PersonChanges);
+    find_by find_person_by_external_id(external_id);
+    find_by find_person_by_username(username);
 });
-
-pub fn update_person(
-    conn: &mut DbConnection,
-    id: i64,
-    changes: &PersonChanges,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(persons::table.find(id))
-        .set((changes, persons::updated_at.eq(now)))
-        .execute(conn)
-}
-
-pub fn find_person_by_external_id(
-    conn: &mut DbConnection,
-    external_id: &str,
-) -> QueryResult<Option<PersonRow>> {
-    persons::table
-        .filter(persons::external_id.eq(external_id))
-        .select(PersonRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn find_person_by_username(
-    conn: &mut DbConnection,
-    username: &str,
-) -> QueryResult<Option<PersonRow>> {
-    persons::table
-        .filter(persons::username.eq(username))
-        .select(PersonRow::as_select())
-        .first(conn)
-        .optional()
-}
 
 pub fn persons_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<PersonRow>> {
     persons::table
@@ -254,29 +204,9 @@ table_queries!(employments => EmploymentRow {
     insert insert_employment(NewEmployment<'_>);
     find find_employment;
     all all_employments;
+    update update_employment(EmploymentChanges);
+    find_by find_employment_by_number(employment_number);
 });
-
-pub fn update_employment(
-    conn: &mut DbConnection,
-    id: i64,
-    changes: &EmploymentChanges,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(employments::table.find(id))
-        .set((changes, employments::updated_at.eq(now)))
-        .execute(conn)
-}
-
-pub fn find_employment_by_number(
-    conn: &mut DbConnection,
-    number: &str,
-) -> QueryResult<Option<EmploymentRow>> {
-    employments::table
-        .filter(employments::employment_number.eq(number))
-        .select(EmploymentRow::as_select())
-        .first(conn)
-        .optional()
-}
 
 pub fn count_employments(conn: &mut DbConnection, person: Option<i64>) -> QueryResult<i64> {
     let mut q = employments::table.into_boxed();

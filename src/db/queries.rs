@@ -4,11 +4,37 @@
 //! keeps its own function.
 
 /// `table_queries!(table => RowType { kind fn_name; insert fn_name(NewType); … })` with `kind`
-/// one of `insert`, `find`, `delete`, `count`, `list` (offset, limit; by id), `all` (by id).
+/// one of `insert`, `find`, `delete`, `count`, `list` (offset, limit; by id), `all` (by id),
+/// `update fn_name(ChangesType)` (the changes plus `updated_at = now`) and
+/// `find_by fn_name(text_column)` (the first row whose text column equals the value).
 macro_rules! table_queries {
-    ($table:ident => $row:ident { $($kind:ident $name:ident $(($new:ty))?;)* }) => {$(
-        $crate::db::queries::table_queries!(@one $kind $name $table $row [$($new)?]);
+    ($table:ident => $row:ident { $($kind:ident $name:ident $(($($arg:tt)*))?;)* }) => {$(
+        $crate::db::queries::table_queries!(@one $kind $name $table $row [$($($arg)*)?]);
     )*};
+    (@one update $name:ident $table:ident $row:ident [$changes:ty]) => {
+        pub fn $name(
+            conn: &mut $crate::db::DbConnection,
+            id: i64,
+            changes: &$changes,
+            now: chrono::NaiveDateTime,
+        ) -> QueryResult<usize> {
+            diesel::update($table::table.find(id))
+                .set((changes, $table::updated_at.eq(now)))
+                .execute(conn)
+        }
+    };
+    (@one find_by $name:ident $table:ident $row:ident [$column:ident]) => {
+        pub fn $name(
+            conn: &mut $crate::db::DbConnection,
+            value: &str,
+        ) -> QueryResult<Option<$row>> {
+            $table::table
+                .filter($table::$column.eq(value))
+                .select($row::as_select())
+                .first(conn)
+                .optional()
+        }
+    };
     (@one insert $name:ident $table:ident $row:ident [$new:ty]) => {
         pub fn $name(conn: &mut $crate::db::DbConnection, new: &$new) -> QueryResult<i64> {
             diesel::insert_into($table::table)

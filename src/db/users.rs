@@ -32,28 +32,13 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-/// Returns the new id. (`RETURNING` a whole `Selectable` does not compile through a
-/// `MultiConnection`; a single column does.)
-pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<i64> {
-    diesel::insert_into(users::table)
-        .values(new)
-        .returning(users::id)
-        .get_result(conn)
-}
-
 table_queries!(users => UserRow {
+    insert insert(NewUser<'_>);
     find find;
     count count;
     list list;
+    find_by find_by_username(username);
 });
-
-pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::username.eq(username))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()
-}
 
 pub fn set_roles(
     conn: &mut DbConnection,

@@ -66,27 +66,41 @@ fn parse_wkt_point(v: &serde_json::Value) -> Option<(f64, f64)> {
     Some((x, y))
 }
 
-/// DAR 1.0 `Adressepunkt` NDJSON reader. Yields only current versions
-/// (`registreringtil` and `virkningtil` null); historical versions are skipped.
-pub struct DarAdressepunktReader<R: BufRead> {
+/// A DAR record with bitemporal validity: current when neither end is set.
+trait Versioned: serde::de::DeserializeOwned {
+    fn is_current(&self) -> bool;
+}
+
+impl Versioned for DarPunktRaw {
+    fn is_current(&self) -> bool {
+        self.registreringtil.is_none() && self.virkningtil.is_none()
+    }
+}
+
+impl Versioned for DarAdresseRaw {
+    fn is_current(&self) -> bool {
+        self.registreringtil.is_none() && self.virkningtil.is_none()
+    }
+}
+
+/// The NDJSON lines of a DAR file, read as current versions with their row numbers (historical
+/// versions are skipped, blank lines too).
+struct CurrentVersions<R: BufRead> {
     r: R,
     line: String,
     row: u64,
 }
 
-impl<R: BufRead> DarAdressepunktReader<R> {
-    pub fn new(r: R) -> Self {
+impl<R: BufRead> CurrentVersions<R> {
+    fn new(r: R) -> Self {
         Self {
             r,
             line: String::new(),
             row: 0,
         }
     }
-}
 
-impl<R: BufRead> Iterator for DarAdressepunktReader<R> {
-    type Item = Result<DarAddressPoint, ImportError>;
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next_current<T: Versioned>(&mut self) -> Option<Result<(u64, T), ImportError>> {
         loop {
             match next_line(&mut self.r, &mut self.line) {
                 Ok(false) => return None,
@@ -95,91 +109,78 @@ impl<R: BufRead> Iterator for DarAdressepunktReader<R> {
             }
             self.row += 1;
             let row = self.row;
-            let raw: DarPunktRaw = match serde_json::from_str(&self.line) {
+            let raw: T = match serde_json::from_str(&self.line) {
                 Ok(r) => r,
                 Err(e) => return Some(Err(line_error(row, e))),
             };
-            if raw.registreringtil.is_some() || raw.virkningtil.is_some() {
-                continue;
+            if raw.is_current() {
+                return Some(Ok((row, raw)));
             }
-            let id = match parse_uuid(row, "id", raw.id.as_deref()) {
-                Ok(id) => id,
-                Err(e) => return Some(Err(e)),
-            };
-            let Some((e, n)) = raw.position.as_ref().and_then(parse_wkt_point) else {
-                return Some(Err(field_err(
-                    row,
-                    "position",
-                    "missing or not a WKT POINT",
-                )));
-            };
-            let (lat, lon) = utm32_to_wgs84(e, n);
-            return Some(Ok(DarAddressPoint {
-                id,
-                easting: e,
-                northing: n,
-                lat,
-                lon,
-            }));
         }
     }
 }
 
-/// DAR 1.0 `Adresse` NDJSON reader → [`UnitAddress`] (id, husnummer id,
-/// etage, dør). Only current versions are yielded. Resolving the husnummer to
-/// street/postnr needs DAR `Husnummer`/`NavngivenVej`/`Postnummer`, which are
-/// not supported (see [`dar_unsupported`]).
-pub struct DarAdresseReader<R: BufRead> {
-    r: R,
-    line: String,
-    row: u64,
+/// `dar_reader!(Reader, Raw => Item, convert)`: a reader over the current versions of `Raw`,
+/// each made into an `Item` by `convert(row, raw)`.
+macro_rules! dar_reader {
+    ($(#[$doc:meta])* $name:ident, $raw:ty => $item:ty, $convert:expr) => {
+        $(#[$doc])*
+        pub struct $name<R: BufRead> {
+            lines: CurrentVersions<R>,
+        }
+
+        impl<R: BufRead> $name<R> {
+            pub fn new(r: R) -> Self {
+                Self {
+                    lines: CurrentVersions::new(r),
+                }
+            }
+        }
+
+        impl<R: BufRead> Iterator for $name<R> {
+            type Item = Result<$item, ImportError>;
+            fn next(&mut self) -> Option<Self::Item> {
+                let convert: fn(u64, $raw) -> Result<$item, ImportError> = $convert;
+                Some(self.lines.next_current()?.and_then(|(row, raw)| convert(row, raw)))
+            }
+        }
+    };
 }
 
-impl<R: BufRead> DarAdresseReader<R> {
-    pub fn new(r: R) -> Self {
-        Self {
-            r,
-            line: String::new(),
-            row: 0,
-        }
+dar_reader!(
+    /// DAR 1.0 `Adressepunkt` NDJSON reader. Yields only current versions
+    /// (`registreringtil` and `virkningtil` null); historical versions are skipped.
+    DarAdressepunktReader, DarPunktRaw => DarAddressPoint, |row, raw| {
+        let id = parse_uuid(row, "id", raw.id.as_deref())?;
+        let Some((e, n)) = raw.position.as_ref().and_then(parse_wkt_point) else {
+            return Err(field_err(row, "position", "missing or not a WKT POINT"));
+        };
+        let (lat, lon) = utm32_to_wgs84(e, n);
+        Ok(DarAddressPoint {
+            id,
+            easting: e,
+            northing: n,
+            lat,
+            lon,
+        })
     }
-}
+);
 
-impl<R: BufRead> Iterator for DarAdresseReader<R> {
-    type Item = Result<UnitAddress, ImportError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match next_line(&mut self.r, &mut self.line) {
-                Ok(false) => return None,
-                Err(e) => return Some(Err(e.into())),
-                Ok(true) => {}
-            }
-            self.row += 1;
-            let row = self.row;
-            let raw: DarAdresseRaw = match serde_json::from_str(&self.line) {
-                Ok(r) => r,
-                Err(e) => return Some(Err(line_error(row, e))),
-            };
-            if raw.registreringtil.is_some() || raw.virkningtil.is_some() {
-                continue;
-            }
-            let res = (|| {
-                Ok(UnitAddress {
-                    id: parse_uuid(row, "id", raw.id.as_deref())?,
-                    access_address_id: parse_uuid(
-                        row,
-                        "husnummer_id",
-                        raw.husnummer_id.as_deref(),
-                    )?,
-                    etage: boxed(nonempty(&raw.etagebetegnelse)),
-                    dor: boxed(nonempty(&raw.doerbetegnelse)),
-                    status: darstatus_to_status(raw.status.unwrap_or(3)),
-                })
-            })();
-            return Some(res);
-        }
+dar_reader!(
+    /// DAR 1.0 `Adresse` NDJSON reader → [`UnitAddress`] (id, husnummer id,
+    /// etage, dør). Only current versions are yielded. Resolving the husnummer to
+    /// street/postnr needs DAR `Husnummer`/`NavngivenVej`/`Postnummer`, which are
+    /// not supported (see [`dar_unsupported`]).
+    DarAdresseReader, DarAdresseRaw => UnitAddress, |row, raw| {
+        Ok(UnitAddress {
+            id: parse_uuid(row, "id", raw.id.as_deref())?,
+            access_address_id: parse_uuid(row, "husnummer_id", raw.husnummer_id.as_deref())?,
+            etage: boxed(nonempty(&raw.etagebetegnelse)),
+            dor: boxed(nonempty(&raw.doerbetegnelse)),
+            status: darstatus_to_status(raw.status.unwrap_or(3)),
+        })
     }
-}
+);
 
 /// DAR entities whose record shape the reference does not document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

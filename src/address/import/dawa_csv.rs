@@ -162,16 +162,8 @@ impl<R: Read> DawaCsvReader<R> {
             east: num(c.east, "etrs89koordinat_øst")?,
             north: num(c.north, "etrs89koordinat_nord")?,
         };
-        if raw.lat.is_none() && raw.east.is_none() {
-            if let (Some(x), Some(y)) = (num(c.x, "x")?, num(c.y, "y")?) {
-                if x > 1000.0 {
-                    raw.east = Some(x);
-                    raw.north = Some(y);
-                } else {
-                    raw.lon = Some(x);
-                    raw.lat = Some(y);
-                }
-            }
+        if raw.needs_xy() {
+            raw.set_xy(num(c.x, "x")?, num(c.y, "y")?);
         }
         if unit_file && raw.id.is_none() {
             return Err(field_err(row, "adgangsadresseid", "missing"));

@@ -140,16 +140,8 @@ impl JAddr {
                 }
             }
         }
-        if raw.lat.is_none() && raw.east.is_none() {
-            if let (Some(x), Some(y)) = (self.x, self.y) {
-                if x > 1000.0 {
-                    raw.east = Some(x);
-                    raw.north = Some(y);
-                } else {
-                    raw.lon = Some(x);
-                    raw.lat = Some(y);
-                }
-            }
+        if raw.needs_xy() {
+            raw.set_xy(self.x, self.y);
         }
         raw
     }
@@ -200,19 +192,11 @@ impl JAddr {
 }
 
 fn next_non_ws<R: BufRead>(r: &mut R) -> std::io::Result<Option<u8>> {
-    loop {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            return Ok(None);
-        }
-        if let Some(pos) = buf.iter().position(|b| !b.is_ascii_whitespace()) {
-            let b = buf[pos];
-            r.consume(pos + 1);
-            return Ok(Some(b));
-        }
-        let n = buf.len();
-        r.consume(n);
+    let b = peek_non_ws(r)?;
+    if b.is_some() {
+        r.consume(1);
     }
+    Ok(b)
 }
 
 fn peek_non_ws<R: BufRead>(r: &mut R) -> std::io::Result<Option<u8>> {

@@ -158,6 +158,26 @@ struct RawAddr<'a> {
     north: Option<f64>,
 }
 
+impl RawAddr<'_> {
+    /// No coordinates yet: a generic x/y pair may supply them.
+    fn needs_xy(&self) -> bool {
+        self.lat.is_none() && self.east.is_none()
+    }
+
+    /// A generic x/y pair: UTM easting/northing when x is past 1,000, else longitude/latitude.
+    fn set_xy(&mut self, x: Option<f64>, y: Option<f64>) {
+        if let (Some(x), Some(y)) = (x, y) {
+            if x > 1000.0 {
+                self.east = Some(x);
+                self.north = Some(y);
+            } else {
+                self.lon = Some(x);
+                self.lat = Some(y);
+            }
+        }
+    }
+}
+
 fn build_access(
     row: u64,
     raw: &RawAddr<'_>,

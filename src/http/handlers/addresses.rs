@@ -9,6 +9,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::shape::ok_json;
 use crate::address::{AccessAddress, MatchKind, WashCategory};
 use crate::error::{Error, ProblemKind};
 use crate::http::body_rate::unreadable_body;
@@ -407,21 +408,18 @@ pub async fn import(
     }
     let _one_at_a_time = state.addresses.import_lock.lock().await;
     let registry = state.addresses.clone();
-    let summary = state
-        .db
-        .run(move |conn| {
-            use std::io::Seek;
-            file.rewind()
-                .map_err(|e| anyhow::anyhow!("cannot rewind the import file: {e}"))?;
-            let mut summary = service::import(conn, file, format, &options)?;
-            if summary.dry_run {
-                return Ok(summary);
-            }
-            let loaded = service::load_index(conn)?;
-            summary.index_size = loaded.index.len() as u64;
-            registry.install(loaded);
-            Ok(summary)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(summary))
+    ok_json(&state, move |conn| {
+        use std::io::Seek;
+        file.rewind()
+            .map_err(|e| anyhow::anyhow!("cannot rewind the import file: {e}"))?;
+        let mut summary = service::import(conn, file, format, &options)?;
+        if summary.dry_run {
+            return Ok(summary);
+        }
+        let loaded = service::load_index(conn)?;
+        summary.index_size = loaded.index.len() as u64;
+        registry.install(loaded);
+        Ok(summary)
+    })
+    .await
 }

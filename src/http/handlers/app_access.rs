@@ -4,6 +4,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::shape::{checked, ok_json};
 use crate::domain::page::PageRequest;
 use crate::error::Error;
 use crate::http::extract::{Admin, AuthUser};
@@ -59,24 +60,20 @@ async fn list(
     user_id: i64,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    let page = page.into_inner();
-    page.validate()
-        .map_err(|(field, e)| Error::validation(field, e))?;
+    let page = checked(page)?;
     let max_age = state.settings.app_api.token_max_age;
-    let found = state
-        .db
-        .run(move |c| access::list_tokens(c, user_id, max_age, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(found))
+    ok_json(state, move |c| {
+        access::list_tokens(c, user_id, max_age, page)
+    })
+    .await
 }
 
 async fn revoke(state: &AppState, user_id: i64, token_id: i64) -> Result<HttpResponse, Error> {
     let max_age = state.settings.app_api.token_max_age;
-    let revoked = state
-        .db
-        .run(move |c| access::revoke_token(c, user_id, token_id, max_age))
-        .await?;
-    Ok(HttpResponse::Ok().json(revoked))
+    ok_json(state, move |c| {
+        access::revoke_token(c, user_id, token_id, max_age)
+    })
+    .await
 }
 
 pub async fn my_tokens(

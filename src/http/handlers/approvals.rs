@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::shape::ok_json;
 use crate::domain::page::PageRequest;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
@@ -17,11 +18,7 @@ pub async fn queue(
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     let (caller, query, page) = (caller(&user), query.into_inner(), checked(page)?);
-    let out = state
-        .db
-        .run(move |c| reports::queue(c, caller, query, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| reports::queue(c, caller, query, page)).await
 }
 
 #[derive(Debug, Deserialize)]

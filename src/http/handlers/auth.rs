@@ -1,6 +1,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::shape::ok_json;
 use crate::error::Error;
 use crate::http::{client_address, AppState};
 use crate::services::auth;
@@ -28,18 +29,15 @@ pub async fn login(
     let throttle = state.throttle;
     let keys = state.keys.clone();
     let ttl = state.settings.refresh_token_ttl;
-    let pair = state
-        .db
-        .run(move |conn| {
-            let attempt = auth::LoginAttempt {
-                username: &username,
-                password: &password,
-                ip,
-            };
-            throttle.login(conn, attempt, &keys, ttl)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(pair))
+    ok_json(&state, move |conn| {
+        let attempt = auth::LoginAttempt {
+            username: &username,
+            password: &password,
+            ip,
+        };
+        throttle.login(conn, attempt, &keys, ttl)
+    })
+    .await
 }
 
 pub async fn refresh(
@@ -49,11 +47,7 @@ pub async fn refresh(
     let keys = state.keys.clone();
     let ttl = state.settings.refresh_token_ttl;
     let token = body.into_inner().refresh_token;
-    let pair = state
-        .db
-        .run(move |conn| auth::refresh(conn, &keys, ttl, &token))
-        .await?;
-    Ok(HttpResponse::Ok().json(pair))
+    ok_json(&state, move |conn| auth::refresh(conn, &keys, ttl, &token)).await
 }
 
 pub async fn logout(

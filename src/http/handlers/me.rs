@@ -1,6 +1,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::shape::ok_json;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
 use crate::http::AppState;
@@ -8,8 +9,7 @@ use crate::services::users;
 
 pub async fn show(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
     let id = user.id();
-    let me = state.db.run(move |conn| users::get(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(me))
+    ok_json(&state, move |conn| users::get(conn, id)).await
 }
 
 #[derive(Deserialize)]

@@ -1,14 +1,16 @@
 //! Self-service: the caller's own person, employments, approvers, addresses and vehicles.
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::Serialize;
 
+use super::shape::ok_json;
 use crate::db::DbConnection;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
 use crate::http::AppState;
 use crate::services::org;
+
+use super::org::DateQuery;
 
 /// Runs `f` on the caller's own person id (404 when the caller is not a person).
 async fn mine<T: Send + 'static>(
@@ -26,13 +28,22 @@ async fn mine<T: Send + 'static>(
         .await
 }
 
+/// [`mine`], answered as 200 JSON.
+async fn mine_json<T: Serialize + Send + 'static>(
+    state: &AppState,
+    user: &AuthUser,
+    f: impl FnOnce(&mut DbConnection, i64) -> Result<T, Error> + Send + 'static,
+) -> Result<HttpResponse, Error> {
+    let out = mine(state, user, f).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
 pub async fn person(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
     let id = user.id();
-    let out = state
-        .db
-        .run(move |c| Ok(org::PersonDetail::from(org::my_person(c, id)?)))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| {
+        Ok(org::PersonDetail::from(org::my_person(c, id)?))
+    })
+    .await
 }
 
 /// The 4-km rule's home-to-border distance is the employee's own statement (as in OS2).
@@ -42,11 +53,10 @@ pub async fn set_distance_to_border(
     body: web::Json<org::DistanceToBorder>,
 ) -> Result<HttpResponse, Error> {
     let input = body.into_inner();
-    let out = mine(&state, &user, move |c, me| {
+    mine_json(&state, &user, move |c, me| {
         org::set_distance_to_border(c, me, input)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    .await
 }
 
 pub async fn employments(
@@ -54,15 +64,7 @@ pub async fn employments(
     user: AuthUser,
 ) -> Result<HttpResponse, Error> {
     let id = user.id();
-    let out = state.db.run(move |c| org::my_employments(c, id)).await?;
-    Ok(HttpResponse::Ok().json(out))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DateQuery {
-    #[serde(default)]
-    date: Option<NaiveDate>,
+    ok_json(&state, move |c| org::my_employments(c, id)).await
 }
 
 /// Who approves my reports: per employment valid on the date (default today).
@@ -71,12 +73,11 @@ pub async fn approvers(
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = mine(&state, &user, move |c, me| {
+    let date = query.into_inner().or_today();
+    mine_json(&state, &user, move |c, me| {
         org::approvers_of_person(c, me, date)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    .await
 }
 
 /// The people whose reports I approve on the date (default today).
@@ -85,14 +86,12 @@ pub async fn approvees(
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = mine(&state, &user, move |c, me| org::approvees(c, me, date)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let date = query.into_inner().or_today();
+    mine_json(&state, &user, move |c, me| org::approvees(c, me, date)).await
 }
 
 pub async fn addresses(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
-    let out = mine(&state, &user, org::addresses).await?;
-    Ok(HttpResponse::Ok().json(out))
+    mine_json(&state, &user, org::addresses).await
 }
 
 pub async fn add_address(
@@ -124,8 +123,7 @@ pub async fn delete_address(
 }
 
 pub async fn vehicles(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
-    let out = mine(&state, &user, org::vehicles).await?;
-    Ok(HttpResponse::Ok().json(out))
+    mine_json(&state, &user, org::vehicles).await
 }
 
 pub async fn add_vehicle(
@@ -159,11 +157,10 @@ pub async fn make_primary_vehicle(
     vehicle: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
     let vehicle = vehicle.into_inner();
-    let out = mine(&state, &user, move |c, me| {
+    mine_json(&state, &user, move |c, me| {
         org::make_primary_vehicle(c, me, vehicle)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(out))
+    .await
 }
 
 /// My addresses valid on the date (default today): home, alternative home, and per employment
@@ -173,7 +170,6 @@ pub async fn effective_addresses(
     user: AuthUser,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
-    let date = query.into_inner().date.unwrap_or_else(org::today);
-    let out = mine(&state, &user, move |c, me| org::addresses_on(c, me, date)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    let date = query.into_inner().or_today();
+    mine_json(&state, &user, move |c, me| org::addresses_on(c, me, date)).await
 }

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::shape::ok_json;
 use crate::domain::users::Role;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
@@ -14,8 +15,7 @@ pub async fn my_notifications(
     user: AuthUser,
 ) -> Result<HttpResponse, Error> {
     let id = user.id();
-    let out = state.db.run(move |c| notices::preferences(c, id)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| notices::preferences(c, id)).await
 }
 
 #[derive(Deserialize)]
@@ -31,11 +31,7 @@ pub async fn set_my_notifications(
     body: web::Json<SetNotifications>,
 ) -> Result<HttpResponse, Error> {
     let (id, digest) = (user.id(), body.digest);
-    let out = state
-        .db
-        .run(move |c| notices::set_digest(c, id, digest))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| notices::set_digest(c, id, digest)).await
 }
 
 pub async fn list_jobs(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
@@ -73,16 +69,13 @@ pub async fn erase_person(
         return Err(Error::forbidden("this requires the admin role"));
     }
     let (person_id, settings) = (id.into_inner(), state.settings.retention);
-    let out = state
-        .db
-        .run(move |c| {
-            crate::services::retention::erase_person(
-                c,
-                person_id,
-                &settings,
-                crate::services::org::today(),
-            )
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| {
+        crate::services::retention::erase_person(
+            c,
+            person_id,
+            &settings,
+            crate::services::org::today(),
+        )
+    })
+    .await
 }

@@ -13,7 +13,7 @@ use crate::http::extract::{Admin, AuthUser};
 use crate::http::AppState;
 use crate::services::org::{self, Access};
 
-use super::shape::{admin_handlers, checked};
+use super::shape::{admin_handlers, checked, ok_json};
 
 admin_handlers! {
     list list_org_units => org::list_org_units;
@@ -65,19 +65,16 @@ pub async fn show_person(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let (user_id, admin) = (user.id(), user.has(Role::Admin));
-    let body = state
-        .db
-        .run(move |c| {
-            let detail = match org::access_to_person(c, user_id, admin, id)? {
-                // To anyone else the person does not exist (404), so ids cannot be probed.
-                Access::None => return Err(Error::not_found("person")),
-                Access::Approver => serde_json::to_value(org::get_person(c, id)?.summary),
-                Access::Full => serde_json::to_value(org::get_person(c, id)?),
-            };
-            detail.map_err(|e| Error::Internal(e.into()))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    ok_json(&state, move |c| {
+        let detail = match org::access_to_person(c, user_id, admin, id)? {
+            // To anyone else the person does not exist (404), so ids cannot be probed.
+            Access::None => return Err(Error::not_found("person")),
+            Access::Approver => serde_json::to_value(org::get_person(c, id)?.summary),
+            Access::Full => serde_json::to_value(org::get_person(c, id)?),
+        };
+        detail.map_err(|e| Error::Internal(e.into()))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -98,11 +95,10 @@ pub async fn person_approvers(
         employment_id,
         date,
     } = query.into_inner();
-    let out = state
-        .db
-        .run(move |c| org::approvers_of(c, id, employment_id, date))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| {
+        org::approvers_of(c, id, employment_id, date)
+    })
+    .await
 }
 
 /// Runs `f` (on person `id`) for an administrator or the person themselves and answers 200 with
@@ -115,16 +111,13 @@ async fn own_or_admin<T: serde::Serialize + Send + 'static>(
     f: impl FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
 ) -> Result<HttpResponse, Error> {
     let (user_id, admin) = (user.id(), user.has(Role::Admin));
-    let out = state
-        .db
-        .run(move |c| {
-            if org::access_to_person(c, user_id, admin, id)? != Access::Full {
-                return Err(Error::not_found("person"));
-            }
-            f(c)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(state, move |c| {
+        if org::access_to_person(c, user_id, admin, id)? != Access::Full {
+            return Err(Error::not_found("person"));
+        }
+        f(c)
+    })
+    .await
 }
 
 /// Addresses: an administrator, or the person themselves.
@@ -192,11 +185,7 @@ pub async fn list_employments(
     };
     page.validate()
         .map_err(|(field, e)| Error::validation(field, e))?;
-    let out = state
-        .db
-        .run(move |c| org::list_employments(c, person_id, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| org::list_employments(c, person_id, page)).await
 }
 
 // ---------------------------------------------------------------- rate types
@@ -208,8 +197,7 @@ pub async fn list_rate_types(
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     let page = checked(page)?;
-    let out = state.db.run(move |c| org::list_rate_types(c, page)).await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| org::list_rate_types(c, page)).await
 }
 
 #[derive(Deserialize)]
@@ -217,6 +205,13 @@ pub async fn list_rate_types(
 pub struct DateQuery {
     #[serde(default)]
     date: Option<NaiveDate>,
+}
+
+impl DateQuery {
+    /// The date asked for, or today.
+    pub fn or_today(self) -> NaiveDate {
+        self.date.unwrap_or_else(org::today)
+    }
 }
 
 /// A person's addresses valid on a date (default today): an administrator or the person.
@@ -227,6 +222,6 @@ pub async fn person_effective_addresses(
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
-    let date = query.into_inner().date.unwrap_or_else(org::today);
+    let date = query.into_inner().or_today();
     own_or_admin(&state, &user, id, move |c| org::addresses_on(c, id, date)).await
 }

@@ -13,6 +13,7 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
+use super::shape::ok_json;
 use crate::domain::page::PageRequest;
 use crate::error::{Error, ProblemKind};
 use crate::http::extract::PayrollOrAdmin;
@@ -54,11 +55,7 @@ pub async fn list_batches(
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     let page = checked(page.into_inner())?;
-    let out = state
-        .db
-        .run(move |c| payroll::list_batches(c, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| payroll::list_batches(c, page)).await
 }
 
 pub async fn show_batch(
@@ -68,11 +65,7 @@ pub async fn show_batch(
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     let (id, page) = (id.into_inner(), checked(page.into_inner())?);
-    let out = state
-        .db
-        .run(move |c| payroll::batch_detail(c, id, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| payroll::batch_detail(c, id, page)).await
 }
 
 pub async fn cancel_batch(
@@ -82,11 +75,7 @@ pub async fn cancel_batch(
     body: web::Json<payroll::CancelBatch>,
 ) -> Result<HttpResponse, Error> {
     let (id, input, actor) = (id.into_inner(), body.into_inner(), Actor::User(user.id()));
-    let out = state
-        .db
-        .run(move |c| payroll::cancel_batch(c, id, &input, actor))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| payroll::cancel_batch(c, id, &input, actor)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -261,9 +250,5 @@ pub async fn acknowledge(
     body: web::Json<payroll::Acknowledge>,
 ) -> Result<HttpResponse, Error> {
     let input = body.into_inner();
-    let out = state
-        .db
-        .run(move |c| payroll::acknowledge(c, &input, &puller))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| payroll::acknowledge(c, &input, &puller)).await
 }

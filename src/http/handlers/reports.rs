@@ -6,6 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+pub use super::shape::checked;
+use super::shape::ok_json;
 use crate::domain::page::PageRequest;
 use crate::domain::report::{Account, Comment, TextError};
 use crate::domain::users::Role;
@@ -32,13 +34,6 @@ pub fn context(state: &AppState) -> Context {
         home_tolerance_m: state.settings.trips.home_radius_m,
         max_amount_ore: state.settings.reports.max_amount_ore,
     }
-}
-
-pub fn checked(page: web::Query<PageRequest>) -> Result<PageRequest, Error> {
-    let page = page.into_inner();
-    page.validate()
-        .map_err(|(field, e)| Error::validation(field, e))?;
-    Ok(page)
 }
 
 /// `If-Match: "<version>"` (a weak `W/"<version>"` too). Anything else can match no ETag of
@@ -93,11 +88,7 @@ pub async fn list(
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     let (caller, query, page) = (caller(&user), query.into_inner(), checked(page)?);
-    let out = state
-        .db
-        .run(move |c| reports::list(c, caller, query, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| reports::list(c, caller, query, page)).await
 }
 
 pub async fn create(
@@ -170,11 +161,7 @@ pub async fn history(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
     let (caller, id) = (caller(&user), id.into_inner());
-    let out = state
-        .db
-        .run(move |c| reports::history(c, caller, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| reports::history(c, caller, id)).await
 }
 
 /// The body of a status change: the version (unless If-Match is sent) and a comment.
@@ -295,9 +282,5 @@ pub async fn summary(
         .into_inner()
         .year
         .unwrap_or_else(|| org::today().year());
-    let out = state
-        .db
-        .run(move |c| reports::summary(c, caller, year))
-        .await?;
-    Ok(HttpResponse::Ok().json(out))
+    ok_json(&state, move |c| reports::summary(c, caller, year)).await
 }

@@ -16,6 +16,15 @@ pub fn checked(page: web::Query<PageRequest>) -> Result<PageRequest, Error> {
     Ok(page)
 }
 
+/// Runs `f` on a pooled connection and answers 200 with its result as JSON.
+pub async fn ok_json<T: serde::Serialize + Send + 'static>(
+    state: &crate::http::AppState,
+    f: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, Error> + Send + 'static,
+) -> Result<HttpResponse, Error> {
+    let out = state.db.run(f).await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
 /// 201 with the new resource's address and its body.
 pub fn created<T: serde::Serialize>(location: String, body: &T) -> HttpResponse {
     HttpResponse::Created()

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::shape::{checked, ok_json};
 use crate::domain::gps::{parse_gpx, GpxError, PipelineParams};
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
@@ -152,15 +153,9 @@ pub async fn list(
     user: AuthUser,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
-    let page = page.into_inner();
-    page.validate()
-        .map_err(|(field, e)| Error::validation(field, e))?;
+    let page = checked(page)?;
     let user_id = user.id();
-    let found = state
-        .db
-        .run(move |conn| trips::list_mine(conn, user_id, page))
-        .await?;
-    Ok(HttpResponse::Ok().json(found))
+    ok_json(&state, move |conn| trips::list_mine(conn, user_id, page)).await
 }
 
 pub async fn show(
@@ -169,11 +164,7 @@ pub async fn show(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, Error> {
     let (reader, id) = (reader(&user), id.into_inner());
-    let trip = state
-        .db
-        .run(move |conn| trips::get(conn, reader, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(trip))
+    ok_json(&state, move |conn| trips::get(conn, reader, id)).await
 }
 
 pub async fn track(
