@@ -445,10 +445,7 @@ impl PayrollArgs {
             municipality_number: self.payroll_municipality_number,
             employment_type: self.payroll_employment_type,
             extra_number: self.payroll_extra_number,
-            ind01_header: self
-                .payroll_ind01_header
-                .clone()
-                .filter(|s| !s.trim().is_empty()),
+            ind01_header: non_blank(&self.payroll_ind01_header),
             csv_include_cpr: self.payroll_csv_include_cpr,
             ack_timeout: Duration::from_secs(self.payroll_ack_timeout_minutes * 60),
         };

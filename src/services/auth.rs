@@ -110,23 +110,33 @@ impl LoginThrottle {
     /// Runs a sign-in (API or browser) behind the throttle: refused (429) while the name or the
     /// IP is throttled; wrong credentials count against both, a success clears the name's
     /// failures, other errors count nothing.
-    pub fn guard<T>(
+    pub fn guard<T, E: SignInError>(
         &self,
         conn: &mut DbConnection,
         username: &str,
         ip: Option<IpAddr>,
-        sign_in: impl FnOnce(&mut DbConnection) -> Result<T>,
-    ) -> Result<T> {
+        sign_in: impl FnOnce(&mut DbConnection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
         self.check(conn, username, ip)?;
         let outcome = sign_in(conn);
         match &outcome {
             Ok(_) => self.record_success(conn, username)?,
-            Err(e) if e.kind() == ProblemKind::InvalidCredentials => {
-                self.record_failure(conn, username, ip)?
-            }
+            Err(e) if e.is_wrong_credentials() => self.record_failure(conn, username, ip)?,
             Err(_) => {}
         }
         outcome
+    }
+}
+
+/// The error of a sign-in the throttle guards: the API's problems, or the phone apps' answers.
+pub trait SignInError: From<Error> {
+    /// A wrong username or password: counted against the name and the IP.
+    fn is_wrong_credentials(&self) -> bool;
+}
+
+impl SignInError for Error {
+    fn is_wrong_credentials(&self) -> bool {
+        self.kind() == ProblemKind::InvalidCredentials
     }
 }
 

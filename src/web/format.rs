@@ -1,5 +1,5 @@
 //! Danish number, money, distance and date formats for the pages (pure): `1.234,56 kr.`,
-//! `12,3 km`, `2. dec. 2026`. And the reverse for what users type: `12,3` km.
+//! `12,35 km`, `2. dec. 2026`. And the reverse for what users type: `12,3` km.
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
@@ -33,16 +33,33 @@ pub fn kroner(ore: i64) -> String {
     format!("{sign}{},{:02} kr.", grouped(abs / 100), abs % 100)
 }
 
-/// Metres as km with one decimal, rounded half up: `12_345` → `12,3 km`.
+/// Metres as km with two decimals (the project's rule for shown distances), rounded half up:
+/// `12_345` → `12,35 km`.
 pub fn km(metres: i64) -> String {
     format!("{} km", km_number(metres))
 }
 
-/// The number part of [`km`]: `12_345` → `12,3`.
+/// The number part of [`km`]: `12_345` → `12,35`.
 pub fn km_number(metres: i64) -> String {
+    let (sign, hundredths) = signed_hundredths(metres);
+    format!(
+        "{sign}{},{:02}",
+        grouped(hundredths / 100),
+        hundredths % 100
+    )
+}
+
+/// A typed distance as an edit form shows it: like [`km_number`] without thousands separators,
+/// so that [`parse_km`] reads it back (`1_234_567` → `1234,57`).
+pub fn km_input(metres: i64) -> String {
+    let (sign, hundredths) = signed_hundredths(metres);
+    format!("{sign}{},{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// Metres as a sign and a count of hundredths of a km, rounded half up.
+fn signed_hundredths(metres: i64) -> (&'static str, u64) {
     let sign = if metres < 0 { "-" } else { "" };
-    let tenths = (metres.unsigned_abs() + 50) / 100;
-    format!("{sign}{},{}", grouped(tenths / 10), tenths % 10)
+    (sign, (metres.unsigned_abs() + 5) / 10)
 }
 
 /// `2. dec. 2026`.
@@ -115,12 +132,13 @@ mod tests {
 
     #[test]
     fn km_have_one_decimal_rounded_half_up() {
-        assert_eq!(km(12_345), "12,3 km");
-        assert_eq!(km(12_350), "12,4 km");
-        assert_eq!(km(0), "0,0 km");
-        assert_eq!(km(49), "0,0 km");
-        assert_eq!(km(1_234_567), "1.234,6 km");
-        assert_eq!(km(-1_500), "-1,5 km");
+        assert_eq!(km(12_345), "12,35 km");
+        assert_eq!(km(12_344), "12,34 km");
+        assert_eq!(km(0), "0,00 km");
+        assert_eq!(km(4), "0,00 km");
+        assert_eq!(km(5), "0,01 km");
+        assert_eq!(km(1_234_567), "1.234,57 km");
+        assert_eq!(km(-1_500), "-1,50 km");
     }
 
     #[test]
@@ -151,6 +169,9 @@ mod tests {
         assert_eq!(parse_km("12.345"), Some(12_345));
         assert_eq!(parse_km(" 7 "), Some(7_000));
         assert_eq!(parse_km("0,05"), Some(50));
+        // What an edit form shows reads back, thousands included.
+        assert_eq!(km_input(1_234_567), "1234,57");
+        assert_eq!(parse_km(&km_input(1_234_567)), Some(1_234_570));
         for bad in [
             "", "-3", "1.234,5", "12,3456", "abc", ",5", "1e3", "9999999",
         ] {

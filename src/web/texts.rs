@@ -534,7 +534,7 @@ pub fn report_heading(id: i64) -> String {
     format!("Indberetning {id}")
 }
 
-/// `Du har brugt 12.345,6 km af 20.000 km`.
+/// `Du har brugt 12.345,60 km af 20.000 km`.
 pub fn threshold_used(used: &str, limit: &str) -> String {
     format!("Du har brugt {used} af {limit} med høj takst.")
 }

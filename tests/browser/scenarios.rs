@@ -73,7 +73,7 @@ async fn manual_report_with_autocomplete_is_submitted_and_the_leader_approves_it
         );
         assert!(page.contains("Afventer godkendelse"), "{page}");
         // Home → citizen A → work: 14 + 9 km routed.
-        assert!(page.contains("23,0 km"), "{page}");
+        assert!(page.contains("23,00 km"), "{page}");
         b.check_page("indberetning-afventer").await;
         let report = report_id_of(&b.path().await);
 

@@ -30,6 +30,12 @@ pub enum AppError {
     Other(Error),
 }
 
+impl crate::services::auth::SignInError for AppError {
+    fn is_wrong_credentials(&self) -> bool {
+        matches!(self, AppError::InvalidAuthorization(_))
+    }
+}
+
 impl From<Error> for AppError {
     /// A problem with the request's content is a save error; the rest keeps its status.
     fn from(e: Error) -> Self {

@@ -608,10 +608,7 @@ fn fields_of_report(r: &Report) -> Fields {
         ends_home: r.ends_at_home,
         four_km: r.four_km_rule,
         read: r.distance_mode == DistanceMode::Read,
-        km: r
-            .typed_distance_m
-            .map(format::km_number)
-            .unwrap_or_default(),
+        km: r.typed_distance_m.map(format::km_input).unwrap_or_default(),
         remark: r.remark.clone().unwrap_or_default(),
         trip: r.trip_id,
         version: Some(r.version),

@@ -7,7 +7,7 @@ use super::{enabled, error_answer, read_json};
 use crate::domain::os2app::parse_credentials;
 use crate::error::Error;
 use crate::http::{client_address, AppState};
-use crate::services::app_api::{access, AppError};
+use crate::services::app_api::access;
 
 pub async fn auth(
     state: web::Data<AppState>,
@@ -23,16 +23,9 @@ pub async fn auth(
             .db
             .run(move |c| {
                 let username = &credentials.username;
-                throttle.check(c, username, ip)?;
-                let result = access::login(c, username, &credentials.password);
-                match &result {
-                    Ok(_) => throttle.record_success(c, username)?,
-                    Err(AppError::InvalidAuthorization(_)) => {
-                        throttle.record_failure(c, username, ip)?
-                    }
-                    Err(_) => {}
-                }
-                Ok(result)
+                Ok(throttle.guard(c, username, ip, |c| {
+                    access::login(c, username, &credentials.password)
+                }))
             })
             .await?
     }
