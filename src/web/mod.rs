@@ -57,7 +57,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/adresser/forslag",
             web::get().to(autocomplete::suggestions),
         )
-        .route("/static/{hash}/{name}", web::get().to(assets::serve));
+        .route("/static/{hash}/{name}", web::get().to(assets::serve))
+        .configure(pages::payroll::configure)
+        .configure(pages::admin::configure);
 }
 
 /// What every page's frame shows: title, the menus of each role the user holds, the CSRF
@@ -79,6 +81,9 @@ pub struct Nav {
     pub username: String,
     pub employee: bool,
     pub approver: bool,
+    /// Payroll staff and administrators see the payroll menu.
+    pub payroll: bool,
+    pub admin: bool,
 }
 
 impl Nav {
@@ -87,6 +92,8 @@ impl Nav {
         Nav {
             employee: false,
             approver: false,
+            payroll: false,
+            admin: false,
             ..self
         }
     }
@@ -116,6 +123,8 @@ impl Layout {
             username: signed.user.username.clone(),
             employee: signed.has(Role::Employee),
             approver: signed.has(Role::Approver),
+            payroll: signed.has(Role::Payroll) || signed.has(Role::Admin),
+            admin: signed.has(Role::Admin),
         };
         Layout::new(title, Some(nav), signed.user.csrf_token.clone(), current)
     }

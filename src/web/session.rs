@@ -9,6 +9,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::domain::users::Role;
+use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::reports::Caller;
 use crate::services::web_sessions::{self, Lookup, SessionUser};
@@ -27,9 +28,27 @@ pub struct Signed {
     pub user: SessionUser,
 }
 
+/// Who may open the payroll pages ("Løn").
+pub const PAYROLL_PAGES: &[Role] = &[Role::Payroll, Role::Admin];
+/// Who may open the administration pages.
+pub const ADMIN_PAGES: &[Role] = &[Role::Admin];
+
 impl Signed {
     pub fn has(&self, role: Role) -> bool {
         self.user.roles.contains(role)
+    }
+
+    /// A page for roles the user does not hold answers 404, as a record the caller may not see
+    /// does, so the pages' existence is not told.
+    pub fn require_any(&self, roles: &[Role]) -> Result<(), WebError> {
+        if roles.iter().any(|&role| self.has(role)) {
+            Ok(())
+        } else {
+            Err(WebError::Service(Error::problem(
+                ProblemKind::NotFound,
+                "no route matches this path",
+            )))
+        }
     }
 
     /// The report services' view of the caller: what `http::handlers::reports::caller` builds
@@ -100,6 +119,40 @@ impl FromRequest for Signed {
         Box::pin(resolve(req.clone()))
     }
 }
+
+/// The signed-in user of a page in `roles`; anyone else gets 404 (`Signed::require_any`).
+macro_rules! role_gated {
+    ($(#[$doc:meta])* $name:ident, $roles:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Signed);
+
+        impl FromRequest for $name {
+            type Error = WebError;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    let signed = resolve(req).await?;
+                    signed.require_any($roles)?;
+                    Ok($name(signed))
+                })
+            }
+        }
+    };
+}
+
+role_gated!(
+    /// Payroll staff or an administrator, on a payroll page.
+    PayrollStaff,
+    PAYROLL_PAGES
+);
+role_gated!(
+    /// An administrator, on an administration page.
+    Administrator,
+    ADMIN_PAGES
+);
 
 /// A submitted form of a signed-in user, its CSRF token checked (field `csrf` or the
 /// `X-CSRF-Token` header). Without a valid token the request is refused with 403 before any

@@ -1,11 +1,13 @@
 //! One module per page (or group of a page's actions). Each handler reads its input, calls the
 //! services the API calls, and renders.
 
+pub mod admin;
 pub mod approvals;
 pub mod autocomplete;
 pub mod flags;
 pub mod login;
 pub mod password;
+pub mod payroll;
 pub mod report;
 pub mod report_form;
 pub mod reports;
