@@ -2,6 +2,7 @@
 
 pub mod address_registry;
 pub mod addresses;
+pub mod admin_imports;
 pub mod app_api;
 pub mod app_settings;
 pub mod erase;

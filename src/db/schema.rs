@@ -513,3 +513,31 @@ diesel::table! {
         data -> Binary,
     }
 }
+
+// ---- administration pages (issue 15)
+
+diesel::table! {
+    import_previews (id) {
+        id -> Text,
+        kind -> Text,
+        file_name -> Text,
+        data -> Binary,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    address_import_runs (id) {
+        id -> Text,
+        created_by -> BigInt,
+        file_name -> Text,
+        file_bytes -> BigInt,
+        state -> Text,
+        summary -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}

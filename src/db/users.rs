@@ -72,3 +72,35 @@ pub fn require_password_change(conn: &mut DbConnection, id: i64) -> QueryResult<
         .set(users::must_change_password.eq(true))
         .execute(conn)
 }
+
+/// `LIKE` pattern of usernames containing `part` literally.
+fn containing(part: &str) -> String {
+    let escaped = part
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Users whose username contains `part`, by username.
+pub fn search(
+    conn: &mut DbConnection,
+    part: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::username.like(containing(part)).escape('\\'))
+        .order(users::username.asc())
+        .offset(offset)
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
+pub fn count_matching(conn: &mut DbConnection, part: &str) -> QueryResult<i64> {
+    users::table
+        .filter(users::username.like(containing(part)).escape('\\'))
+        .count()
+        .get_result(conn)
+}

@@ -99,15 +99,58 @@ pub fn set_roles(conn: &mut DbConnection, id: i64, roles: &Roles) -> Result<User
 pub fn set_password(conn: &mut DbConnection, id: i64, password: &str) -> Result<()> {
     validate_password(password).map_err(|e| Error::validation("password", e))?;
     let hash = passwords::hash(password)?;
+    write_transaction(conn, |conn| store_password(conn, id, &hash))
+}
+
+/// Inside a transaction: the new hash, and every session of the user ended.
+fn store_password(conn: &mut DbConnection, id: i64, hash: &str) -> Result<()> {
+    let now = db::utc_now();
+    if users::set_password_hash(conn, id, hash, now)? == 0 {
+        return Err(Error::not_found("user"));
+    }
+    refresh_tokens::revoke_all_for_user(conn, id, now)?;
+    web_sessions::delete_all_for_user(conn, id)?;
+    Ok(())
+}
+
+/// Replaces the password by a generated one-time password, which the user must change at the
+/// first sign-in; every session of the user ends. The password is returned to be shown once
+/// and is stored only hashed.
+pub fn reset_password(conn: &mut DbConnection, id: i64) -> Result<String> {
+    let password = passwords::generate();
+    let hash = passwords::hash(&password)?;
     write_transaction(conn, |conn| {
-        let now = db::utc_now();
-        if users::set_password_hash(conn, id, &hash, now)? == 0 {
-            return Err(Error::not_found("user"));
-        }
-        refresh_tokens::revoke_all_for_user(conn, id, now)?;
-        web_sessions::delete_all_for_user(conn, id)?;
-        Ok(())
-    })
+        store_password(conn, id, &hash)?;
+        users::require_password_change(conn, id)?;
+        Ok::<_, Error>(())
+    })?;
+    Ok(password)
+}
+
+/// A new user with a generated one-time password (returned to be shown once).
+pub fn create_with_one_time_password(
+    conn: &mut DbConnection,
+    username: &str,
+    roles: &Roles,
+) -> Result<(User, String)> {
+    let password = passwords::generate();
+    let user = write_transaction(conn, |conn| {
+        let user = create(conn, username, &password, roles)?;
+        users::require_password_change(conn, user.id)?;
+        Ok::<_, Error>(user)
+    })?;
+    Ok((user, password))
+}
+
+/// Users whose username contains `text` (every user when it is blank), by username.
+pub fn search(conn: &mut DbConnection, text: &str, page: PageRequest) -> Result<Page<User>> {
+    let part = normalize_username(text);
+    let total = users::count_matching(conn, &part)?;
+    let items = users::search(conn, &part, page.offset(), page.limit())?
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::new(items, page, total))
 }
 
 /// A user changing their own password must prove they know the current one.

@@ -412,14 +412,7 @@ pub async fn import(
         use std::io::Seek;
         file.rewind()
             .map_err(|e| anyhow::anyhow!("cannot rewind the import file: {e}"))?;
-        let mut summary = service::import(conn, file, format, &options)?;
-        if summary.dry_run {
-            return Ok(summary);
-        }
-        let loaded = service::load_index(conn)?;
-        summary.index_size = loaded.index.len() as u64;
-        registry.install(loaded);
-        Ok(summary)
+        service::runs::import_and_install(conn, &registry, file, format, &options)
     })
     .await
 }

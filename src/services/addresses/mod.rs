@@ -91,7 +91,8 @@ impl ImportOptions {
 }
 
 /// What an import did. Counts are of distinct ids.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ImportSummary {
     pub format: Option<ImportFormat>,
     /// True when nothing was stored (`dry_run`): the counts say what the import would do.
@@ -605,5 +606,6 @@ pub fn import_file(
 }
 
 mod index;
+pub mod runs;
 
 pub use index::{load_index, LoadedIndex, PointMatch, Registry};

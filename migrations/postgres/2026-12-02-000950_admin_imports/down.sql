@@ -1,0 +1,2 @@
+DROP TABLE address_import_runs;
+DROP TABLE import_previews;
