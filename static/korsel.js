@@ -56,4 +56,58 @@
       box.checked = all.checked;
     });
   });
+
+  // Administration uploads (forms with data-upload): the file goes as the request body with
+  // the CSRF token in a header, and a <progress> shows how much is sent. The answer is 201
+  // with the page to go to next (the preview, or the address import's status).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-upload")) {
+      return;
+    }
+    event.preventDefault();
+    var input = form.querySelector("input[type=file]");
+    var file = input.files[0];
+    var status = form.querySelector("[data-role=upload-status]");
+    var bar = form.querySelector("progress");
+    if (!file) {
+      status.textContent = form.getAttribute("data-no-file");
+      return;
+    }
+    var url = form.getAttribute("action") + "?fil=" + encodeURIComponent(file.name);
+    var format = form.querySelector("select[name=format]");
+    if (format) {
+      url += "&format=" + encodeURIComponent(format.value);
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    if (meta) {
+      xhr.setRequestHeader("X-CSRF-Token", meta.getAttribute("content"));
+    }
+    bar.hidden = false;
+    bar.value = 0;
+    form.querySelector("button[type=submit]").disabled = true;
+    status.textContent = form.getAttribute("data-sending");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        bar.max = e.total;
+        bar.value = e.loaded;
+      }
+    });
+    xhr.addEventListener("load", function () {
+      var next = xhr.getResponseHeader("Location");
+      if (xhr.status === 201 && next) {
+        window.location.assign(next);
+        return;
+      }
+      form.querySelector("button[type=submit]").disabled = false;
+      status.textContent = form.getAttribute("data-failed") + " (" + xhr.status + ")";
+    });
+    xhr.addEventListener("error", function () {
+      form.querySelector("button[type=submit]").disabled = false;
+      status.textContent = form.getAttribute("data-failed");
+    });
+    xhr.send(file);
+  });
 })();

@@ -4,6 +4,7 @@
 mod addresses;
 mod delegation;
 mod employments;
+mod overview;
 mod persons;
 mod rate_types;
 mod resolution;
@@ -21,6 +22,7 @@ use crate::error::{Error, ProblemKind, Result};
 pub use addresses::*;
 pub use delegation::*;
 pub use employments::*;
+pub use overview::*;
 pub use persons::*;
 pub use rate_types::*;
 pub use resolution::*;

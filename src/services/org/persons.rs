@@ -225,3 +225,48 @@ pub fn list_persons(conn: &mut DbConnection, page: PageRequest) -> Result<Page<P
         .collect();
     Ok(Page::new(items, page, total))
 }
+
+/// Links the user `username` to the person with `external_id` (the person's `username`), moving
+/// the link from any other person, in one transaction. With `external_id` `None`, unlinks.
+pub fn link_user(
+    conn: &mut DbConnection,
+    username: &str,
+    external_id: Option<&str>,
+) -> Result<Option<PersonSummary>> {
+    let username = normalize_username(username);
+    write_transaction(conn, |conn| {
+        let target = match external_id.map(str::trim) {
+            None | Some("") => None,
+            Some(ext) => Some(repo::find_person_by_external_id(conn, ext)?.ok_or_else(|| {
+                Error::validation("external_id", "no person has this external id")
+            })?),
+        };
+        let now = db::utc_now();
+        if let Some(linked) = repo::find_person_by_username(conn, &username)? {
+            if target.as_ref().is_some_and(|t| t.id == linked.id) {
+                return Ok(Some(PersonSummary::from(&linked)));
+            }
+            let changes = repo::PersonChanges {
+                username: None,
+                name: linked.name.clone(),
+                cpr: linked.cpr.clone(),
+                email: linked.email.clone(),
+            };
+            repo::update_person(conn, linked.id, &changes, now)?;
+        }
+        let Some(person) = target else {
+            return Ok(None);
+        };
+        let changes = repo::PersonChanges {
+            username: Some(username.clone()),
+            name: person.name.clone(),
+            cpr: person.cpr.clone(),
+            email: person.email.clone(),
+        };
+        repo::update_person(conn, person.id, &changes, now)?;
+        Ok(Some(PersonSummary {
+            username: Some(username.clone()),
+            ..PersonSummary::from(&person)
+        }))
+    })
+}
