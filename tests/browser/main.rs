@@ -15,6 +15,7 @@ mod helpers;
 #[path = "../api/report_fixtures.rs"]
 mod report_fixtures;
 
+mod admin;
 mod browser;
 mod password;
 mod queue;
