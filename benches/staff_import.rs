@@ -59,6 +59,7 @@ fn staff(changed_every: usize) -> String {
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::connect(&DatabaseUrl::Sqlite(dir.path().join("bench.db"))).unwrap();
+    db.migrate().unwrap();
     let mut conn = db.get().unwrap();
     import::import_org_units(&mut conn, org_units().as_bytes(), &mut |_, _| {}).unwrap();
     let first = staff(0);

@@ -308,6 +308,11 @@ pub fn period(from: &str, to: Option<&str>) -> String {
     }
 }
 
+/// `Viser de første 1000 af 4711 rækker.`
+pub fn listed_of(listed: usize, total: usize) -> String {
+    format!("Viser de første {listed} af {total} rækker.")
+}
+
 /// `12,3 af 480,0 MB læst`.
 pub fn bytes_read(read: u64, total: u64) -> String {
     let mb = |b: u64| format!("{:.1}", b as f64 / 1_000_000.0).replace('.', ",");
@@ -321,7 +326,7 @@ mod tests {
     #[test]
     fn changes_and_sizes_read_in_danish() {
         assert_eq!(field_change("position", "", "Chef"), "position: – → Chef");
-        assert_eq!(bytes_read(1_250_000, 480_000_000), "1,3 af 480,0 MB læst");
+        assert_eq!(bytes_read(1_260_000, 480_000_000), "1,3 af 480,0 MB læst");
         assert_eq!(period("1. jan. 2026", None), "fra 1. jan. 2026");
     }
 }

@@ -26,6 +26,9 @@ use super::{check_upload_csrf, created, read_body, UploadQuery};
 /// Largest org-units or staff file (50,000 staff rows are about 10 MB).
 pub const MAX_CSV_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Rows listed of the changed or refused ones (all are counted).
+pub const MAX_LISTED: usize = 1000;
+
 /// The kinds by the names in the page URLs.
 fn kind_of(name: &str) -> Option<FileKind> {
     match name {
@@ -159,12 +162,15 @@ struct PreviewPage {
     counts: Option<RowCounts>,
     changes: Vec<ChangeRow>,
     refusals: Vec<RefusalRow>,
+    /// "Showing the first 1000 of N" when not every row is listed.
+    more: Option<String>,
 }
 
 fn change_rows(changes: &FileChanges) -> Vec<ChangeRow> {
     changes
         .rows
         .iter()
+        .take(MAX_LISTED)
         .map(|r| ChangeRow {
             line: r.line,
             key: r.key.clone(),
@@ -185,6 +191,7 @@ fn change_rows(changes: &FileChanges) -> Vec<ChangeRow> {
 fn refusal_rows(refusals: Vec<Refusal>) -> Vec<RefusalRow> {
     refusals
         .into_iter()
+        .take(MAX_LISTED)
         .map(|r| RefusalRow {
             line: r.row.map(|n| n.to_string()).unwrap_or_default(),
             column: r.column.unwrap_or_default(),
@@ -199,20 +206,22 @@ fn preview_page(
     outcome: Result<FileImport, Error>,
     applied: bool,
 ) -> Result<PreviewPage, WebError> {
-    let (counts, changes, refusals) = match outcome {
-        Ok(done) => (
-            Some(done.changes.counts),
-            change_rows(&done.changes),
-            Vec::new(),
-        ),
+    let (counts, changes, refusals, total) = match outcome {
+        Ok(done) => {
+            let total = done.changes.rows.len();
+            let rows = change_rows(&done.changes);
+            (Some(done.changes.counts), rows, Vec::new(), total)
+        }
         Err(e) => {
             let refused = import::refusals(&e);
             if refused.is_empty() {
                 return Err(e.into());
             }
-            (None, Vec::new(), refusal_rows(refused))
+            let total = refused.len();
+            (None, Vec::new(), refusal_rows(refused), total)
         }
     };
+    let more = (total > MAX_LISTED).then(|| texts::listed_of(MAX_LISTED, total));
     let heading = if applied {
         ADMIN.applied_title
     } else {
@@ -230,6 +239,7 @@ fn preview_page(
         counts,
         changes,
         refusals,
+        more,
     })
 }
 
