@@ -100,3 +100,31 @@ impl Stream for MinRatePayload {
         Poll::Pending
     }
 }
+
+/// Streams an upload into an anonymous temporary file (never the whole body in memory),
+/// refusing more than `limit` bytes; returns the file, rewound, and its size.
+pub async fn spool_to_file(
+    mut body: actix_web::web::Payload,
+    limit: u64,
+) -> Result<(std::fs::File, u64), Error> {
+    use futures_util::StreamExt;
+    use std::io::{Seek, Write};
+    let mut file = tempfile::tempfile()
+        .map_err(|e| anyhow::anyhow!("cannot create a temporary file for the upload: {e}"))?;
+    let mut size = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(unreadable_body)?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(Error::problem(
+                ProblemKind::PayloadTooLarge,
+                format!("the upload is larger than {limit} bytes"),
+            ));
+        }
+        file.write_all(&chunk)
+            .map_err(|e| anyhow::anyhow!("cannot write the upload to a temporary file: {e}"))?;
+    }
+    file.rewind()
+        .map_err(|e| anyhow::anyhow!("cannot rewind the upload: {e}"))?;
+    Ok((file, size))
+}

@@ -2,17 +2,14 @@
 //! user) and import (admin). Answers come from the in-memory index, or from the optional
 //! upstream when one is configured and answering.
 
-use std::io::Write;
-
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::shape::ok_json;
 use crate::address::{AccessAddress, MatchKind, WashCategory};
 use crate::error::{Error, ProblemKind};
-use crate::http::body_rate::unreadable_body;
+use crate::http::body_rate::spool_to_file;
 use crate::http::extract::{media_type, Admin, AuthUser};
 use crate::http::AppState;
 use crate::services::addresses::{self as service, ImportFormat, ImportOptions};
@@ -381,7 +378,7 @@ pub async fn import(
     _: Admin,
     req: HttpRequest,
     query: web::Query<ImportQuery>,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<HttpResponse, Error> {
     let options = query.options();
     let format = query.format;
@@ -391,27 +388,10 @@ pub async fn import(
         Some(f) => f,
     };
     let limit = state.settings.addresses.max_import_bytes;
-    let mut file = tempfile::tempfile()
-        .map_err(|e| anyhow::anyhow!("cannot create a temporary file for the import: {e}"))?;
-    let mut size = 0u64;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(unreadable_body)?;
-        size += chunk.len() as u64;
-        if size > limit {
-            return Err(Error::problem(
-                ProblemKind::PayloadTooLarge,
-                format!("the import is larger than {limit} bytes"),
-            ));
-        }
-        file.write_all(&chunk)
-            .map_err(|e| anyhow::anyhow!("cannot write the import to a temporary file: {e}"))?;
-    }
+    let (file, _) = spool_to_file(body, limit).await?;
     let _one_at_a_time = state.addresses.import_lock.lock().await;
     let registry = state.addresses.clone();
     ok_json(&state, move |conn| {
-        use std::io::Seek;
-        file.rewind()
-            .map_err(|e| anyhow::anyhow!("cannot rewind the import file: {e}"))?;
         service::runs::import_and_install(conn, &registry, file, format, &options)
     })
     .await

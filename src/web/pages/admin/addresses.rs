@@ -2,14 +2,11 @@
 //! held in memory) starts a background run (`services::addresses::runs`), whose status page
 //! polls a fragment (htmx) until the run is done and the index swapped.
 
-use std::io::Write;
-
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 
 use crate::error::Error;
-use crate::http::body_rate::unreadable_body;
+use crate::http::body_rate::spool_to_file;
 use crate::http::AppState;
 use crate::services::addresses::runs::{self, AddressRun, RunState};
 use crate::services::addresses::ImportFormat;
@@ -19,7 +16,7 @@ use crate::web::session::Administrator;
 use crate::web::texts::admin::{self as texts, AdminTexts, ADMIN};
 use crate::web::{ok, Layout};
 
-use super::{check_upload_csrf, created, too_large, UploadQuery};
+use super::{check_upload_csrf, created, UploadQuery};
 
 fn format_of(name: Option<&str>) -> Result<ImportFormat, WebError> {
     Ok(match name.unwrap_or("auto") {
@@ -44,23 +41,12 @@ pub async fn upload(
     Administrator(signed): Administrator,
     req: HttpRequest,
     query: web::Query<UploadQuery>,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> Result<HttpResponse, WebError> {
     check_upload_csrf(&req, &signed)?;
     let format = format_of(query.format.as_deref())?;
     let limit = state.settings.addresses.max_import_bytes;
-    let mut file = tempfile::tempfile()
-        .map_err(|e| anyhow::anyhow!("cannot create a temporary file for the import: {e}"))?;
-    let mut size = 0u64;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(unreadable_body)?;
-        size += chunk.len() as u64;
-        if size > limit {
-            return Err(too_large(limit));
-        }
-        file.write_all(&chunk)
-            .map_err(|e| anyhow::anyhow!("cannot write the import to a temporary file: {e}"))?;
-    }
+    let (file, size) = spool_to_file(body, limit).await?;
     let user_id = signed.user.user_id;
     let name = query.file_name();
     let id = state
