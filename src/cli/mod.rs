@@ -33,6 +33,7 @@ use crate::telemetry;
 
 mod args;
 mod commands;
+mod oidc_args;
 mod operations;
 
 pub use self::args::*;

@@ -4,6 +4,7 @@ pub mod allowance;
 pub mod approvers;
 pub mod gps;
 pub mod notices;
+pub mod oidc;
 pub mod org;
 pub mod os2app;
 pub mod page;

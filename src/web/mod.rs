@@ -168,15 +168,17 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
 }
 
 /// The Content-Security-Policy: nothing inline, nothing from elsewhere, except map tiles from
-/// the configured tile server.
-pub fn content_security_policy(tile_url: Option<&str>) -> String {
+/// the configured tile server, and the sign-out form's redirect to the single sign-on
+/// provider (`sign_out_origin`, whose single sign-out the browser then visits).
+pub fn content_security_policy(tile_url: Option<&str>, sign_out_origin: Option<&str>) -> String {
     let tiles = tile_url
         .and_then(origin)
         .map(|o| format!(" {o}"))
         .unwrap_or_default();
+    let forms = sign_out_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; \
-         connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+         connect-src 'self'; font-src 'self'; form-action 'self'{forms}; frame-ancestors 'none'; \
          base-uri 'none'; object-src 'none'"
     )
 }
@@ -195,8 +197,11 @@ pub async fn security_headers(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let csp = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| content_security_policy(s.settings.web.map_tile_url.as_deref()))
-        .unwrap_or_else(|| content_security_policy(None));
+        .map(|s| {
+            let provider = s.oidc.as_ref().and_then(|p| p.issuer_origin());
+            content_security_policy(s.settings.web.map_tile_url.as_deref(), provider.as_deref())
+        })
+        .unwrap_or_else(|| content_security_policy(None, None));
     let mut response = next.call(req).await?;
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&csp) {
@@ -220,14 +225,18 @@ mod tests {
 
     #[test]
     fn csp_allows_no_inline_code_and_only_the_tile_origin() {
-        let plain = content_security_policy(None);
+        let plain = content_security_policy(None, None);
         assert!(plain.contains("script-src 'self';") && plain.contains("style-src 'self';"));
         assert!(!plain.contains("unsafe-inline"));
-        let tiles = content_security_policy(Some("https://tiles.kommune.dk/{z}/{x}/{y}.png"));
+        let tiles = content_security_policy(
+            Some("https://tiles.kommune.dk/{z}/{x}/{y}.png"),
+            Some("https://login.microsoftonline.com"),
+        );
         assert!(
             tiles.contains("img-src 'self' data: https://tiles.kommune.dk;"),
             "{tiles}"
         );
+        assert!(tiles.contains("form-action 'self' https://login.microsoftonline.com;"));
     }
 
     #[test]

@@ -7,6 +7,8 @@ use crate::domain::report_state::ReportStatus;
 use crate::error::ProblemKind;
 use crate::services::reports::Flag;
 
+pub mod oidc;
+
 /// The fixed texts. Parameterised texts are the functions further down.
 pub struct Texts {
     pub app_name: &'static str,
