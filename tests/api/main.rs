@@ -13,6 +13,8 @@ mod http_edge;
 mod import;
 mod multi_instance;
 mod notices;
+mod oidc;
+mod oidc_provider;
 mod one_time_password;
 mod openapi;
 mod org;
