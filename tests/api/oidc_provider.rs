@@ -114,7 +114,13 @@ impl TestProvider {
             .respond_with(ResponseTemplate::new(200).set_body_json(discovery))
             .mount(&provider.server)
             .await;
-        for (verb, route) in [("GET", "/jwks"), ("GET", "/authorize"), ("POST", "/token")] {
+        let routes = [
+            ("GET", "/jwks"),
+            ("GET", "/authorize"),
+            ("POST", "/token"),
+            ("GET", "/logout"),
+        ];
+        for (verb, route) in routes {
             Mock::given(method(verb))
                 .and(path(route))
                 .respond_with(Endpoint {
@@ -272,6 +278,16 @@ impl Respond for Endpoint {
         match self.route {
             "/jwks" => ResponseTemplate::new(200).set_body_json(self.provider.jwks()),
             "/authorize" => self.provider.authorize(request),
+            "/logout" => {
+                // Signed out here too; back to where korsel asked.
+                let q = query(request);
+                match q.get("post_logout_redirect_uri") {
+                    Some(back) => {
+                        ResponseTemplate::new(302).insert_header("location", back.as_str())
+                    }
+                    None => ResponseTemplate::new(400),
+                }
+            }
             _ => self.provider.exchange(request),
         }
     }
