@@ -304,11 +304,11 @@ impl Provider {
 /// family (never a symmetric one).
 fn pick(keys: &[Jwk], kid: Option<&str>, alg: Algorithm) -> Option<DecodingKey> {
     let fits = |k: &&Jwk| {
-        let family = match (&k.algorithm, alg) {
-            (AlgorithmParameters::RSA(_), Algorithm::RS256) => true,
-            (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256) => true,
-            _ => false,
-        };
+        let family = matches!(
+            (&k.algorithm, alg),
+            (AlgorithmParameters::RSA(_), Algorithm::RS256)
+                | (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256)
+        );
         let signing =
             !matches!(k.common.public_key_use, Some(ref u) if *u != PublicKeyUse::Signature);
         family && signing
