@@ -10,7 +10,10 @@ use reqwest::{redirect, Client, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, ADMIN_PASSWORD};
-use crate::oidc_provider::{add_person, spawn_with_provider, TestProvider};
+use crate::oidc_provider::{add_person, spawn_with_provider, Behaviour, TestProvider, CLIENT_ID};
+
+/// A change to the provider's behaviour.
+type Change = fn(&mut Behaviour);
 
 fn client() -> Client {
     Client::builder()
@@ -146,7 +149,7 @@ async fn sign_in_makes_the_account_with_roles_from_groups_and_a_lost_group_loses
 #[tokio::test]
 async fn bad_id_tokens_are_refused_with_a_page_and_an_audit_event() {
     let (provider, app) = setup().await;
-    let cases: [(fn(&mut crate::oidc_provider::Behaviour), &str); 4] = [
+    let cases: [(Change, &str); 4] = [
         (|b| b.tamper = true, "oidc-bad-signature"),
         (
             |b| b.audience = Some("someone-else".into()),
@@ -323,9 +326,7 @@ async fn provider_bearer_tokens_work_on_the_api_when_the_audience_is_set() {
     assert_eq!(body["roles"], json!(["employee", "payroll"]));
     // Another audience (the web client's ID token), an expired or tampered token: 401.
     for change in [
-        (|b: &mut crate::oidc_provider::Behaviour| {
-            b.audience = Some(crate::oidc_provider::CLIENT_ID.into())
-        }) as fn(&mut crate::oidc_provider::Behaviour),
+        (|b: &mut Behaviour| b.audience = Some(CLIENT_ID.into())) as Change,
         |b| b.expired = true,
         |b| b.tamper = true,
     ] {
@@ -344,7 +345,7 @@ async fn provider_bearer_tokens_are_refused_without_an_api_audience() {
     let (provider, app) = setup().await;
     let res = me(&app, &provider.token("api://korsel", None)).await;
     crate::helpers::assert_problem(res, 401, "invalid-token").await;
-    let res = me(&app, &provider.token(crate::oidc_provider::CLIENT_ID, None)).await;
+    let res = me(&app, &provider.token(CLIENT_ID, None)).await;
     crate::helpers::assert_problem(res, 401, "invalid-token").await;
 }
 
