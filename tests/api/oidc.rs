@@ -35,6 +35,11 @@ fn location(res: &Response) -> String {
 /// `/auth/oidc/login` → the provider's authorize endpoint → the callback URL it sends the
 /// browser back to (not yet visited).
 async fn callback_url(app: &TestApp) -> String {
+    callback_url_at(app, &app.address).await
+}
+
+/// As [`callback_url`], for an app whose public URL is `public`.
+async fn callback_url_at(app: &TestApp, public: &str) -> String {
     let c = client();
     let res = c
         .get(app.url("/auth/oidc/login?next=/mit-aar"))
@@ -47,7 +52,8 @@ async fn callback_url(app: &TestApp) -> String {
     let res = c.get(&authorize).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = location(&res);
-    assert!(back.starts_with(&app.url("/auth/oidc/callback?")), "{back}");
+    let expected = format!("{public}/auth/oidc/callback?");
+    assert!(back.starts_with(&expected), "{back}");
     back
 }
 
@@ -374,4 +380,23 @@ async fn password_login_for_admins_only_refuses_everybody_else() {
     );
     let html = visit(&app.url("/log-ind")).await.text().await.unwrap();
     assert!(html.contains("Kun administratorer logger ind med adgangskode"));
+}
+
+#[tokio::test]
+async fn a_sign_in_begun_on_one_instance_finishes_on_another_once() {
+    const PUBLIC: &str = "http://korsel.test";
+    let provider = TestProvider::start().await;
+    let instances = crate::helpers::spawn_instances(2, |s| {
+        s.web.public_url = Some(PUBLIC.into());
+        provider.configure(s);
+    })
+    .await;
+    let (a, b) = (&instances[0], &instances[1]);
+    add_person(a, "hanne").await;
+    // The provider sends the browser to the public URL; the load balancer picks b.
+    let back = callback_url_at(a, PUBLIC).await;
+    let on_b = back.replacen(PUBLIC, &b.address, 1);
+    session_of(&visit(&on_b).await);
+    let on_a = back.replacen(PUBLIC, &a.address, 1);
+    assert_refused(a, visit(&on_a).await, 400, "oidc-unknown-state").await;
 }

@@ -288,7 +288,11 @@ pub async fn api_principal(
         .role_map
         .roles_for(&groups(&claims, &settings.groups_claim));
     db.run(move |conn| {
-        let user = write_transaction(conn, |conn| provision(conn, &username, &roles))?;
+        // Most requests change nothing: read first, write (in a transaction) only when needed.
+        let user = match unchanged(conn, &username, &roles)? {
+            Some(user) => Ok(user),
+            None => write_transaction(conn, |conn| provision(conn, &username, &roles))?,
+        };
         Ok(user.ok().map(|user| Principal {
             user_id: user.id,
             roles: user.roles,
@@ -296,4 +300,17 @@ pub async fn api_principal(
         }))
     })
     .await
+}
+
+/// The account of `username` when it is linked to a person and already has `roles`.
+fn unchanged(
+    conn: &mut DbConnection,
+    username: &str,
+    roles: &Roles,
+) -> Result<Option<users::UserRow>> {
+    let Some(user) = users::find_by_username(conn, username)?.filter(|u| u.roles == *roles) else {
+        return Ok(None);
+    };
+    let linked = org_repo::find_person_by_username(conn, username)?.is_some();
+    Ok(linked.then_some(user))
 }
