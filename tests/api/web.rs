@@ -48,7 +48,7 @@ async fn get_page(app: &TestApp, path: &str, session: &str) -> Response {
 }
 
 /// Signs in through the form; returns the answer (303 with the session cookie on success).
-async fn sign_in(app: &TestApp, username: &str, password: &str) -> Response {
+pub async fn sign_in(app: &TestApp, username: &str, password: &str) -> Response {
     let c = client();
     let page = c.get(app.url("/log-ind")).send().await.unwrap();
     let login = cookie(&page, "korsel_login").expect("login cookie");
