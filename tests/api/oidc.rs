@@ -155,7 +155,9 @@ async fn sign_in_makes_the_account_with_roles_from_groups_and_a_lost_group_loses
 #[tokio::test]
 async fn bad_id_tokens_are_refused_with_a_page_and_an_audit_event() {
     let (provider, app) = setup().await;
-    let cases: [(Change, &str); 4] = [
+    let cases: [(Change, &str); 6] = [
+        (|b| b.weak_alg = Some("HS256"), "oidc-invalid-token"),
+        (|b| b.weak_alg = Some("none"), "oidc-invalid-token"),
         (|b| b.tamper = true, "oidc-bad-signature"),
         (
             |b| b.audience = Some("someone-else".into()),
@@ -335,6 +337,7 @@ async fn provider_bearer_tokens_work_on_the_api_when_the_audience_is_set() {
         (|b: &mut Behaviour| b.audience = Some(CLIENT_ID.into())) as Change,
         |b| b.expired = true,
         |b| b.tamper = true,
+        |b| b.weak_alg = Some("HS256"),
     ] {
         provider.set(|b| *b = Default::default());
         provider.set(change);

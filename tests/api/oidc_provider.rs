@@ -43,6 +43,9 @@ pub struct Behaviour {
     pub published: Vec<usize>,
     /// Change the payload after signing.
     pub tamper: bool,
+    /// Sign with HS256 and the client secret (`Some("HS256")`) or not at all (`Some("none")`)
+    /// instead of the RSA key.
+    pub weak_alg: Option<&'static str>,
     pub audience: Option<String>,
     pub expired: bool,
     pub wrong_nonce: bool,
@@ -58,6 +61,7 @@ impl Default for Behaviour {
             signing_key: 0,
             published: vec![0],
             tamper: false,
+            weak_alg: None,
             audience: None,
             expired: false,
             wrong_nonce: false,
@@ -175,6 +179,18 @@ impl TestProvider {
             } else {
                 nonce
             });
+        }
+        match b.weak_alg {
+            Some("HS256") => {
+                let key = EncodingKey::from_secret(CLIENT_SECRET.as_bytes());
+                return jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key)
+                    .unwrap();
+            }
+            Some(_) => {
+                let part = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+                return format!("{}.{}.", part(&json!({"alg": "none"})), part(&claims));
+            }
+            None => {}
         }
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(KIDS[b.signing_key].to_string());
