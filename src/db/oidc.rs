@@ -81,6 +81,15 @@ pub fn insert_event(
         .execute(conn)
 }
 
+/// The events naming `username`, oldest first.
+pub fn events_of(conn: &mut DbConnection, username: &str) -> QueryResult<Vec<AuthEventRow>> {
+    auth_events::table
+        .filter(auth_events::username.eq(username))
+        .order(auth_events::id.asc())
+        .select(AuthEventRow::as_select())
+        .load(conn)
+}
+
 /// Every event, oldest first.
 pub fn all_events(conn: &mut DbConnection) -> QueryResult<Vec<AuthEventRow>> {
     auth_events::table

@@ -332,6 +332,16 @@ async fn provider_bearer_tokens_work_on_the_api_when_the_audience_is_set() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["username"], "hanne");
     assert_eq!(body["roles"], json!(["employee", "payroll"]));
+    // Her data export lists her sign-ins.
+    session_of(&sign_in(&app).await);
+    let token = provider.token("api://korsel", None);
+    let export: Value = app
+        .get("/api/v1/me/export", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(export["sign_in_events"][0]["kind"], "oidc-signed-in");
     // Another audience (the web client's ID token), an expired or tampered token: 401.
     for change in [
         (|b: &mut Behaviour| b.audience = Some(CLIENT_ID.into())) as Change,
