@@ -216,20 +216,30 @@ pub fn verify_credentials(
             "the username or password is wrong",
         )
     })?;
-    if !policy.allows(&row.roles) {
-        audit::record(
-            conn,
-            audit::PASSWORD_REFUSED,
-            Some(&row.username),
-            "password sign-in is only for administrators (KORSEL_PASSWORD_LOGIN=admins)",
-        )?;
+    if !password_allowed(conn, policy, &row, "password sign-in")? {
         return Err(password_login_refused());
     }
     Ok(row)
 }
 
+/// Whether `policy` lets `user` (whose password is right) sign in with it; a refusal is
+/// recorded as an audit event. `channel` names the sign-in (web and API, phone app).
+pub fn password_allowed(
+    conn: &mut DbConnection,
+    policy: PasswordLogin,
+    user: &users::UserRow,
+    channel: &str,
+) -> Result<bool> {
+    if policy.allows(&user.roles) {
+        return Ok(true);
+    }
+    let detail = format!("{channel} is only for administrators (KORSEL_PASSWORD_LOGIN=admins)");
+    audit::record(conn, audit::PASSWORD_REFUSED, Some(&user.username), &detail)?;
+    Ok(false)
+}
+
 /// The answer to a password sign-in that `KORSEL_PASSWORD_LOGIN=admins` refuses.
-pub fn password_login_refused() -> Error {
+fn password_login_refused() -> Error {
     Error::problem(
         ProblemKind::Forbidden,
         "password sign-in is only for administrators here: sign in with your organisation's \

@@ -246,13 +246,8 @@ async fn sign_out_ends_the_session_at_the_provider_too() {
     let (provider, app) = setup().await;
     let session = session_of(&sign_in(&app).await);
     let c = client();
-    let page = c
-        .get(app.url("/mit-aar"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
-    let html = page.text().await.unwrap();
+    let mine = || c.get(app.url("/mit-aar")).header(COOKIE, &session).send();
+    let html = mine().await.unwrap().text().await.unwrap();
     let csrf = html
         .split("name=\"csrf\" value=\"")
         .nth(1)
@@ -278,12 +273,7 @@ async fn sign_out_ends_the_session_at_the_provider_too() {
         csp.contains(&format!("form-action 'self' {};", provider.issuer())),
         "{csp}"
     );
-    let after = c
-        .get(app.url("/mit-aar"))
-        .header(COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let after = mine().await.unwrap();
     assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session is gone");
 }
 
@@ -335,12 +325,8 @@ async fn provider_bearer_tokens_work_on_the_api_when_the_audience_is_set() {
     // Her data export lists her sign-ins.
     session_of(&sign_in(&app).await);
     let token = provider.token("api://korsel", None);
-    let export: Value = app
-        .get("/api/v1/me/export", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let res = app.get("/api/v1/me/export", Some(&token)).await;
+    let export: Value = res.json().await.unwrap();
     assert_eq!(export["sign_in_events"][0]["kind"], "oidc-signed-in");
     // Another audience (the web client's ID token), an expired or tampered token: 401.
     for change in [

@@ -25,7 +25,7 @@ use crate::domain::os2app::{
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::users::{normalize_username, validate_password, validate_username};
 use crate::error::{Error, Result};
-use crate::services::oidc::audit;
+use crate::services::auth;
 use crate::services::org;
 use crate::services::passwords;
 use crate::services::tokens::hash_opaque_token;
@@ -105,13 +105,7 @@ pub fn login(
     let Some(user) = user.filter(|_| verified && hash.is_some()) else {
         return Err(invalid_login());
     };
-    if !policy.allows(&user.roles) {
-        audit::record(
-            conn,
-            audit::PASSWORD_REFUSED,
-            Some(&user.username),
-            "phone-app sign-in is only for administrators (KORSEL_PASSWORD_LOGIN=admins)",
-        )?;
+    if !auth::password_allowed(conn, policy, &user, "phone-app sign-in")? {
         return Err(AppError::InvalidAuthorization(
             "Password login is turned off: sign in with your organisation's account".into(),
         ));

@@ -176,33 +176,24 @@ pub async fn submit(
             response.add_cookie(&gone)?;
             Ok(response)
         }
-        Err(Error::Problem(problem)) if problem.kind == ProblemKind::TooManyRequests => {
-            let message = texts::login_throttled(problem.retry_after.unwrap_or(60));
-            page(
-                &state,
-                StatusCode::TOO_MANY_REQUESTS,
-                next,
-                username,
-                None,
-                Some(message),
-            )
+        Err(e) => {
+            let (status, message) = match &e {
+                Error::Problem(p) if p.kind == ProblemKind::TooManyRequests => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    texts::login_throttled(p.retry_after.unwrap_or(60)),
+                ),
+                e if e.kind() == ProblemKind::InvalidCredentials => {
+                    (StatusCode::OK, DA.login_failed.to_string())
+                }
+                // KORSEL_PASSWORD_LOGIN=admins and not an administrator.
+                e if e.kind() == ProblemKind::Forbidden => (
+                    StatusCode::FORBIDDEN,
+                    oidc_texts::PASSWORD_REFUSED.to_string(),
+                ),
+                _ => return Err(e.into()),
+            };
+            page(&state, status, next, username, None, Some(message))
         }
-        Err(e) if e.kind() == ProblemKind::InvalidCredentials => {
-            let message = DA.login_failed.to_string();
-            page(&state, StatusCode::OK, next, username, None, Some(message))
-        }
-        Err(e) if e.kind() == ProblemKind::Forbidden => {
-            let message = oidc_texts::PASSWORD_REFUSED.to_string();
-            page(
-                &state,
-                StatusCode::FORBIDDEN,
-                next,
-                username,
-                None,
-                Some(message),
-            )
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
