@@ -2,6 +2,7 @@
 //! staff); a second language is a second `Texts` value and the maps below.
 
 pub mod payroll;
+pub mod settings;
 
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;

@@ -320,3 +320,20 @@ pub fn create_refusal(kind: crate::error::ProblemKind, field: Option<&str>) -> &
         _ => "Oplysningerne kan ikke bruges. Tjek dato og format.",
     }
 }
+
+/// Why a rate type was not added, from the problem the API would answer (`None`: the form's
+/// fields could not be read).
+pub fn rate_refusal(kind: crate::error::ProblemKind, field: Option<&str>) -> &'static str {
+    use crate::error::ProblemKind;
+    match (kind, field) {
+        (ProblemKind::Conflict, _) => "Der findes allerede en takst af den slags fra den dato.",
+        (_, Some("valid_from")) => {
+            "Perioden overlapper en anden takst af samme slags."
+        }
+        (_, Some("valid_to")) => "Slutdatoen ligger før startdatoen.",
+        (_, Some("tf_code" | "tf_code_2")) => "Lønarten skal udfyldes og må højst have 64 tegn.",
+        (_, Some("description")) => "Beskrivelsen må højst have 200 tegn.",
+        (_, Some("ore_per_km")) => "Satsen skal være mellem 0 og 1.000 kr. pr. km.",
+        _ => "Vælg en takst, angiv begge datoer, en sats som fx 3,81 og en lønart.",
+    }
+}
