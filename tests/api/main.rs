@@ -28,3 +28,4 @@ mod tf_codes;
 mod trips;
 mod users;
 mod web;
+mod web_payroll;
