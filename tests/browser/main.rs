@@ -17,6 +17,7 @@ mod report_fixtures;
 
 mod browser;
 mod password;
+mod payroll;
 mod queue;
 mod scenarios;
 mod world;

@@ -315,7 +315,7 @@ pub fn create_refusal(kind: crate::error::ProblemKind, field: Option<&str>) -> &
             "Formatet KMD OPUS IND01 er ikke sat op på serveren (kommunenummeret mangler). Vælg CSV, eller bed driften sætte KORSEL_PAYROLL_MUNICIPALITY_NUMBER."
         }
         (_, None) => {
-            "En takst har stadig en midlertidig lønart, eller lønfilen kan ikke skrives med de nuværende lønarter (IND01 kræver lønarter på 4 tegn). Ret lønarterne under Takster."
+            "En takst har stadig en midlertidig lønart (ret lønarterne under Takster), eller lønfilen kan ikke skrives: IND01 kræver lønarter på 4 tegn og et CPR-nummer for hver medarbejder."
         }
         _ => "Oplysningerne kan ikke bruges. Tjek dato og format.",
     }
