@@ -19,11 +19,7 @@ const PAYROLL_PAGES: [&str; 6] = [
     "/loen/koersler/1/annuller",
     "/loen/koersler/1/fil",
 ];
-const ADMIN_PAGES: [&str; 3] = [
-    "/admin/takster",
-    "/admin/noegler",
-    "/admin/indstillinger",
-];
+const ADMIN_PAGES: [&str; 3] = ["/admin/takster", "/admin/noegler", "/admin/indstillinger"];
 
 /// A browser session of `username` (signed in through the form).
 async fn session(app: &TestApp, username: &str, password: &str) -> String {
@@ -107,7 +103,10 @@ async fn payroll_and_admin_pages_are_404_for_everybody_else() {
     let token = csrf(&app, &employee).await;
     for (path, fields) in [
         ("/loen/ny", vec![("til", "2026-11-30"), ("format", "csv")]),
-        ("/loen/koersler/1/annuller", vec![("begrundelse", "forkert")]),
+        (
+            "/loen/koersler/1/annuller",
+            vec![("begrundelse", "forkert")],
+        ),
         ("/admin/noegler", vec![("navn", "lon")]),
         ("/admin/takster/ny", vec![("kind", "car_low")]),
     ] {
@@ -199,7 +198,10 @@ async fn a_connector_key_made_on_the_page_pulls_until_it_is_revoked() {
     };
     assert_eq!(pull(key.clone()).await, StatusCode::OK);
     let (_, list) = status_of(&app, "/admin/noegler", &admin).await;
-    assert!(list.contains("opus-connector") && !list.contains(&key), "shown once");
+    assert!(
+        list.contains("opus-connector") && !list.contains(&key),
+        "shown once"
+    );
 
     // The same name again is refused on the form, in Danish.
     let again = post_form(
@@ -210,7 +212,11 @@ async fn a_connector_key_made_on_the_page_pulls_until_it_is_revoked() {
     )
     .await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
-    assert!(again.text().await.unwrap().contains("Nøglen blev ikke oprettet"));
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("Nøglen blev ikke oprettet"));
 
     let revoked = post_form(
         &app,

@@ -47,7 +47,11 @@ async fn export(b: &Browser, format: &str, page_name: &str) -> String {
     b.check_page(page_name).await;
     b.follow("#create").await;
     let path = b.path().await;
-    assert!(path.ends_with("?besked=dannet"), "{path}: {}", b.body().await);
+    assert!(
+        path.ends_with("?besked=dannet"),
+        "{path}: {}",
+        b.body().await
+    );
     assert_eq!(b.text("#batch-reports").await, "2");
     assert_eq!(b.text("#batch-km").await, "32,00 km");
     path.trim_start_matches("/loen/koersler/")
@@ -59,7 +63,13 @@ async fn export(b: &Browser, format: &str, page_name: &str) -> String {
 
 /// The page's download equals the API's file, on every download.
 async fn same_bytes_as_the_api(b: &Browser, admin: &str, batch: &str) -> Vec<u8> {
-    let href = b.find("#download").await.attr("href").await.unwrap().unwrap();
+    let href = b
+        .find("#download")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(href, format!("/loen/koersler/{batch}/fil"));
     let first = download(b, &href).await;
     assert!(!first.is_empty());
@@ -152,19 +162,28 @@ async fn payroll_exports_through_the_preview_cancels_and_re_exports_after_tf_cod
         let csv_batch = export(&b, "csv", "loen-ny-forhaandsvisning").await;
         b.check_page("loen-koersel").await;
         let csv = same_bytes_as_the_api(&b, &admin, &csv_batch).await;
-        assert!(String::from_utf8_lossy(&csv).contains("0110"), "the set code");
+        assert!(
+            String::from_utf8_lossy(&csv).contains("0110"),
+            "the set code"
+        );
 
         // Cancel: the confirmation says what returns; a reason is required.
         b.follow("#cancel").await;
         let returns = b.text("#cancel-returns").await;
-        assert!(returns.starts_with("2 indberetninger bliver godkendte igen"), "{returns}");
+        assert!(
+            returns.starts_with("2 indberetninger bliver godkendte igen"),
+            "{returns}"
+        );
         b.check_page("loen-annuller").await;
         b.follow("#confirm-cancel").await;
         b.find("#begrundelse-error").await;
         b.fill("#begrundelse", "Forkert dato").await;
         b.follow("#confirm-cancel").await;
         assert_eq!(b.text("#batch-state").await, "Annulleret");
-        assert!(!b.exists("#cancel").await, "a cancelled batch cannot be cancelled");
+        assert!(
+            !b.exists("#cancel").await,
+            "a cancelled batch cannot be cancelled"
+        );
 
         let ind01_batch = export(&b, "kmd-ind01", "loen-ny-ind01").await;
         let ind01 = same_bytes_as_the_api(&b, &admin, &ind01_batch).await;

@@ -109,7 +109,10 @@ pub fn waiting_per_approver(conn: &mut DbConnection) -> Result<BTreeMap<i64, (i6
 }
 
 /// Named groups, oldest drive date first (then by name).
-fn groups(counted: BTreeMap<i64, Option<Waiting>>, names: &HashMap<i64, String>) -> Vec<WaitingGroup> {
+fn groups(
+    counted: BTreeMap<i64, Option<Waiting>>,
+    names: &HashMap<i64, String>,
+) -> Vec<WaitingGroup> {
     let mut out: Vec<WaitingGroup> = counted
         .into_iter()
         .filter_map(|(id, w)| {

@@ -300,7 +300,11 @@ pub fn save_tf_codes_of(year: i32) -> String {
 
 /// A TF code field's label for one rate type: `Lønart, Bil, lav takst 2026`.
 pub fn tf_code_label(kind: RateKind, first: bool, year: i32) -> String {
-    let which = if first { PT.col_tf_code } else { PT.col_tf_code_2 };
+    let which = if first {
+        PT.col_tf_code
+    } else {
+        PT.col_tf_code_2
+    };
     format!("{which}, {} {year}", super::rate_kind(kind))
 }
 
@@ -327,9 +331,7 @@ pub fn rate_refusal(kind: crate::error::ProblemKind, field: Option<&str>) -> &'s
     use crate::error::ProblemKind;
     match (kind, field) {
         (ProblemKind::Conflict, _) => "Der findes allerede en takst af den slags fra den dato.",
-        (_, Some("valid_from")) => {
-            "Perioden overlapper en anden takst af samme slags."
-        }
+        (_, Some("valid_from")) => "Perioden overlapper en anden takst af samme slags.",
         (_, Some("valid_to")) => "Slutdatoen ligger før startdatoen.",
         (_, Some("tf_code" | "tf_code_2")) => "Lønarten skal udfyldes og må højst have 64 tegn.",
         (_, Some("description")) => "Beskrivelsen må højst have 200 tegn.",

@@ -13,7 +13,10 @@ use crate::web::texts::payroll::PT;
 /// The routes of these pages, under `/admin`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/takster", web::get().to(rates::show))
-        .route("/admin/takster/loenarter", web::post().to(rates::set_tf_codes))
+        .route(
+            "/admin/takster/loenarter",
+            web::post().to(rates::set_tf_codes),
+        )
         .route("/admin/takster/ny", web::post().to(rates::add))
         .route("/admin/noegler", web::get().to(keys::list))
         .route("/admin/noegler", web::post().to(keys::create))

@@ -79,7 +79,12 @@ fn years(rates: &[RateType], refused: Option<i32>) -> Vec<YearGroup> {
         .into_iter()
         .rev()
         .map(|(year, mut rates)| {
-            rates.sort_by_key(|r| (r.valid_from, RateKind::ALL.iter().position(|&k| k == r.kind)));
+            rates.sort_by_key(|r| {
+                (
+                    r.valid_from,
+                    RateKind::ALL.iter().position(|&k| k == r.kind),
+                )
+            });
             YearGroup {
                 year,
                 heading: texts::rates_year(year),
@@ -188,10 +193,7 @@ pub async fn set_tf_codes(
     let SignedForm { signed, form } = form;
     signed.require_any(ADMIN_PAGES)?;
     let codes = tf_codes_of(&form);
-    let saved = state
-        .db
-        .run(move |c| org::set_tf_codes(c, &codes))
-        .await;
+    let saved = state.db.run(move |c| org::set_tf_codes(c, &codes)).await;
     match saved {
         Ok(_) => Ok(see_other("/admin/takster?besked=loenarter-gemt")),
         Err(Error::Problem(p)) if p.kind == ProblemKind::Validation => {
@@ -236,10 +238,7 @@ fn new_rate_of(form: &FormData) -> (NewRate, Option<CreateRateType>) {
     (new, input)
 }
 
-pub async fn add(
-    state: web::Data<AppState>,
-    form: SignedForm,
-) -> Result<HttpResponse, WebError> {
+pub async fn add(state: web::Data<AppState>, form: SignedForm) -> Result<HttpResponse, WebError> {
     let SignedForm { signed, form } = form;
     signed.require_any(ADMIN_PAGES)?;
     let (new, input) = new_rate_of(&form);
@@ -249,10 +248,7 @@ pub async fn add(
         let page = page(&state, &signed, Some(new), None, Some(error)).await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let created = state
-        .db
-        .run(move |c| org::create_rate_type(c, input))
-        .await;
+    let created = state.db.run(move |c| org::create_rate_type(c, input)).await;
     match created {
         Ok(_) => Ok(see_other("/admin/takster?besked=takst-tilfoejet")),
         Err(Error::Problem(p))
