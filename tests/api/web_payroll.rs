@@ -243,3 +243,117 @@ async fn a_connector_key_made_on_the_page_pulls_until_it_is_revoked() {
         .unwrap();
     assert!(page.contains("Nøglen er tilbagekaldt.") && page.contains("Tilbagekaldt"));
 }
+
+async fn rate_types(app: &TestApp, token: &str) -> Vec<serde_json::Value> {
+    let list: serde_json::Value = app
+        .get("/api/v1/rate-types?per_page=100", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    list["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn refused_rates_and_cancellations_are_danish_and_change_nothing() {
+    let app = spawn_app_with(|_| {}).await;
+    let token = app.admin_token().await;
+    let admin = session(&app, "admin", ADMIN_PASSWORD).await;
+    let csrf = csrf(&app, &admin).await;
+    let before = rate_types(&app, &token).await;
+    let of_2026: Vec<String> = before
+        .iter()
+        .filter(|r| r["valid_from"].as_str().unwrap().starts_with("2026"))
+        .map(|r| r["id"].to_string())
+        .collect();
+    let (a, b) = (&of_2026[0], &of_2026[1]);
+
+    // A year's TF codes are saved all or none: one blank code refuses both.
+    let (tf_a, tf_b) = (format!("tf-{a}"), format!("tf-{b}"));
+    let res = post_form(
+        &app,
+        "/admin/takster/loenarter",
+        &admin,
+        &[
+            ("csrf", &csrf),
+            ("aar", "2026"),
+            ("id", a),
+            (&tf_a, "0111"),
+            ("id", b),
+            (&tf_b, " "),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Lønarterne blev ikke gemt"));
+    assert_eq!(rate_types(&app, &token).await, before, "nothing changed");
+
+    // An overlapping period is refused with the reason; next year's rate is added.
+    let add = |fra: &'static str, til: &'static str| {
+        let (app, admin, csrf) = (&app, &admin, &csrf);
+        async move {
+            post_form(
+                app,
+                "/admin/takster/ny",
+                admin,
+                &[
+                    ("csrf", csrf),
+                    ("kind", "car_low"),
+                    ("fra", fra),
+                    ("til", til),
+                    ("sats", "3,9"),
+                    ("tf", "0999"),
+                    ("tf2", ""),
+                    ("beskrivelse", ""),
+                ],
+            )
+            .await
+        }
+    };
+    let overlapping = add("2026-06-01", "2027-12-31").await;
+    assert_eq!(overlapping.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(overlapping.text().await.unwrap().contains("overlapper"));
+    assert_eq!(rate_types(&app, &token).await.len(), before.len());
+    let added = add("2027-01-01", "2027-12-31").await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let after = rate_types(&app, &token).await;
+    let new = after
+        .iter()
+        .find(|r| r["valid_from"] == "2027-01-01")
+        .expect("the 2027 rate");
+    assert_eq!(new["ore_per_km"], 390);
+    assert_eq!(new["kind"], "car_low");
+    assert_eq!(new["tf_code"], "0999");
+    assert_eq!(new["tf_code_2"], serde_json::Value::Null);
+
+    // A cancelled batch cannot be cancelled again: the page says so.
+    let batch: serde_json::Value = app
+        .post(
+            "/api/v1/payroll/batches",
+            Some(&token),
+            &json!({"up_to": "2026-11-30", "format": "csv"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cancel_path = format!("/loen/koersler/{}/annuller", batch["id"]);
+    let missing_reason = post_form(&app, &cancel_path, &admin, &[("csrf", &csrf)]).await;
+    assert_eq!(missing_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing_reason
+        .text()
+        .await
+        .unwrap()
+        .contains("Skriv en begrundelse."));
+    let reason = [("csrf", csrf.as_str()), ("begrundelse", "forkert dato")];
+    let done = post_form(&app, &cancel_path, &admin, &reason).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let again = post_form(&app, &cancel_path, &admin, &reason).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let html = again.text().await.unwrap();
+    assert!(html.contains("kan ikke annulleres") && !html.contains("confirm-cancel"));
+}
