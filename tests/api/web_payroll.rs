@@ -92,11 +92,15 @@ async fn payroll_and_admin_pages_are_404_for_everybody_else() {
         let (status, html) = status_of(&app, path, &admin).await;
         assert_eq!(status, StatusCode::OK, "{path}: {html}");
     }
+    // The seeded placeholder TF codes show the banner: payroll is told to ask an
+    // administrator, who gets the link to the page that fixes it.
     let (_, html) = status_of(&app, "/loen", &payroll).await;
     assert!(html.contains("<h1>Lønkørsler</h1>"), "{html}");
+    assert!(html.contains("Bed en administrator") && !html.contains("href=\"/admin/takster\">Sæt"));
+    let (_, html) = status_of(&app, "/loen/afventer", &admin).await;
     assert!(
-        html.contains("href=\"/admin/takster\""),
-        "the seeded placeholder TF codes show the banner: {html}"
+        html.contains("href=\"/admin/takster\">Sæt lønarterne"),
+        "{html}"
     );
 
     // Forms too: an employee's valid form (own CSRF token) is answered 404 and does nothing.

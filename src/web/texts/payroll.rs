@@ -8,6 +8,7 @@ use crate::services::payroll::{Batch, BatchStatus};
 pub struct PayrollTexts {
     pub banner_placeholders: &'static str,
     pub banner_link: &'static str,
+    pub banner_ask_admin: &'static str,
 
     pub batches_title: &'static str,
     pub batches_intro: &'static str,
@@ -134,6 +135,7 @@ pub struct PayrollTexts {
 pub static PT: PayrollTexts = PayrollTexts {
     banner_placeholders: "Lønfilen kan ikke dannes endnu: en eller flere takster, der er i brug, har stadig en midlertidig lønart (TF-kode).",
     banner_link: "Sæt lønarterne under Takster",
+    banner_ask_admin: "Bed en administrator sætte lønarterne under Administration, Takster.",
 
     batches_title: "Lønkørsler",
     batches_intro: "En lønkørsel samler alle godkendte indberetninger til og med en dato i én lønfil.",
