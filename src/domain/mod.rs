@@ -3,6 +3,7 @@
 pub mod allowance;
 pub mod approvers;
 pub mod gps;
+pub mod ids;
 pub mod notices;
 pub mod org;
 pub mod os2app;

@@ -31,7 +31,8 @@ use crate::web::texts::{Texts, DA};
 /// The page routes. Not part of `openapi.yaml` (that is the JSON API's contract).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use pages::{
-        approvals, autocomplete, login, password, report, report_form, reports, trips, year,
+        approvals, autocomplete, login, notifications, password, report, report_form, reports,
+        trips, year,
     };
     cfg.route("/", web::get().to(reports::list))
         .route("/log-ind", web::get().to(login::form))
@@ -39,6 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/log-ud", web::post().to(login::sign_out))
         .route(password::PATH, web::get().to(password::form))
         .route(password::PATH, web::post().to(password::submit))
+        .route(notifications::PATH, web::get().to(notifications::form))
+        .route(notifications::PATH, web::post().to(notifications::submit))
         .route("/indberetninger/ny", web::get().to(report_form::new))
         .route("/indberetninger/ny", web::post().to(report_form::create))
         .route("/indberetninger/{id}", web::get().to(report::show))
@@ -164,6 +167,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "afvist" => DA.done_rejected,
         "logget-ud" => DA.signed_out,
         "adgangskode-skiftet" => DA.password_changed,
+        "beskeder-gemt" => DA.notifications_saved,
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@ use crate::db::reports::{self as repo, EventRow, ReportFilter, ReportRow};
 use crate::db::{self, DbConnection};
 use crate::domain::allowance::{RateKind, HIGH_RATE_LIMIT_UNITS};
 use crate::domain::approvers::{self as approver_rules, ApproverError, OrgSnapshot};
+use crate::domain::ids::{EmploymentId, PersonId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, Result};
@@ -24,7 +25,12 @@ pub(super) fn responsible_approvers(
     today: NaiveDate,
 ) -> Vec<i64> {
     let resolve = |date| {
-        approver_rules::approvers_for(org, row.person_id as u64, row.employment_id as u64, date)
+        approver_rules::approvers_for(
+            org,
+            PersonId(row.person_id),
+            EmploymentId(row.employment_id),
+            date,
+        )
     };
     let found = match resolve(today) {
         Ok(found) => found.person_ids(),
@@ -33,7 +39,7 @@ pub(super) fn responsible_approvers(
             .unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    found.into_iter().map(|p| p as i64).collect()
+    found.into_iter().map(|p| p.0).collect()
 }
 
 /// The responsible approvers of `row` today.

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod autocomplete;
 pub mod flags;
 pub mod login;
+pub mod notifications;
 pub mod password;
 pub mod payroll;
 pub mod report;
