@@ -72,7 +72,7 @@ fn counts(conn: &mut DbConnection) -> Result<Counts> {
     let unit_of: HashMap<i64, i64> = org_snapshot
         .employments
         .iter()
-        .map(|e| (e.id as i64, e.org_unit_id as i64))
+        .map(|e| (e.id.0, e.org_unit_id.0))
         .collect();
     let today = org::today();
     let mut out = Counts {
