@@ -39,7 +39,8 @@ impl DatabaseUrl {
     }
 }
 
-fn redact_password(url: &str) -> String {
+/// A URL without its password and query (for logs and the settings page).
+pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "<unparseable url>".into();
     };

@@ -62,7 +62,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/static/{hash}/{name}", web::get().to(assets::serve))
         .configure(pages::payroll::configure)
-        .configure(pages::admin::configure);
+        .configure(pages::admin::configure)
+        .configure(pages::admin_config::configure);
 }
 
 /// What every page's frame shows: title, the menus of each role the user holds, the CSRF

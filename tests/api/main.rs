@@ -30,3 +30,4 @@ mod tf_codes;
 mod trips;
 mod users;
 mod web;
+mod web_payroll;

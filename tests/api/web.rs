@@ -8,14 +8,14 @@ use reqwest::{redirect, Client, Response, StatusCode};
 
 use crate::helpers::{spawn_app_with, TestApp, ADMIN_PASSWORD};
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .redirect(redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-fn cookie(res: &Response, name: &str) -> Option<String> {
+pub(crate) fn cookie(res: &Response, name: &str) -> Option<String> {
     res.headers()
         .get_all(SET_COOKIE)
         .iter()
@@ -24,21 +24,21 @@ fn cookie(res: &Response, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn field<'a>(html: &'a str, name: &str) -> &'a str {
+pub(crate) fn field<'a>(html: &'a str, name: &str) -> &'a str {
     html.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
         .and_then(|s| s.split('"').next())
         .unwrap_or_else(|| panic!("no field {name}"))
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
 }
 
 /// A page as the browser with this session cookie asks for it (redirects not followed).
-async fn get_page(app: &TestApp, path: &str, session: &str) -> Response {
+pub(crate) async fn get_page(app: &TestApp, path: &str, session: &str) -> Response {
     client()
         .get(app.url(path))
         .header(COOKIE, session)
@@ -48,7 +48,7 @@ async fn get_page(app: &TestApp, path: &str, session: &str) -> Response {
 }
 
 /// Signs in through the form; returns the answer (303 with the session cookie on success).
-pub async fn sign_in(app: &TestApp, username: &str, password: &str) -> Response {
+pub(crate) async fn sign_in(app: &TestApp, username: &str, password: &str) -> Response {
     let c = client();
     let page = c.get(app.url("/log-ind")).send().await.unwrap();
     let login = cookie(&page, "korsel_login").expect("login cookie");
@@ -230,7 +230,12 @@ async fn assets_are_cached_by_hash_and_unknown_pages_are_danish_for_browsers() {
     assert_eq!(api.headers()["content-type"], "application/problem+json");
 }
 
-async fn post_form(app: &TestApp, path: &str, session: &str, pairs: &[(&str, &str)]) -> Response {
+pub(crate) async fn post_form(
+    app: &TestApp,
+    path: &str,
+    session: &str,
+    pairs: &[(&str, &str)],
+) -> Response {
     client()
         .post(app.url(path))
         .header(COOKIE, session)

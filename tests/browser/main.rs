@@ -21,6 +21,7 @@ mod report_fixtures;
 mod browser;
 mod oidc;
 mod password;
+mod payroll;
 mod queue;
 mod scenarios;
 mod world;

@@ -399,27 +399,3 @@ pub fn summary(conn: &mut DbConnection, caller: Caller, year: i32) -> Result<Sum
         high_rate_remaining_m: (limit - high_rate_used_m).max(0),
     })
 }
-
-/// For every person who may approve a pending report today (leader, substitute or personal
-/// approver): how many reports wait for them and the oldest drive date among those.
-pub fn waiting_per_approver(
-    conn: &mut DbConnection,
-) -> Result<std::collections::BTreeMap<i64, (i64, NaiveDate)>> {
-    let filter = ReportFilter {
-        person_ids: None,
-        status: Some(ReportStatus::Pending),
-        from: None,
-        to: None,
-    };
-    let org_snapshot = org::snapshot(conn)?;
-    let today = org::today();
-    let mut out = std::collections::BTreeMap::new();
-    for row in repo::all_reports(conn, &filter)? {
-        for approver in responsible_approvers(&org_snapshot, &row, today) {
-            let entry = out.entry(approver).or_insert((0, row.drive_date));
-            entry.0 += 1;
-            entry.1 = entry.1.min(row.drive_date);
-        }
-    }
-    Ok(out)
-}

@@ -2,6 +2,7 @@
 //! services the API calls, and renders.
 
 pub mod admin;
+pub mod admin_config;
 pub mod approvals;
 pub mod autocomplete;
 pub mod flags;

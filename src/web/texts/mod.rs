@@ -1,6 +1,9 @@
 //! Every text of the pages, in one place. Danish is the language of the users (municipal
 //! staff); a second language is a second `Texts` value and the maps below.
 
+pub mod payroll;
+pub mod settings;
+
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
 use crate::domain::report_state::ReportStatus;
