@@ -24,6 +24,7 @@ use crate::routing::RouteService;
 use crate::services::address_watch;
 use crate::services::addresses::{self as address_service, LoadedIndex, Registry};
 use crate::services::auth::LoginThrottle;
+use crate::services::oidc::Provider;
 use crate::services::tokens::{self, TokenKeys};
 use crate::services::upstream::Upstream;
 use crate::services::users::{self, BootstrapPassword, BOOTSTRAP_ADMIN};
@@ -199,6 +200,13 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
              marked undeliverable"
         ),
     }
+    let oidc = match (&settings.oidc, &settings.web.public_url) {
+        (Some(oidc), Some(public_url)) => {
+            tracing::info!(issuer = %oidc.issuer, "single sign-on: OpenID Connect");
+            Some(Arc::new(Provider::new(oidc.clone(), public_url)?))
+        }
+        _ => None,
+    };
     let state = web::Data::new(AppState {
         db: prepared.db,
         keys: prepared.keys,
@@ -206,6 +214,7 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
         upstream,
         throttle: LoginThrottle::new(settings.login_throttle),
         router,
+        oidc,
         settings,
     });
     let http = state.settings.http;

@@ -7,7 +7,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::domain::throttle::IpNet;
+mod oidc;
 mod operations;
+pub use oidc::{OidcSettings, PasswordLogin};
 pub use operations::{JobSettings, MailSettings, RetentionSettings, Schedule};
 
 /// Where the database lives. Parsed from the URL scheme so that a wrong URL fails at start-up
@@ -37,7 +39,8 @@ impl DatabaseUrl {
     }
 }
 
-fn redact_password(url: &str) -> String {
+/// A URL without its password and query (for logs and the settings page).
+pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "<unparseable url>".into();
     };
@@ -143,6 +146,10 @@ pub struct Settings {
     pub mail: MailSettings,
     pub jobs: JobSettings,
     pub retention: RetentionSettings,
+    /// Single sign-on (issue 18); `None` unless `KORSEL_OIDC_ISSUER` is set.
+    pub oidc: Option<OidcSettings>,
+    /// `KORSEL_PASSWORD_LOGIN`: everybody, or only administrators.
+    pub password_login: PasswordLogin,
 }
 
 /// Connection limits of the HTTP server (issue 11): what a client that connects, sends slowly
@@ -383,6 +390,8 @@ impl Settings {
             mail: MailSettings::default(),
             jobs: JobSettings::default(),
             retention: RetentionSettings::default(),
+            oidc: None,
+            password_login: PasswordLogin::default(),
         }
     }
 
@@ -459,6 +468,9 @@ impl Settings {
         self.web.validate()?;
         self.mail.validate()?;
         self.retention.validate()?;
+        if let Some(oidc) = &self.oidc {
+            oidc.validate(self.web.public_url.as_deref())?;
+        }
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 mod payroll_fixture;
 
 /// Every setting's variable: cleared, so the developer's environment does not leak in.
-const SETTINGS: [&str; 34] = [
+const SETTINGS: [&str; 43] = [
     "KORSEL_DATABASE_URL",
     "KORSEL_BIND",
     "KORSEL_JWT_SECRET",
@@ -42,6 +42,15 @@ const SETTINGS: [&str; 34] = [
     "KORSEL_RETENTION_AUTH_EVENTS_DAYS",
     "KORSEL_MAIL_SEND_TIMEOUT_S",
     "KORSEL_JOBS_LEASE_S",
+    "KORSEL_OIDC_ISSUER",
+    "KORSEL_OIDC_CLIENT_ID",
+    "KORSEL_OIDC_CLIENT_SECRET",
+    "KORSEL_OIDC_SCOPES",
+    "KORSEL_OIDC_USERNAME_CLAIM",
+    "KORSEL_OIDC_ROLE_MAP",
+    "KORSEL_OIDC_GROUPS_CLAIM",
+    "KORSEL_OIDC_API_AUDIENCE",
+    "KORSEL_PASSWORD_LOGIN",
 ];
 
 /// A command with the settings cleared and warnings-only logs.
@@ -89,6 +98,10 @@ fn bad_settings_fail_with_one_line_naming_the_setting() {
         ("KORSEL_PUBLIC_URL", "korsel.example"),
         ("KORSEL_DIGEST_AT", "25:00"),
         ("KORSEL_RETENTION_GPS_DAYS", "0"),
+        ("KORSEL_OIDC_ROLE_MAP", "boss=grp-chefer"),
+        ("KORSEL_OIDC_ROLE_MAP", "approver"),
+        ("KORSEL_OIDC_USERNAME_CLAIM", "sub"),
+        ("KORSEL_PASSWORD_LOGIN", "nobody"),
     ];
     for (key, value) in cases {
         let out = korsel(&["serve"], &[(key, value)]);
@@ -99,6 +112,24 @@ fn bad_settings_fail_with_one_line_naming_the_setting() {
             "{key}: {line}"
         );
     }
+}
+
+#[test]
+fn single_sign_on_needs_the_public_url_and_openid() {
+    let issuer = [
+        ("KORSEL_OIDC_ISSUER", "https://login.example/tenant/v2.0"),
+        ("KORSEL_OIDC_CLIENT_ID", "korsel"),
+    ];
+    let out = korsel(&["serve"], &issuer);
+    assert_eq!(out.status.code(), Some(2));
+    let line = stderr_line(&out);
+    assert!(line.contains("KORSEL_PUBLIC_URL"), "{line}");
+    let mut env = issuer.to_vec();
+    env.push(("KORSEL_PUBLIC_URL", "https://korsel.example"));
+    env.push(("KORSEL_OIDC_SCOPES", "profile email"));
+    let out = korsel(&["serve"], &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_line(&out).contains("KORSEL_OIDC_SCOPES"));
 }
 
 #[test]

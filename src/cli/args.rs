@@ -136,6 +136,9 @@ pub struct ServerArgs {
 
     #[command(flatten)]
     pub operations: OperationsArgs,
+
+    #[command(flatten)]
+    pub oidc: super::oidc_args::OidcArgs,
 }
 
 /// Settings of payroll files (`korsel serve`, `korsel payroll export`).
@@ -431,6 +434,7 @@ impl ServerArgs {
         self.app_api.apply(settings);
         self.web.apply(settings);
         self.operations.apply(settings);
+        self.oidc.apply(settings);
     }
 }
 

@@ -33,6 +33,7 @@ use crate::telemetry;
 
 mod args;
 mod commands;
+mod oidc_args;
 mod operations;
 
 pub use self::args::*;
@@ -82,7 +83,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Settings that may come from the environment, by flag.
-const ENV_SETTINGS: [&str; 44] = [
+const ENV_SETTINGS: [&str; 53] = [
     "database-url",
     "bind",
     "log-format",
@@ -127,6 +128,15 @@ const ENV_SETTINGS: [&str; 44] = [
     "retention-auth-events-days",
     "mail-send-timeout-s",
     "jobs-lease-s",
+    "oidc-issuer",
+    "oidc-client-id",
+    "oidc-client-secret",
+    "oidc-scopes",
+    "oidc-username-claim",
+    "oidc-role-map",
+    "oidc-groups-claim",
+    "oidc-api-audience",
+    "password-login",
 ];
 
 /// Bad configuration as one line that names the setting both ways, e.g.

@@ -3,9 +3,9 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    app_passwords, app_tokens, app_uploads, drive_reports, employments, home_work_overrides,
-    mail_outbox, payroll_ledger, person_addresses, personal_approvers, persons, refresh_tokens,
-    report_events, report_lines, substitutes, trips, users, vehicles,
+    app_passwords, app_tokens, app_uploads, auth_events, drive_reports, employments,
+    home_work_overrides, mail_outbox, payroll_ledger, person_addresses, personal_approvers,
+    persons, refresh_tokens, report_events, report_lines, substitutes, trips, users, vehicles,
 };
 use super::DbConnection;
 
@@ -76,6 +76,16 @@ pub fn erase_person(
         diesel::delete(app_tokens::table.filter(app_tokens::user_id.eq(user_id))).execute(conn)?;
         diesel::delete(app_passwords::table.filter(app_passwords::user_id.eq(user_id)))
             .execute(conn)?;
+        // The sign-in audit events name the account by username (issue 18).
+        let username: Option<String> = users::table
+            .find(user_id)
+            .select(users::username)
+            .first(conn)
+            .optional()?;
+        if let Some(username) = username {
+            diesel::delete(auth_events::table.filter(auth_events::username.eq(username)))
+                .execute(conn)?;
+        }
         // Other reports and batches may name the account as their actor: keep the row, bare.
         diesel::update(users::table.find(user_id))
             .set((

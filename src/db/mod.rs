@@ -8,6 +8,7 @@ pub mod app_settings;
 pub mod erase;
 pub mod jobs;
 pub mod login_failures;
+pub mod oidc;
 pub mod org;
 pub mod org_generation;
 pub mod outbox;

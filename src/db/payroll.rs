@@ -247,6 +247,26 @@ pub fn insert_ledger(
     .execute(conn)
 }
 
+/// What a batch of every report in `status` driven on or before `up_to` would hold now: the
+/// reports [`insert_ledger`] would take, counted and summed as [`ledger_totals`] sums them.
+pub fn totals_up_to(
+    conn: &mut DbConnection,
+    status: ReportStatus,
+    up_to: NaiveDate,
+) -> QueryResult<LedgerTotals> {
+    diesel::sql_query(
+        "SELECT COUNT(*) AS reports, CAST(COALESCE(SUM(r.reimbursable_m), 0) AS BIGINT) AS distance_m, \
+                CAST(COALESCE(SUM(r.amount_ore), 0) AS BIGINT) AS amount_ore \
+         FROM drive_reports r \
+         JOIN employments e ON e.id = r.employment_id \
+         JOIN persons p ON p.id = r.person_id \
+         WHERE r.status = $1 AND r.drive_date <= $2",
+    )
+    .bind::<Text, _>(status)
+    .bind::<Date, _>(up_to)
+    .get_result(conn)
+}
+
 /// The batch's reports (with their drive dates) whose stored TF codes are not those in force now: a priced line (the
 /// first of its rate kind) whose code differs from its rate type's, or a km-only line for the
 /// second TF code that is missing, different or no longer wanted. Lines of a rate kind and date

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{refresh_tokens, trips};
+use super::schema::{auth_events, refresh_tokens, trips};
 use super::DbConnection;
 
 /// Replaces the raw points of every trip that ended before `cutoff` with `empty` (an encoded
@@ -23,8 +23,12 @@ pub fn clear_old_tracks(
 }
 
 /// Deletes the sign-in records (refresh tokens: when, and from which login family) that expired
-/// before `cutoff`. Returns how many.
+/// before `cutoff`, and the sign-in audit events (issue 18) written before it. Returns how many.
 pub fn delete_old_sign_ins(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(cutoff)))
-        .execute(conn)
+    let tokens =
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::expires_at.lt(cutoff)))
+            .execute(conn)?;
+    let events =
+        diesel::delete(auth_events::table.filter(auth_events::at.lt(cutoff))).execute(conn)?;
+    Ok(tokens + events)
 }

@@ -392,6 +392,7 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
+        id_token_hint -> Nullable<Text>,
     }
 }
 
@@ -511,6 +512,29 @@ diesel::table! {
         generation -> BigInt,
         part -> Integer,
         data -> Binary,
+    }
+}
+
+// issue 18: single sign-on (OpenID Connect).
+diesel::table! {
+    oidc_logins (id) {
+        id -> BigInt,
+        state_hash -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        next_path -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auth_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        username -> Nullable<Text>,
+        detail -> Text,
     }
 }
 

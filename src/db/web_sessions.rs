@@ -15,6 +15,8 @@ pub struct WebSessionRow {
     pub csrf_token: String,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
+    /// The provider's ID token of a single sign-on, for its sign-out (issue 18).
+    pub id_token_hint: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -25,6 +27,7 @@ pub struct NewWebSession<'a> {
     pub csrf_token: &'a str,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
+    pub id_token_hint: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewWebSession<'_>) -> QueryResult<usize> {

@@ -38,9 +38,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 
-pub type PersonId = u64;
-pub type OrgUnitId = u64;
-pub type EmploymentId = u64;
+pub use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 
 fn valid_on(from: NaiveDate, to: Option<NaiveDate>, date: NaiveDate) -> bool {
     from <= date && to.is_none_or(|t| date <= t)
@@ -309,10 +307,10 @@ mod tests {
     // Staff: 201 in 2, 401 in 4, 501 in 5, 301 in 3, 202 co-leader candidate
     fn base() -> OrgSnapshot {
         let emp =
-            |id: u64, person: u64, unit: u64, leader: bool, to: Option<NaiveDate>| Employment {
-                id,
-                person_id: person,
-                org_unit_id: unit,
+            |id: i64, person: i64, unit: i64, leader: bool, to: Option<NaiveDate>| Employment {
+                id: EmploymentId(id),
+                person_id: PersonId(person),
+                org_unit_id: OrgUnitId(unit),
                 from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
                 to,
                 is_leader: leader,
@@ -320,24 +318,24 @@ mod tests {
         OrgSnapshot {
             org_units: vec![
                 OrgUnit {
-                    id: 1,
+                    id: OrgUnitId(1),
                     parent_id: None,
                 },
                 OrgUnit {
-                    id: 2,
-                    parent_id: Some(1),
+                    id: OrgUnitId(2),
+                    parent_id: Some(OrgUnitId(1)),
                 },
                 OrgUnit {
-                    id: 3,
-                    parent_id: Some(1),
+                    id: OrgUnitId(3),
+                    parent_id: Some(OrgUnitId(1)),
                 },
                 OrgUnit {
-                    id: 4,
-                    parent_id: Some(2),
+                    id: OrgUnitId(4),
+                    parent_id: Some(OrgUnitId(2)),
                 },
                 OrgUnit {
-                    id: 5,
-                    parent_id: Some(4),
+                    id: OrgUnitId(5),
+                    parent_id: Some(OrgUnitId(4)),
                 },
             ],
             employments: vec![
@@ -357,14 +355,14 @@ mod tests {
 
     fn sub(
         scope: SubstituteScope,
-        who: u64,
+        who: i64,
         from: NaiveDate,
         to: Option<NaiveDate>,
         takes_over: bool,
     ) -> Substitute {
         Substitute {
             scope,
-            substitute_id: who,
+            substitute_id: PersonId(who),
             from,
             to,
             takes_over,
@@ -373,22 +371,22 @@ mod tests {
 
     fn ids(
         org: &OrgSnapshot,
-        person: u64,
-        employment: u64,
+        person: i64,
+        employment: i64,
         date: NaiveDate,
-    ) -> Vec<(u64, ApproverRole)> {
-        approvers_for(org, person, employment, date)
+    ) -> Vec<(i64, ApproverRole)> {
+        approvers_for(org, PersonId(person), EmploymentId(employment), date)
             .unwrap()
             .approvers
             .iter()
-            .map(|a| (a.person_id, a.role))
+            .map(|a| (a.person_id.0, a.role))
             .collect()
     }
 
     use ApproverRole as R;
 
     /// (name, person, employment, date, expected approvers)
-    type LeaderCase = (&'static str, u64, u64, NaiveDate, Vec<(u64, ApproverRole)>);
+    type LeaderCase = (&'static str, i64, i64, NaiveDate, Vec<(i64, ApproverRole)>);
     use SubstituteScope as S;
 
     #[test]
@@ -457,18 +455,18 @@ mod tests {
         for (name, person, employment, date, want) in cases {
             assert_eq!(&ids(&org, *person, *employment, *date), want, "{name}");
         }
-        let a = approvers_for(&org, 200, 2000, d(6, 1)).unwrap();
-        assert_eq!(a.line_leaders, vec![100]);
-        assert_eq!(a.leader_org_unit, Some(1));
+        let a = approvers_for(&org, PersonId(200), EmploymentId(2000), d(6, 1)).unwrap();
+        assert_eq!(a.line_leaders, vec![PersonId(100)]);
+        assert_eq!(a.leader_org_unit, Some(OrgUnitId(1)));
     }
 
     #[test]
     fn co_leaders_approve_each_other() {
         let mut org = base();
         org.employments.push(Employment {
-            id: 2020,
-            person_id: 202,
-            org_unit_id: 2,
+            id: EmploymentId(2020),
+            person_id: PersonId(202),
+            org_unit_id: OrgUnitId(2),
             from: d(1, 1),
             to: None,
             is_leader: true,
@@ -484,17 +482,17 @@ mod tests {
     fn personal_approver_rules() {
         let mut org = base();
         org.personal_approvers.push(PersonalApprover {
-            person_id: 201,
-            approver_id: 999,
+            person_id: PersonId(201),
+            approver_id: PersonId(999),
             from: d(2, 1),
             to: Some(d(2, 28)),
         });
         org.substitutes
-            .push(sub(S::OrgUnit(2), 777, d(1, 1), None, false));
+            .push(sub(S::OrgUnit(OrgUnitId(2)), 777, d(1, 1), None, false));
         // the owner as own personal approver is ignored
         org.personal_approvers.push(PersonalApprover {
-            person_id: 401,
-            approver_id: 401,
+            person_id: PersonId(401),
+            approver_id: PersonId(401),
             from: d(1, 1),
             to: None,
         });
@@ -538,10 +536,12 @@ mod tests {
         for (name, person, employment, date, want) in cases {
             assert_eq!(&ids(&org, *person, *employment, *date), want, "{name}");
         }
-        assert!(approvers_for(&org, 201, 2010, d(2, 1))
-            .unwrap()
-            .line_leaders
-            .is_empty());
+        assert!(
+            approvers_for(&org, PersonId(201), EmploymentId(2010), d(2, 1))
+                .unwrap()
+                .line_leaders
+                .is_empty()
+        );
     }
 
     #[test]
@@ -550,15 +550,15 @@ mod tests {
         type Case = (
             &'static str,
             Vec<Substitute>,
-            u64,
-            u64,
+            i64,
+            i64,
             NaiveDate,
-            Vec<(u64, ApproverRole)>,
+            Vec<(i64, ApproverRole)>,
         );
         let cases: Vec<Case> = vec![
             (
                 "org substitute added",
-                vec![sub(S::OrgUnit(2), 777, d(1, 1), None, false)],
+                vec![sub(S::OrgUnit(OrgUnitId(2)), 777, d(1, 1), None, false)],
                 201,
                 2010,
                 d(6, 1),
@@ -566,7 +566,7 @@ mod tests {
             ),
             (
                 "takes_over replaces leader",
-                vec![sub(S::OrgUnit(2), 777, d(1, 1), None, true)],
+                vec![sub(S::OrgUnit(OrgUnitId(2)), 777, d(1, 1), None, true)],
                 201,
                 2010,
                 d(6, 1),
@@ -574,7 +574,7 @@ mod tests {
             ),
             (
                 "leader-scoped substitute",
-                vec![sub(S::Leader(200), 778, d(1, 1), None, false)],
+                vec![sub(S::Leader(PersonId(200)), 778, d(1, 1), None, false)],
                 201,
                 2010,
                 d(6, 1),
@@ -582,7 +582,7 @@ mod tests {
             ),
             (
                 "leader-scoped takes over",
-                vec![sub(S::Leader(200), 778, d(1, 1), None, true)],
+                vec![sub(S::Leader(PersonId(200)), 778, d(1, 1), None, true)],
                 201,
                 2010,
                 d(6, 1),
@@ -590,7 +590,7 @@ mod tests {
             ),
             (
                 "substitute of another leader ignored",
-                vec![sub(S::Leader(100), 778, d(1, 1), None, true)],
+                vec![sub(S::Leader(PersonId(100)), 778, d(1, 1), None, true)],
                 201,
                 2010,
                 d(6, 1),
@@ -598,7 +598,13 @@ mod tests {
             ),
             (
                 "expired substitute ignored",
-                vec![sub(S::OrgUnit(2), 777, d(1, 1), Some(d(5, 31)), true)],
+                vec![sub(
+                    S::OrgUnit(OrgUnitId(2)),
+                    777,
+                    d(1, 1),
+                    Some(d(5, 31)),
+                    true,
+                )],
                 201,
                 2010,
                 d(6, 1),
@@ -606,7 +612,7 @@ mod tests {
             ),
             (
                 "leaderless child unit reaches parent's substitutes",
-                vec![sub(S::OrgUnit(2), 777, d(1, 1), None, false)],
+                vec![sub(S::OrgUnit(OrgUnitId(2)), 777, d(1, 1), None, false)],
                 401,
                 4010,
                 d(6, 1),
@@ -615,8 +621,8 @@ mod tests {
             (
                 "first level bottom-up with substitutes wins",
                 vec![
-                    sub(S::OrgUnit(2), 777, d(1, 1), None, false),
-                    sub(S::OrgUnit(4), 744, d(1, 1), None, false),
+                    sub(S::OrgUnit(OrgUnitId(2)), 777, d(1, 1), None, false),
+                    sub(S::OrgUnit(OrgUnitId(4)), 744, d(1, 1), None, false),
                 ],
                 401,
                 4010,
@@ -626,8 +632,8 @@ mod tests {
             (
                 "leader's own substitutes do not approve the leader's report",
                 vec![
-                    sub(S::OrgUnit(2), 777, d(1, 1), None, true),
-                    sub(S::Leader(200), 778, d(1, 1), None, true),
+                    sub(S::OrgUnit(OrgUnitId(2)), 777, d(1, 1), None, true),
+                    sub(S::Leader(PersonId(200)), 778, d(1, 1), None, true),
                 ],
                 200,
                 2000,
@@ -636,7 +642,7 @@ mod tests {
             ),
             (
                 "substitute who is the owner is ignored (leader stays)",
-                vec![sub(S::OrgUnit(2), 201, d(1, 1), None, true)],
+                vec![sub(S::OrgUnit(OrgUnitId(2)), 201, d(1, 1), None, true)],
                 201,
                 2010,
                 d(6, 1),
@@ -644,7 +650,7 @@ mod tests {
             ),
             (
                 "substitute who is also the leader is not duplicated",
-                vec![sub(S::OrgUnit(2), 200, d(1, 1), None, false)],
+                vec![sub(S::OrgUnit(OrgUnitId(2)), 200, d(1, 1), None, false)],
                 201,
                 2010,
                 d(6, 1),
@@ -656,9 +662,9 @@ mod tests {
             org.substitutes = subs;
             assert_eq!(ids(&org, person, employment, date), want, "{name}");
             // line leader is always reported
-            let a = approvers_for(&org, person, employment, date).unwrap();
+            let a = approvers_for(&org, PersonId(person), EmploymentId(employment), date).unwrap();
             assert!(!a.line_leaders.is_empty(), "{name}");
-            assert!(!a.contains(person), "{name}");
+            assert!(!a.contains(PersonId(person)), "{name}");
         }
     }
 
@@ -666,10 +672,22 @@ mod tests {
     fn overlapping_substitute_periods() {
         let mut org = base();
         org.substitutes = vec![
-            sub(S::OrgUnit(2), 701, d(7, 1), Some(d(7, 20)), false),
-            sub(S::OrgUnit(2), 702, d(7, 15), Some(d(7, 31)), true),
+            sub(
+                S::OrgUnit(OrgUnitId(2)),
+                701,
+                d(7, 1),
+                Some(d(7, 20)),
+                false,
+            ),
+            sub(
+                S::OrgUnit(OrgUnitId(2)),
+                702,
+                d(7, 15),
+                Some(d(7, 31)),
+                true,
+            ),
         ];
-        let cases: &[(NaiveDate, Vec<(u64, ApproverRole)>)] = &[
+        let cases: &[(NaiveDate, Vec<(i64, ApproverRole)>)] = &[
             (d(6, 30), vec![(200, R::Leader)]),
             (d(7, 1), vec![(200, R::Leader), (701, R::Substitute)]),
             (d(7, 14), vec![(200, R::Leader), (701, R::Substitute)]),
@@ -689,20 +707,20 @@ mod tests {
     fn no_leader_anywhere_gives_empty() {
         let org = OrgSnapshot {
             org_units: vec![OrgUnit {
-                id: 1,
+                id: OrgUnitId(1),
                 parent_id: None,
             }],
             employments: vec![Employment {
-                id: 1,
-                person_id: 1,
-                org_unit_id: 1,
+                id: EmploymentId(1),
+                person_id: PersonId(1),
+                org_unit_id: OrgUnitId(1),
                 from: d(1, 1),
                 to: None,
                 is_leader: false,
             }],
             ..Default::default()
         };
-        let a = approvers_for(&org, 1, 1, d(6, 1)).unwrap();
+        let a = approvers_for(&org, PersonId(1), EmploymentId(1), d(6, 1)).unwrap();
         assert!(a.is_empty());
         assert_eq!(a.leader_org_unit, None);
     }
@@ -711,33 +729,33 @@ mod tests {
     fn errors() {
         let org = base();
         assert_eq!(
-            approvers_for(&org, 201, 1, d(6, 1)),
-            Err(ApproverError::EmploymentNotFound(1))
+            approvers_for(&org, PersonId(201), EmploymentId(1), d(6, 1)),
+            Err(ApproverError::EmploymentNotFound(EmploymentId(1)))
         );
         assert!(matches!(
-            approvers_for(&org, 202, 2010, d(6, 1)),
+            approvers_for(&org, PersonId(202), EmploymentId(2010), d(6, 1)),
             Err(ApproverError::EmploymentOfOtherPerson { .. })
         ));
         assert!(matches!(
             approvers_for(
                 &org,
-                201,
-                2010,
+                PersonId(201),
+                EmploymentId(2010),
                 NaiveDate::from_ymd_opt(2019, 12, 31).unwrap()
             ),
             Err(ApproverError::EmploymentNotValid { .. })
         ));
         let mut cyc = base();
-        cyc.org_units[2].parent_id = Some(3);
+        cyc.org_units[2].parent_id = Some(OrgUnitId(3));
         assert_eq!(
-            approvers_for(&cyc, 301, 3010, d(6, 1)),
-            Err(ApproverError::OrgCycle(3))
+            approvers_for(&cyc, PersonId(301), EmploymentId(3010), d(6, 1)),
+            Err(ApproverError::OrgCycle(OrgUnitId(3)))
         );
         let mut unknown = base();
-        unknown.org_units.retain(|u| u.id != 1);
+        unknown.org_units.retain(|u| u.id != OrgUnitId(1));
         assert_eq!(
-            approvers_for(&unknown, 301, 3010, d(6, 1)),
-            Err(ApproverError::UnknownOrgUnit(1))
+            approvers_for(&unknown, PersonId(301), EmploymentId(3010), d(6, 1)),
+            Err(ApproverError::UnknownOrgUnit(OrgUnitId(1)))
         );
     }
 }

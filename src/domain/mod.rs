@@ -3,7 +3,9 @@
 pub mod allowance;
 pub mod approvers;
 pub mod gps;
+pub mod ids;
 pub mod notices;
+pub mod oidc;
 pub mod org;
 pub mod os2app;
 pub mod page;

@@ -1,6 +1,6 @@
 //! Extractors: the authenticated caller.
 
-use std::future::{ready, Ready};
+use futures_util::future::LocalBoxFuture;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -10,6 +10,7 @@ use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
 use crate::http::body_rate::unreadable_body;
 use crate::http::AppState;
+use crate::services::oidc;
 use crate::services::tokens::Principal;
 
 /// The caller, authenticated by a bearer access token. Rejects with 401 otherwise.
@@ -62,14 +63,16 @@ macro_rules! role_extractor {
 
         impl FromRequest for $name {
             type Error = Error;
-            type Future = Ready<Result<Self, Error>>;
+            type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
                 let check: fn(&AuthUser) -> Result<(), Error> = $check;
-                ready(authenticate(req).and_then(|user| {
+                let req = req.clone();
+                Box::pin(async move {
+                    let user = authenticate(&req).await?;
                     check(&user)?;
                     Ok($name(user))
-                }))
+                })
             }
         }
     )*};
@@ -84,14 +87,17 @@ role_extractor! {
 
 impl FromRequest for AuthUser {
     type Error = Error;
-    type Future = Ready<Result<Self, Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
+/// korsel's own access token, or (with `KORSEL_OIDC_API_AUDIENCE`) a bearer token of the
+/// single sign-on provider.
+async fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| anyhow::anyhow!("application state missing"))?;
@@ -111,7 +117,13 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
                 "the Authorization header must be 'Bearer <token>'",
             )
         })?;
-    let principal = state.keys.verify(token.trim()).ok_or_else(|| {
+    let token = token.trim();
+    let principal = match (state.keys.verify(token), &state.oidc) {
+        (Some(principal), _) => Some(principal),
+        (None, Some(provider)) => oidc::api_principal(&state.db, provider, token).await?,
+        (None, None) => None,
+    };
+    let principal = principal.ok_or_else(|| {
         Error::problem(
             ProblemKind::InvalidToken,
             "the access token is invalid or expired",

@@ -15,6 +15,7 @@ use crate::db::Database;
 use crate::routing::RouteService;
 use crate::services::addresses::Registry;
 use crate::services::auth::LoginThrottle;
+use crate::services::oidc::Provider;
 use crate::services::tokens::TokenKeys;
 use crate::services::upstream::Upstream;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     /// The route service for report distances; `None` when no router is configured.
     pub router: Option<Arc<dyn RouteService>>,
+    /// The single sign-on provider (issue 18); `None` unless `KORSEL_OIDC_ISSUER` is set.
+    pub oidc: Option<Arc<Provider>>,
     pub settings: Settings,
 }
 

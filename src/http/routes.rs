@@ -26,6 +26,9 @@ route_table! {
     "/api/v1/auth/login" => { post: auth::login },
     "/api/v1/auth/refresh" => { post: auth::refresh },
     "/api/v1/auth/logout" => { post: auth::logout },
+    // Single sign-on (issue 18): browser redirects, answered with pages (`web::pages::oidc`).
+    "/auth/oidc/login" => { get: crate::web::pages::oidc::login },
+    "/auth/oidc/callback" => { get: crate::web::pages::oidc::callback },
     "/api/v1/me" => { get: me::show },
     "/api/v1/me/password" => { put: me::change_password },
     "/api/v1/me/person" => { get: me_org::person },

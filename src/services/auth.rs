@@ -6,11 +6,12 @@ use std::time::Duration;
 use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
-use crate::config::ThrottleSettings;
+use crate::config::{PasswordLogin, ThrottleSettings};
 use crate::db::{self, login_failures, refresh_tokens, users, write_transaction, DbConnection};
 use crate::domain::throttle;
 use crate::domain::users::{normalize_username, validate_username, Roles};
 use crate::error::{Error, Problem, ProblemKind, Result};
+use crate::services::oidc::audit;
 use crate::services::passwords;
 use crate::services::tokens::{self, TokenKeys};
 
@@ -103,7 +104,14 @@ impl LoginThrottle {
         refresh_ttl: Duration,
     ) -> Result<TokenPair> {
         self.guard(conn, attempt.username, attempt.ip, |conn| {
-            login(conn, keys, refresh_ttl, attempt.username, attempt.password)
+            login(
+                conn,
+                keys,
+                refresh_ttl,
+                attempt.policy,
+                attempt.username,
+                attempt.password,
+            )
         })
     }
 
@@ -152,6 +160,8 @@ pub struct LoginAttempt<'a> {
     pub username: &'a str,
     pub password: &'a str,
     pub ip: Option<IpAddr>,
+    /// `KORSEL_PASSWORD_LOGIN`.
+    pub policy: PasswordLogin,
 }
 
 fn invalid_token() -> Error {
@@ -165,10 +175,11 @@ pub fn login(
     conn: &mut DbConnection,
     keys: &TokenKeys,
     refresh_ttl: Duration,
+    policy: PasswordLogin,
     username: &str,
     password: &str,
 ) -> Result<TokenPair> {
-    let row = verify_credentials(conn, username, password)?;
+    let row = verify_credentials(conn, policy, username, password)?;
     let roles = row.roles.clone();
     let family = uuid::Uuid::new_v4().to_string();
     write_transaction(conn, |conn| {
@@ -179,8 +190,12 @@ pub fn login(
 /// The account with this username and password, or `invalid-credentials` (the same answer for
 /// an unknown name, after the same amount of hashing work). Shared by the API and browser
 /// sign-in.
+///
+/// With `KORSEL_PASSWORD_LOGIN=admins`, right credentials of an account without the admin role
+/// are refused (403, with an audit event): that account signs in with single sign-on.
 pub fn verify_credentials(
     conn: &mut DbConnection,
+    policy: PasswordLogin,
     username: &str,
     password: &str,
 ) -> Result<users::UserRow> {
@@ -195,12 +210,41 @@ pub fn verify_credentials(
         .as_ref()
         .map_or(passwords::dummy_hash(), |r| r.password_hash.as_str());
     let verified = passwords::verify(password, hash);
-    row.filter(|_| verified).ok_or_else(|| {
+    let row = row.filter(|_| verified).ok_or_else(|| {
         Error::problem(
             ProblemKind::InvalidCredentials,
             "the username or password is wrong",
         )
-    })
+    })?;
+    if !password_allowed(conn, policy, &row, "password sign-in")? {
+        return Err(password_login_refused());
+    }
+    Ok(row)
+}
+
+/// Whether `policy` lets `user` (whose password is right) sign in with it; a refusal is
+/// recorded as an audit event. `channel` names the sign-in (web and API, phone app).
+pub fn password_allowed(
+    conn: &mut DbConnection,
+    policy: PasswordLogin,
+    user: &users::UserRow,
+    channel: &str,
+) -> Result<bool> {
+    if policy.allows(&user.roles) {
+        return Ok(true);
+    }
+    let detail = format!("{channel} is only for administrators (KORSEL_PASSWORD_LOGIN=admins)");
+    audit::record(conn, audit::PASSWORD_REFUSED, Some(&user.username), &detail)?;
+    Ok(false)
+}
+
+/// The answer to a password sign-in that `KORSEL_PASSWORD_LOGIN=admins` refuses.
+fn password_login_refused() -> Error {
+    Error::problem(
+        ProblemKind::Forbidden,
+        "password sign-in is only for administrators here: sign in with your organisation's \
+         account (single sign-on)",
+    )
 }
 
 fn issue_pair(

@@ -34,7 +34,7 @@ fn to_value(v: impl serde::Serialize) -> Result<Value> {
 }
 
 /// The caller's data: account, person, employments, addresses, vehicles, GPS trips with their
-/// points, reports with their audit trails, e-mail notices and phone-app logins.
+/// points, reports with their audit trails, e-mail notices, phone-app logins and sign-in events.
 pub fn export(conn: &mut DbConnection, user_id: i64) -> Result<Value> {
     let user = users::get(conn, user_id)?;
     let person = org::person_of_user_id(conn, user_id)?;
@@ -52,11 +52,13 @@ pub fn export(conn: &mut DbConnection, user_id: i64) -> Result<Value> {
         })
         .collect::<Result<Vec<Value>>>()?;
     let app_logins = all_pages(|page| app_api::access::list_tokens(conn, user_id, None, page))?;
+    let sign_ins = crate::services::oidc::audit::of_user(conn, &user.username)?;
     let mut out = json!({
         "exported_at": db::utc_now().and_utc(),
         "user": to_value(&user)?,
         "trips": trips,
         "app_logins": to_value(app_logins)?,
+        "sign_in_events": to_value(sign_ins)?,
         "person": null,
     });
     let Some(person) = person else {

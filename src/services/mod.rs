@@ -10,6 +10,7 @@ mod csv_table;
 pub mod import;
 pub mod jobs;
 pub mod notices;
+pub mod oidc;
 pub mod org;
 pub mod passwords;
 pub mod payroll;

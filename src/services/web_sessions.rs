@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 
+use crate::config::PasswordLogin;
 use crate::db::{self, users, web_sessions, write_transaction, DbConnection};
 use crate::domain::users::Roles;
 use crate::error::Result;
@@ -42,31 +43,42 @@ pub enum Lookup {
     Unknown,
 }
 
-/// Checks the credentials (the caller throttles) and opens a session. Idle sessions of anybody
-/// are removed on the way, which keeps the table small without a background job.
+/// Checks the credentials (the caller throttles; `policy` may keep the password for
+/// administrators) and opens a session.
 pub fn sign_in(
     conn: &mut DbConnection,
     idle: Duration,
+    policy: PasswordLogin,
     username: &str,
     password: &str,
 ) -> Result<NewSession> {
-    let user = auth::verify_credentials(conn, username, password)?;
+    let user = auth::verify_credentials(conn, policy, username, password)?;
+    write_transaction(conn, |conn| open(conn, idle, user.id, None))
+}
+
+/// Opens a session for `user_id` (signed in by password or single sign-on, whose ID token is
+/// kept for the provider's sign-out). Idle sessions of anybody are removed on the way, which
+/// keeps the table small without a background job. The caller holds the transaction.
+pub fn open(
+    conn: &mut DbConnection,
+    idle: Duration,
+    user_id: i64,
+    id_token_hint: Option<&str>,
+) -> Result<NewSession> {
     let token = new_opaque_token();
     let now = db::utc_now();
-    write_transaction(conn, |conn| {
-        web_sessions::delete_idle(conn, now - idle_span(idle))?;
-        web_sessions::insert(
-            conn,
-            &web_sessions::NewWebSession {
-                user_id: user.id,
-                token_hash: &hash_opaque_token(&token),
-                csrf_token: &new_opaque_token(),
-                created_at: now,
-                last_seen_at: now,
-            },
-        )?;
-        Ok::<_, crate::error::Error>(())
-    })?;
+    web_sessions::delete_idle(conn, now - idle_span(idle))?;
+    web_sessions::insert(
+        conn,
+        &web_sessions::NewWebSession {
+            user_id,
+            token_hash: &hash_opaque_token(&token),
+            csrf_token: &new_opaque_token(),
+            created_at: now,
+            last_seen_at: now,
+            id_token_hint,
+        },
+    )?;
     Ok(NewSession { token })
 }
 
@@ -105,8 +117,11 @@ pub fn lookup(
     }))
 }
 
-/// Ends the session; an unknown cookie is ignored, so signing out twice is harmless.
-pub fn sign_out(conn: &mut DbConnection, token: &str) -> Result<()> {
-    web_sessions::delete_by_hash(conn, &hash_opaque_token(token))?;
-    Ok(())
+/// Ends the session; an unknown cookie is ignored, so signing out twice is harmless. Returns
+/// the provider's ID token when the session was a single sign-on, for the provider's sign-out.
+pub fn sign_out(conn: &mut DbConnection, token: &str) -> Result<Option<String>> {
+    let hash = hash_opaque_token(token);
+    let hint = web_sessions::find_by_hash(conn, &hash)?.and_then(|s| s.id_token_hint);
+    web_sessions::delete_by_hash(conn, &hash)?;
+    Ok(hint)
 }

@@ -84,7 +84,8 @@ pub fn error_page(kind: ProblemKind) -> HttpResponse {
     page(status, heading, message)
 }
 
-fn page(status: StatusCode, heading: &'static str, message: &'static str) -> HttpResponse {
+/// A page with a heading and one message (errors, refused sign-ins).
+pub fn page(status: StatusCode, heading: &'static str, message: &'static str) -> HttpResponse {
     let page = ErrorPage {
         layout: Layout::anonymous(heading),
         t: &DA,

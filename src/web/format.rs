@@ -100,20 +100,32 @@ pub fn month_name(month: u32) -> &'static str {
 /// Kilometres as typed into a form, to metres: `12,3`, `12.3`, ` 7 ` (at most three decimals,
 /// no thousands separators). `None` for anything else, negative numbers included.
 pub fn parse_km(input: &str) -> Option<i64> {
+    parse_fixed(input, 3, 6)
+}
+
+/// Kroner as typed into a form (a rate per km), to øre: `3,81`, `3.8`, `4` (at most two
+/// decimals, at most four digits before them). `None` for anything else.
+pub fn parse_kroner(input: &str) -> Option<i64> {
+    parse_fixed(input, 2, 4)
+}
+
+/// A non-negative decimal number with `,` or `.` as the decimal mark, in units of
+/// 10^-`decimals`.
+fn parse_fixed(input: &str, decimals: usize, whole_digits: usize) -> Option<i64> {
     let text = input.trim().replace(',', ".");
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty()
-        || whole.len() > 6
-        || fraction.len() > 3
+        || whole.len() > whole_digits
+        || fraction.len() > decimals
         || !digits(whole)
         || !digits(fraction)
     {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;
-    let fraction: i64 = format!("{fraction:0<3}").parse().ok()?;
-    Some(whole * 1000 + fraction)
+    let fraction: i64 = format!("{fraction:0<decimals$}").parse().ok()?;
+    Some(whole * 10_i64.pow(decimals as u32) + fraction)
 }
 
 #[cfg(test)]
@@ -161,6 +173,16 @@ mod tests {
             date_time(at("2026-07-01T22:30:00Z")),
             "2. jul. 2026 kl. 00.30"
         );
+    }
+
+    #[test]
+    fn typed_kroner_are_ore() {
+        assert_eq!(parse_kroner("3,81"), Some(381));
+        assert_eq!(parse_kroner("3.8"), Some(380));
+        assert_eq!(parse_kroner(" 4 "), Some(400));
+        for bad in ["", "-1", "3,815", "12345", "kr"] {
+            assert_eq!(parse_kroner(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -31,7 +31,8 @@ use crate::web::texts::{Texts, DA};
 /// The page routes. Not part of `openapi.yaml` (that is the JSON API's contract).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use pages::{
-        approvals, autocomplete, login, password, report, report_form, reports, trips, year,
+        approvals, autocomplete, login, notifications, password, report, report_form, reports,
+        trips, year,
     };
     cfg.route("/", web::get().to(reports::list))
         .route("/log-ind", web::get().to(login::form))
@@ -39,6 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/log-ud", web::post().to(login::sign_out))
         .route(password::PATH, web::get().to(password::form))
         .route(password::PATH, web::post().to(password::submit))
+        .route(notifications::PATH, web::get().to(notifications::form))
+        .route(notifications::PATH, web::post().to(notifications::submit))
         .route("/indberetninger/ny", web::get().to(report_form::new))
         .route("/indberetninger/ny", web::post().to(report_form::create))
         .route("/indberetninger/{id}", web::get().to(report::show))
@@ -59,7 +62,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/static/{hash}/{name}", web::get().to(assets::serve))
         .configure(pages::payroll::configure)
-        .configure(pages::admin::configure);
+        .configure(pages::admin::configure)
+        .configure(pages::admin_config::configure);
 }
 
 /// What every page's frame shows: title, the menus of each role the user holds, the CSRF
@@ -163,20 +167,23 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "afvist" => DA.done_rejected,
         "logget-ud" => DA.signed_out,
         "adgangskode-skiftet" => DA.password_changed,
+        "beskeder-gemt" => DA.notifications_saved,
         _ => return None,
     })
 }
 
 /// The Content-Security-Policy: nothing inline, nothing from elsewhere, except map tiles from
-/// the configured tile server.
-pub fn content_security_policy(tile_url: Option<&str>) -> String {
+/// the configured tile server, and the sign-out form's redirect to the single sign-on
+/// provider (`sign_out_origin`, whose single sign-out the browser then visits).
+pub fn content_security_policy(tile_url: Option<&str>, sign_out_origin: Option<&str>) -> String {
     let tiles = tile_url
         .and_then(origin)
         .map(|o| format!(" {o}"))
         .unwrap_or_default();
+    let forms = sign_out_origin.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{tiles}; \
-         connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+         connect-src 'self'; font-src 'self'; form-action 'self'{forms}; frame-ancestors 'none'; \
          base-uri 'none'; object-src 'none'"
     )
 }
@@ -195,8 +202,11 @@ pub async fn security_headers(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let csp = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| content_security_policy(s.settings.web.map_tile_url.as_deref()))
-        .unwrap_or_else(|| content_security_policy(None));
+        .map(|s| {
+            let provider = s.oidc.as_ref().and_then(|p| p.issuer_origin());
+            content_security_policy(s.settings.web.map_tile_url.as_deref(), provider.as_deref())
+        })
+        .unwrap_or_else(|| content_security_policy(None, None));
     let mut response = next.call(req).await?;
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&csp) {
@@ -220,14 +230,18 @@ mod tests {
 
     #[test]
     fn csp_allows_no_inline_code_and_only_the_tile_origin() {
-        let plain = content_security_policy(None);
+        let plain = content_security_policy(None, None);
         assert!(plain.contains("script-src 'self';") && plain.contains("style-src 'self';"));
         assert!(!plain.contains("unsafe-inline"));
-        let tiles = content_security_policy(Some("https://tiles.kommune.dk/{z}/{x}/{y}.png"));
+        let tiles = content_security_policy(
+            Some("https://tiles.kommune.dk/{z}/{x}/{y}.png"),
+            Some("https://login.microsoftonline.com"),
+        );
         assert!(
             tiles.contains("img-src 'self' data: https://tiles.kommune.dk;"),
             "{tiles}"
         );
+        assert!(tiles.contains("form-action 'self' https://login.microsoftonline.com;"));
     }
 
     #[test]

@@ -752,3 +752,27 @@ async fn an_app_report_flows_through_approval_payroll_and_an_ind01_line() {
     assert_eq!(&line[..29], expected);
     assert!(line.ends_with("301126"), "{line}");
 }
+
+#[tokio::test]
+async fn password_login_for_admins_only_closes_the_app_login_of_everybody_else() {
+    let w = app_world().await;
+    app_login(&w.app, &w.nina, "nina").await;
+    // Another instance on the same database, where only administrators sign in with passwords.
+    let mut settings = crate::helpers::test_settings(&w.app.db);
+    settings.app_api.enabled = true;
+    settings.password_login = korsel::config::PasswordLogin::Admins;
+    let strict = crate::helpers::spawn_instance(w.app.db.clone(), settings).await;
+    let res = strict
+        .post(
+            "/api/auth",
+            None,
+            &json!({"UserName": "nina", "Password": APP_PW}),
+        )
+        .await;
+    let message = assert_app_error(res, 401, 610).await;
+    assert!(message.contains("organisation"), "{message}");
+    let events = korsel::db::oidc::all_events(&mut w.app.db.connect()).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, "password-login-refused");
+    assert!(events[0].detail.starts_with("phone-app sign-in"));
+}

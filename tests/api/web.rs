@@ -230,7 +230,12 @@ async fn assets_are_cached_by_hash_and_unknown_pages_are_danish_for_browsers() {
     assert_eq!(api.headers()["content-type"], "application/problem+json");
 }
 
-async fn post_form(app: &TestApp, path: &str, session: &str, pairs: &[(&str, &str)]) -> Response {
+pub(crate) async fn post_form(
+    app: &TestApp,
+    path: &str,
+    session: &str,
+    pairs: &[(&str, &str)],
+) -> Response {
     client()
         .post(app.url(path))
         .header(COOKIE, session)

@@ -12,12 +12,17 @@
 #[path = "../api/helpers.rs"]
 mod helpers;
 #[allow(dead_code)]
+#[path = "../api/oidc_provider.rs"]
+mod oidc_provider;
+#[allow(dead_code)]
 #[path = "../api/report_fixtures.rs"]
 mod report_fixtures;
 
 mod admin;
 mod browser;
+mod oidc;
 mod password;
+mod payroll;
 mod queue;
 mod scenarios;
 mod world;

@@ -52,6 +52,21 @@ async fn the_queue_is_sorted_by_person_filtered_to_flagged_and_shows_app_flags()
             b.exists(".decision").await,
             "boss may decide on {sara} and {olga}"
         );
+
+        // The morning digest is on until the approver turns it off on "Beskeder".
+        b.follow("a[href='/beskeder']").await;
+        assert!(b.find("#morgenoversigt").await.is_selected().await.unwrap());
+        b.check_page("beskeder").await;
+        b.click("#morgenoversigt").await;
+        b.follow("form[action='/beskeder'] button[type=submit]")
+            .await;
+        assert_eq!(b.path().await, "/beskeder?besked=beskeder-gemt");
+        assert!(b
+            .body()
+            .await
+            .contains("Dine indstillinger for beskeder er gemt."));
+        b.goto("/beskeder").await;
+        assert!(!b.find("#morgenoversigt").await.is_selected().await.unwrap());
     })
     .await;
 }

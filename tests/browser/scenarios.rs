@@ -10,7 +10,7 @@ use crate::world::{body, id, pending_report, world, PASSWORD};
 
 /// Sets a field's value as a user's date picker would (typing into a date input depends on
 /// the browser's locale).
-async fn set_value(b: &Browser, css: &str, value: &str) {
+pub async fn set_value(b: &Browser, css: &str, value: &str) {
     b.find(css).await;
     b.client
         .execute(

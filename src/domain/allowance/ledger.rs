@@ -33,11 +33,12 @@ use super::rates::{RateKind, RatePeriod};
 use super::threshold::{price_reports, YearReport};
 use super::units::metres_to_units;
 use super::{AllowanceError, AllowanceLine};
+use crate::domain::ids::ReportId;
 
 /// What [`price_person`] needs of one report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerReport {
-    pub report_id: u64,
+    pub report_id: ReportId,
     pub drive_date: NaiveDate,
     /// The kind the report is entitled to (never `CarHighAbove20k`: the split makes that).
     pub rate_kind: RateKind,
@@ -61,7 +62,7 @@ pub struct FrozenReport {
 /// The figures of one report after re‑pricing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricedFigures {
-    pub report_id: u64,
+    pub report_id: ReportId,
     pub four_km_deduction_m: i64,
     /// Whole metres: `distance_m − four_km_deduction_m`, never below 0.
     pub reimbursable_m: i64,
@@ -78,12 +79,12 @@ impl PricedFigures {
 fn price_counted(
     rates: &[RatePeriod],
     reports: &[&LedgerReport],
-) -> Result<HashMap<u64, PricedFigures>, AllowanceError> {
+) -> Result<HashMap<ReportId, PricedFigures>, AllowanceError> {
     let mut days: BTreeMap<NaiveDate, Vec<&LedgerReport>> = BTreeMap::new();
     for r in reports {
         days.entry(r.drive_date).or_default().push(r);
     }
-    let mut reimbursable: HashMap<u64, (i64, i64)> = HashMap::new();
+    let mut reimbursable: HashMap<ReportId, (i64, i64)> = HashMap::new();
     for day in days.values_mut() {
         day.sort_by_key(|r| r.report_id);
         let entries: Vec<FourKmDayEntry> = day
@@ -166,9 +167,9 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    fn rep(id: u64, date: NaiveDate, kind: RateKind, metres: i64, counted: bool) -> LedgerReport {
+    fn rep(id: i64, date: NaiveDate, kind: RateKind, metres: i64, counted: bool) -> LedgerReport {
         LedgerReport {
-            report_id: id,
+            report_id: ReportId(id),
             drive_date: date,
             rate_kind: kind,
             distance_m: metres,
@@ -318,7 +319,7 @@ mod tests {
             rep(3, d(2026, 6, 1), CarLow, 4_995, true),
         ];
         let p = price_person(&rates, &reports).unwrap();
-        assert_eq!(p[0].report_id, 9);
+        assert_eq!(p[0].report_id, ReportId(9));
         // 12,345 m -> 12.35 km x 0.64 = 7.904 kr -> 790 øre
         assert_eq!(p[0].lines[0].distance_units, 1_235);
         assert_eq!(p[0].amount_ore(), 790);
@@ -336,7 +337,7 @@ mod tests {
         ];
         assert_eq!(
             price_person(&rates, &reports),
-            Err(AllowanceError::DuplicateReport(1))
+            Err(AllowanceError::DuplicateReport(ReportId(1)))
         );
     }
 }

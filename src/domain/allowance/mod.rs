@@ -26,6 +26,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::domain::ids::ReportId;
+
 pub use self::distance::{
     trip_distance, DistanceMode, HomeRule, HomeWorkDistance, TripDistance, TripInput,
 };
@@ -59,7 +61,7 @@ pub enum AllowanceError {
     #[error("the 4-km rule is not enabled for the employment's organisational unit")]
     FourKmRuleNotAllowed,
     #[error("report {0} passed twice")]
-    DuplicateReport(u64),
+    DuplicateReport(ReportId),
 }
 
 /// One payroll line of a report.
@@ -362,7 +364,7 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, m)| YearReport {
-                    report_id: i as u64 + 1,
+                    report_id: ReportId(i as i64 + 1),
                     drive_date: date,
                     rate_kind: RateKind::CarLow,
                     distance_units: metres_to_units(*m),

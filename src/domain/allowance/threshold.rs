@@ -38,6 +38,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::rates::{RateKind, RatePeriod};
 use super::{compute_allowance, AllowanceError, AllowanceLine};
+use crate::domain::ids::ReportId;
 
 /// 20,000 km in 10‑m units.
 pub const HIGH_RATE_LIMIT_UNITS: i64 = 2_000_000;
@@ -46,7 +47,7 @@ pub const HIGH_RATE_LIMIT_UNITS: i64 = 2_000_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct YearReport {
     /// Stable tiebreak within a drive date.
-    pub report_id: u64,
+    pub report_id: ReportId,
     pub drive_date: NaiveDate,
     /// Rate kind the report is entitled to (CarHigh with a bemyndigelse).
     pub rate_kind: RateKind,
@@ -59,7 +60,7 @@ pub struct YearReport {
 /// Lines of one report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricedReport {
-    pub report_id: u64,
+    pub report_id: ReportId,
     pub drive_date: NaiveDate,
     pub frozen: bool,
     /// High‑rate units of the year counted before this report (for
@@ -144,9 +145,9 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    fn rep(id: u64, date: NaiveDate, kind: RateKind, units: i64) -> YearReport {
+    fn rep(id: i64, date: NaiveDate, kind: RateKind, units: i64) -> YearReport {
         YearReport {
-            report_id: id,
+            report_id: ReportId(id),
             drive_date: date,
             rate_kind: kind,
             distance_units: units,
@@ -292,7 +293,7 @@ mod tests {
             rep(10, d(2026, 10, 25), CarHigh, 2_000),
         ];
         let p = price_reports(&rates, &reports).unwrap();
-        let ids: Vec<u64> = p.iter().map(|r| r.report_id).collect();
+        let ids: Vec<i64> = p.iter().map(|r| r.report_id.0).collect();
         assert_eq!(ids, vec![20, 10, 30]);
         assert_eq!(
             summary(&p[1]),
@@ -395,7 +396,7 @@ mod tests {
         };
         let mut reports = Vec::new();
         let mut frozen_high = 0;
-        for id in 0..400u64 {
+        for id in 0..400i64 {
             let date = d(2026, 1, 1) + chrono::Days::new(next() % 365);
             let units = (next() % 20_000) as i64;
             let mut r = rep(id, date, CarHigh, units);
@@ -407,7 +408,7 @@ mod tests {
         }
         let priced = price_reports(&rates, &reports).unwrap();
         let mut total_high = 0;
-        let mut prev = (d(2000, 1, 1), 0);
+        let mut prev = (d(2000, 1, 1), ReportId(0));
         for p in &priced {
             assert!((p.drive_date, p.report_id) > prev);
             prev = (p.drive_date, p.report_id);
@@ -429,7 +430,7 @@ mod tests {
         ];
         assert_eq!(
             price_reports(&rates, &dup),
-            Err(AllowanceError::DuplicateReport(1))
+            Err(AllowanceError::DuplicateReport(ReportId(1)))
         );
         let no_rate = [rep(1, d(2021, 1, 1), CarHigh, 1)];
         assert!(matches!(

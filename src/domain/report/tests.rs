@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::domain::allowance::rates::seed_rates;
 use crate::domain::allowance::{price_person, LedgerReport, RateKind, HIGH_RATE_LIMIT_UNITS};
+use crate::domain::ids::ReportId;
 
 const OWNER: i64 = 1;
 const LEADER: i64 = 2;
@@ -328,7 +329,7 @@ proptest! {
     ) {
         let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         let kinds = [RateKind::CarHigh, RateKind::CarLow, RateKind::Bicycle];
-        let ledger: Vec<LedgerReport> = (1u64..)
+        let ledger: Vec<LedgerReport> = (1i64..).map(ReportId)
             .zip(&reports)
             .map(|(id, &(day, kind, metres, four_km_rule, status))| LedgerReport {
                 report_id: id,

@@ -29,11 +29,13 @@ pub async fn login(
     let throttle = state.throttle;
     let keys = state.keys.clone();
     let ttl = state.settings.refresh_token_ttl;
+    let policy = state.settings.password_login;
     ok_json(&state, move |conn| {
         let attempt = auth::LoginAttempt {
             username: &username,
             password: &password,
             ip,
+            policy,
         };
         throttle.login(conn, attempt, &keys, ttl)
     })

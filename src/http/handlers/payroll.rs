@@ -78,7 +78,7 @@ pub async fn cancel_batch(
     ok_json(&state, move |c| payroll::cancel_batch(c, id, &input, actor)).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileQuery {
     /// CSV: one row per employment × TF code × month.
@@ -136,8 +136,16 @@ pub async fn batch_file(
     id: web::Path<i64>,
     query: web::Query<FileQuery>,
 ) -> Result<HttpResponse, Error> {
-    let id = id.into_inner();
-    let FileQuery { grouped, style } = query.into_inner();
+    file_response(&state, id.into_inner(), query.into_inner()).await
+}
+
+/// The streamed file of batch `id` as a download (the API's and the payroll page's, so both
+/// give the same bytes).
+pub async fn file_response(
+    state: &AppState,
+    id: i64,
+    FileQuery { grouped, style }: FileQuery,
+) -> Result<HttpResponse, Error> {
     let info = state
         .db
         .run(move |c| payroll::file_info(c, id, grouped, style.is_some()))

@@ -13,6 +13,7 @@ use rand::RngCore;
 use serde::Serialize;
 
 use super::AppError;
+use crate::config::PasswordLogin;
 use crate::db::app_api::{self as repo, TokenRow};
 use crate::db::org::{self as org_repo, EmploymentRow, PersonRow};
 use crate::db::{self, users, write_transaction, DbConnection};
@@ -24,6 +25,7 @@ use crate::domain::os2app::{
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::users::{normalize_username, validate_password, validate_username};
 use crate::error::{Error, Result};
+use crate::services::auth;
 use crate::services::org;
 use crate::services::passwords;
 use crate::services::tokens::hash_opaque_token;
@@ -85,6 +87,7 @@ fn active_person(conn: &mut DbConnection, user_id: i64) -> Result<Option<PersonR
 /// `POST /api/auth`: checks the username and app password and issues a new GuId.
 pub fn login(
     conn: &mut DbConnection,
+    policy: PasswordLogin,
     username: &str,
     password: &str,
 ) -> std::result::Result<UserInfo, AppError> {
@@ -102,6 +105,11 @@ pub fn login(
     let Some(user) = user.filter(|_| verified && hash.is_some()) else {
         return Err(invalid_login());
     };
+    if !auth::password_allowed(conn, policy, &user, "phone-app sign-in")? {
+        return Err(AppError::InvalidAuthorization(
+            "Password login is turned off: sign in with your organisation's account".into(),
+        ));
+    }
     let Some(person) = active_person(conn, user.id)? else {
         return Err(AppError::InvalidAuthorization(
             "No current employment is linked to this user".into(),

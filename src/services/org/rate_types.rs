@@ -221,20 +221,59 @@ pub fn update_rate_type(
     id: i64,
     input: UpdateRateType,
 ) -> Result<RateType> {
+    write_transaction(conn, |conn| update_in(conn, id, &input))
+}
+
+fn update_in(conn: &mut DbConnection, id: i64, input: &UpdateRateType) -> Result<RateType> {
+    let row = repo::find_rate_type(conn, id)?.ok_or_else(|| Error::not_found("rate type"))?;
+    let changes = rate_changes(
+        row.kind,
+        &input.description,
+        &input.tf_code,
+        input.tf_code_2.as_deref(),
+        input.ore_per_km,
+        input.unverified,
+    )?;
+    repo::update_rate_type(conn, id, &changes)?;
+    Ok(repo::find_rate_type(conn, id)?
+        .ok_or_else(|| Error::not_found("rate type"))?
+        .into())
+}
+
+/// New TF codes for one rate type (the rest of it stays).
+#[derive(Debug, Clone)]
+pub struct TfCodes {
+    pub id: i64,
+    pub tf_code: String,
+    pub tf_code_2: Option<String>,
+}
+
+/// Sets the TF codes of several rate types, all or none: each as [`update_rate_type`] with the
+/// rate type's other fields unchanged.
+pub fn set_tf_codes(conn: &mut DbConnection, codes: &[TfCodes]) -> Result<Vec<RateType>> {
     write_transaction(conn, |conn| {
-        let row = repo::find_rate_type(conn, id)?.ok_or_else(|| Error::not_found("rate type"))?;
-        let kind = row.kind;
-        let changes = rate_changes(
-            kind,
-            &input.description,
-            &input.tf_code,
-            input.tf_code_2.as_deref(),
-            input.ore_per_km,
-            input.unverified,
-        )?;
-        repo::update_rate_type(conn, id, &changes)?;
-        Ok(repo::find_rate_type(conn, id)?
-            .ok_or_else(|| Error::not_found("rate type"))?
-            .into())
+        codes
+            .iter()
+            .map(|c| {
+                let row = repo::find_rate_type(conn, c.id)?
+                    .ok_or_else(|| Error::not_found("rate type"))?;
+                let input = UpdateRateType {
+                    description: row.description,
+                    tf_code: c.tf_code.clone(),
+                    tf_code_2: c.tf_code_2.clone(),
+                    ore_per_km: row.ore_per_km,
+                    unverified: row.unverified,
+                };
+                update_in(conn, c.id, &input)
+            })
+            .collect()
     })
+}
+
+/// Every rate type (for the administration's page, which groups them by year).
+pub fn all_rate_types(conn: &mut DbConnection) -> Result<Vec<RateType>> {
+    Ok(repo::all_rate_types(conn)?
+        .into_iter()
+        .map(RateType::from)
+        .collect())
 }

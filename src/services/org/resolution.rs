@@ -12,6 +12,7 @@ use crate::db::org::{self as repo, EmploymentRow, PersonRow};
 use crate::db::org_generation::{self, OrgGeneration};
 use crate::db::{self, DbConnection};
 use crate::domain::approvers::{self, ApproverRole, OrgSnapshot};
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 use crate::domain::org::in_period;
 use crate::error::{Error, ProblemKind, Result};
 
@@ -52,21 +53,20 @@ fn lock_snapshots() -> std::sync::MutexGuard<'static, Vec<(OrgGeneration, Arc<Or
 }
 
 fn load_snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
-    let id = |v: i64| v as u64;
     Ok(OrgSnapshot {
         org_units: repo::all_org_units(conn)?
             .into_iter()
             .map(|u| approvers::OrgUnit {
-                id: id(u.id),
-                parent_id: u.parent_id.map(id),
+                id: OrgUnitId(u.id),
+                parent_id: u.parent_id.map(OrgUnitId),
             })
             .collect(),
         employments: repo::all_employments(conn)?
             .into_iter()
             .map(|e| approvers::Employment {
-                id: id(e.id),
-                person_id: id(e.person_id),
-                org_unit_id: id(e.org_unit_id),
+                id: EmploymentId(e.id),
+                person_id: PersonId(e.person_id),
+                org_unit_id: OrgUnitId(e.org_unit_id),
                 from: e.start_date,
                 to: e.end_date,
                 is_leader: e.is_leader,
@@ -75,8 +75,8 @@ fn load_snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
         substitutes: repo::all_substitutes(conn)?
             .into_iter()
             .map(|s| approvers::Substitute {
-                scope: approvers::SubstituteScope::OrgUnit(id(s.org_unit_id)),
-                substitute_id: id(s.substitute_person_id),
+                scope: approvers::SubstituteScope::OrgUnit(OrgUnitId(s.org_unit_id)),
+                substitute_id: PersonId(s.substitute_person_id),
                 from: s.start_date,
                 to: s.end_date,
                 takes_over: s.takes_over,
@@ -85,8 +85,8 @@ fn load_snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
         personal_approvers: repo::all_personal_approvers(conn)?
             .into_iter()
             .map(|p| approvers::PersonalApprover {
-                person_id: id(p.person_id),
-                approver_id: id(p.approver_person_id),
+                person_id: PersonId(p.person_id),
+                approver_id: PersonId(p.approver_person_id),
                 from: p.start_date,
                 to: p.end_date,
             })
@@ -118,10 +118,14 @@ fn resolve(
     employment: &EmploymentRow,
     date: NaiveDate,
 ) -> Result<EmploymentApprovers> {
-    let found =
-        approvers::approvers_for(org, employment.person_id as u64, employment.id as u64, date)
-            .map_err(|e| Error::validation("date", e))?;
-    let ids: Vec<i64> = found.approvers.iter().map(|a| a.person_id as i64).collect();
+    let found = approvers::approvers_for(
+        org,
+        PersonId(employment.person_id),
+        EmploymentId(employment.id),
+        date,
+    )
+    .map_err(|e| Error::validation("date", e))?;
+    let ids: Vec<i64> = found.approvers.iter().map(|a| a.person_id.0).collect();
     let names: HashMap<i64, String> = repo::persons_by_ids(conn, &ids)?
         .into_iter()
         .map(|p| (p.id, p.name))
@@ -135,15 +139,12 @@ fn resolve(
             .approvers
             .iter()
             .map(|a| ApproverEntry {
-                person_id: a.person_id as i64,
-                name: names
-                    .get(&(a.person_id as i64))
-                    .cloned()
-                    .unwrap_or_default(),
+                person_id: a.person_id.0,
+                name: names.get(&a.person_id.0).cloned().unwrap_or_default(),
                 role: a.role,
             })
             .collect(),
-        line_leaders: found.line_leaders.iter().map(|&p| p as i64).collect(),
+        line_leaders: found.line_leaders.iter().map(|p| p.0).collect(),
     })
 }
 
@@ -197,9 +198,9 @@ pub fn approvees(
         .filter(|e| e.valid_on(date))
         .filter(|e| {
             approvers::approvers_for(&org, e.person_id, e.id, date)
-                .is_ok_and(|a| a.contains(approver as u64))
+                .is_ok_and(|a| a.contains(PersonId(approver)))
         })
-        .map(|e| e.person_id as i64)
+        .map(|e| e.person_id.0)
         .collect();
     ids.sort_unstable();
     ids.dedup();

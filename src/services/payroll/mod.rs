@@ -339,6 +339,27 @@ pub fn create_batch(
     batch.try_into()
 }
 
+/// What [`create_batch`] would take up to a date, if nothing changes meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BatchPreview {
+    pub up_to: NaiveDate,
+    pub report_count: i64,
+    pub total_distance_m: i64,
+    pub total_amount_ore: i64,
+}
+
+/// The preview of a batch up to `up_to`: the approved reports it would take and their totals
+/// (the pages show it before the batch is made).
+pub fn preview_batch(conn: &mut DbConnection, up_to: NaiveDate) -> Result<BatchPreview> {
+    let totals = repo::totals_up_to(conn, ReportStatus::Approved, up_to)?;
+    Ok(BatchPreview {
+        up_to,
+        report_count: totals.reports,
+        total_distance_m: totals.distance_m,
+        total_amount_ore: totals.amount_ore,
+    })
+}
+
 pub fn get_batch(conn: &mut DbConnection, id: i64) -> Result<Batch> {
     find_batch(conn, id)?.try_into()
 }

@@ -30,6 +30,7 @@ mod lifecycle;
 mod plan;
 mod pricing;
 mod queries;
+mod waiting;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -53,9 +54,9 @@ pub use lifecycle::{
     BulkResult, PlannedReport, Source,
 };
 pub use queries::{
-    get, history, list, queue, summary, waiting_per_approver, ListQuery, QueueQuery, QueueSort,
-    StatusTotals, Summary,
+    get, history, list, queue, summary, ListQuery, QueueQuery, QueueSort, StatusTotals, Summary,
 };
+pub use waiting::{waiting_overview, waiting_per_approver, Waiting, WaitingGroup, WaitingOverview};
 
 const REMARK_MAX: usize = 1_000;
 const MAX_STOPS: usize = 50;

@@ -12,6 +12,7 @@ use crate::db::DbConnection;
 use crate::domain::allowance::{
     price_person, AllowanceLine, FrozenReport, LedgerReport, PricedFigures, RateKind, RatePeriod,
 };
+use crate::domain::ids::ReportId;
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::org::{self};
 use crate::services::tf_codes;
@@ -89,7 +90,7 @@ pub(super) fn reprice(
             None
         };
         ledger.push(LedgerReport {
-            report_id: row.id as u64,
+            report_id: ReportId(row.id),
             drive_date: row.drive_date,
             rate_kind: rates.kind_of(row.rate_type_id)?,
             distance_m: row.reimbursable_m + row.four_km_deduction_m,

@@ -12,6 +12,7 @@ use crate::db::reports::{self as repo, EventRow, ReportFilter, ReportRow};
 use crate::db::{self, DbConnection};
 use crate::domain::allowance::{RateKind, HIGH_RATE_LIMIT_UNITS};
 use crate::domain::approvers::{self as approver_rules, ApproverError, OrgSnapshot};
+use crate::domain::ids::{EmploymentId, PersonId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, Result};
@@ -24,7 +25,12 @@ pub(super) fn responsible_approvers(
     today: NaiveDate,
 ) -> Vec<i64> {
     let resolve = |date| {
-        approver_rules::approvers_for(org, row.person_id as u64, row.employment_id as u64, date)
+        approver_rules::approvers_for(
+            org,
+            PersonId(row.person_id),
+            EmploymentId(row.employment_id),
+            date,
+        )
     };
     let found = match resolve(today) {
         Ok(found) => found.person_ids(),
@@ -33,7 +39,7 @@ pub(super) fn responsible_approvers(
             .unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    found.into_iter().map(|p| p as i64).collect()
+    found.into_iter().map(|p| p.0).collect()
 }
 
 /// The responsible approvers of `row` today.
@@ -392,28 +398,4 @@ pub fn summary(conn: &mut DbConnection, caller: Caller, year: i32) -> Result<Sum
         high_rate_limit_m: limit,
         high_rate_remaining_m: (limit - high_rate_used_m).max(0),
     })
-}
-
-/// For every person who may approve a pending report today (leader, substitute or personal
-/// approver): how many reports wait for them and the oldest drive date among those.
-pub fn waiting_per_approver(
-    conn: &mut DbConnection,
-) -> Result<std::collections::BTreeMap<i64, (i64, NaiveDate)>> {
-    let filter = ReportFilter {
-        person_ids: None,
-        status: Some(ReportStatus::Pending),
-        from: None,
-        to: None,
-    };
-    let org_snapshot = org::snapshot(conn)?;
-    let today = org::today();
-    let mut out = std::collections::BTreeMap::new();
-    for row in repo::all_reports(conn, &filter)? {
-        for approver in responsible_approvers(&org_snapshot, &row, today) {
-            let entry = out.entry(approver).or_insert((0, row.drive_date));
-            entry.0 += 1;
-            entry.1 = entry.1.min(row.drive_date);
-        }
-    }
-    Ok(out)
 }

@@ -7,16 +7,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::config::PasswordLogin;
 use crate::error::{Error, ProblemKind};
 use crate::http::{client_address, AppState};
 use crate::services::tokens::new_opaque_token;
 use crate::services::web_sessions;
 use crate::web::error::WebError;
+use crate::web::pages::query_value;
 use crate::web::session::{
     expired_session_cookie, same_secret, session_cookie, FormData, SignedForm, CSRF_FIELD,
     SESSION_COOKIE,
 };
-use crate::web::texts::{self, Texts, DA};
+use crate::web::texts::{self, oidc as oidc_texts, Texts, DA};
 use crate::web::{notice, render, see_other, Layout};
 
 /// The sign-in form's own CSRF cookie (there is no session yet to hold a token).
@@ -32,6 +34,18 @@ struct LoginPage {
     username: String,
     info: Option<&'static str>,
     error: Option<String>,
+    /// Single sign-on is configured: its button comes first.
+    sso: Option<SsoButton>,
+}
+
+/// The single sign-on button of the sign-in page.
+struct SsoButton {
+    href: String,
+    button: &'static str,
+    intro: &'static str,
+    password_heading: &'static str,
+    /// `KORSEL_PASSWORD_LOGIN=admins`: the password form is for administrators only.
+    admins_only: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -42,7 +56,7 @@ pub struct LoginQuery {
 }
 
 /// Only a path on this site is a place to return to (never `//host` or a full URL).
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/".to_string(),
@@ -67,6 +81,14 @@ fn page(
     error: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let csrf = new_opaque_token();
+    let admins_only = state.settings.password_login == PasswordLogin::Admins;
+    let sso = state.oidc.as_ref().map(|_| SsoButton {
+        href: format!("/auth/oidc/login?next={}", query_value(&next)),
+        button: oidc_texts::BUTTON,
+        intro: oidc_texts::SSO_INTRO,
+        password_heading: oidc_texts::PASSWORD_HEADING,
+        admins_only: admins_only.then_some(oidc_texts::ADMINS_ONLY),
+    });
     let page = LoginPage {
         layout: Layout::anonymous(DA.login_title),
         t: &DA,
@@ -75,6 +97,7 @@ fn page(
         username,
         info,
         error,
+        sso,
     };
     let mut response = render(status, &page)?;
     response.add_cookie(&login_cookie(&csrf, state.settings.web.secure_cookies()))?;
@@ -133,12 +156,13 @@ pub async fn submit(
     let ip = client_address(&req, &state);
     let idle = state.settings.web.session_idle;
     let throttle = state.throttle;
+    let policy = state.settings.password_login;
     let (name, secret) = (username.clone(), password);
     let outcome = state
         .db
         .run(move |c| {
             throttle.guard(c, &name, ip, |c| {
-                web_sessions::sign_in(c, idle, &name, &secret)
+                web_sessions::sign_in(c, idle, policy, &name, &secret)
             })
         })
         .await;
@@ -152,22 +176,24 @@ pub async fn submit(
             response.add_cookie(&gone)?;
             Ok(response)
         }
-        Err(Error::Problem(problem)) if problem.kind == ProblemKind::TooManyRequests => {
-            let message = texts::login_throttled(problem.retry_after.unwrap_or(60));
-            page(
-                &state,
-                StatusCode::TOO_MANY_REQUESTS,
-                next,
-                username,
-                None,
-                Some(message),
-            )
+        Err(e) => {
+            let (status, message) = match &e {
+                Error::Problem(p) if p.kind == ProblemKind::TooManyRequests => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    texts::login_throttled(p.retry_after.unwrap_or(60)),
+                ),
+                e if e.kind() == ProblemKind::InvalidCredentials => {
+                    (StatusCode::OK, DA.login_failed.to_string())
+                }
+                // KORSEL_PASSWORD_LOGIN=admins and not an administrator.
+                e if e.kind() == ProblemKind::Forbidden => (
+                    StatusCode::FORBIDDEN,
+                    oidc_texts::PASSWORD_REFUSED.to_string(),
+                ),
+                _ => return Err(e.into()),
+            };
+            page(&state, status, next, username, None, Some(message))
         }
-        Err(e) if e.kind() == ProblemKind::InvalidCredentials => {
-            let message = DA.login_failed.to_string();
-            page(&state, StatusCode::OK, next, username, None, Some(message))
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -176,13 +202,23 @@ pub async fn sign_out(
     req: HttpRequest,
     _form: SignedForm,
 ) -> Result<HttpResponse, WebError> {
+    let mut id_token_hint = None;
     if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
-        state
+        id_token_hint = state
             .db
             .run(move |c| web_sessions::sign_out(c, &token))
             .await?;
     }
-    let mut response = see_other("/log-ind?besked=logget-ud");
+    // A single sign-on session also ends at the provider, when it has single sign-out.
+    let provider_sign_out = match (&state.oidc, id_token_hint) {
+        (Some(provider), Some(hint)) => provider.end_session_url(&hint).await,
+        _ => None,
+    };
+    let mut response = see_other(
+        provider_sign_out
+            .as_deref()
+            .unwrap_or("/log-ind?besked=logget-ud"),
+    );
     response.add_cookie(&expired_session_cookie(state.settings.web.secure_cookies()))?;
     Ok(response)
 }

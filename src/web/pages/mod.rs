@@ -2,10 +2,13 @@
 //! services the API calls, and renders.
 
 pub mod admin;
+pub mod admin_config;
 pub mod approvals;
 pub mod autocomplete;
 pub mod flags;
 pub mod login;
+pub mod notifications;
+pub mod oidc;
 pub mod password;
 pub mod payroll;
 pub mod report;

@@ -78,11 +78,12 @@ pub async fn submit(
     }
     let (id, username) = (signed.user.user_id, signed.user.username.clone());
     let idle = state.settings.web.session_idle;
+    let policy = state.settings.password_login;
     let outcome = state
         .db
         .run(move |c| {
             users::change_own_password(c, id, &current, &new)?;
-            web_sessions::sign_in(c, idle, &username, &new)
+            web_sessions::sign_in(c, idle, policy, &username, &new)
         })
         .await;
     match outcome {

@@ -2,12 +2,16 @@
 //! staff); a second language is a second `Texts` value and the maps below.
 
 pub mod admin;
+pub mod payroll;
+pub mod settings;
 
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
 use crate::domain::report_state::ReportStatus;
 use crate::error::ProblemKind;
 use crate::services::reports::Flag;
+
+pub mod oidc;
 
 /// The fixed texts. Parameterised texts are the functions further down.
 pub struct Texts {
@@ -55,6 +59,12 @@ pub struct Texts {
     pub password_mismatch: &'static str,
     pub password_wrong_current: &'static str,
     pub password_changed: &'static str,
+    pub notifications_title: &'static str,
+    pub notifications_email: &'static str,
+    pub notifications_no_email: &'static str,
+    pub notifications_digest: &'static str,
+    pub notifications_digest_hint: &'static str,
+    pub notifications_saved: &'static str,
 
     pub error_back: &'static str,
     pub error_number: &'static str,
@@ -257,6 +267,12 @@ pub static DA: Texts = Texts {
     password_mismatch: "De to nye adgangskoder er ikke ens.",
     password_wrong_current: "Den nuværende adgangskode er forkert.",
     password_changed: "Din adgangskode er skiftet.",
+    notifications_title: "Beskeder",
+    notifications_email: "Beskeder fra Korsel sendes til",
+    notifications_no_email: "Der er ikke registreret en e-mailadresse på dig, så Korsel kan ikke sende dig beskeder. Kontakt din administrator for at få den registreret.",
+    notifications_digest: "Send mig hver morgen en oversigt over indberetninger, der venter på min godkendelse",
+    notifications_digest_hint: "Oversigten sendes kun, når der er noget at godkende. Beskeder om afviste indberetninger sendes altid.",
+    notifications_saved: "Dine indstillinger for beskeder er gemt.",
 
     error_back: "Gå til forsiden",
     error_number: "Fejlnummer:",

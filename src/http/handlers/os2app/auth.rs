@@ -19,12 +19,13 @@ pub async fn auth(
         let credentials = parse_credentials(&read_json(&state, payload).await?)?;
         let ip = client_address(&req, &state);
         let throttle = state.throttle;
+        let policy = state.settings.password_login;
         state
             .db
             .run(move |c| {
                 let username = &credentials.username;
                 Ok(throttle.guard(c, username, ip, |c| {
-                    access::login(c, username, &credentials.password)
+                    access::login(c, policy, username, &credentials.password)
                 }))
             })
             .await?

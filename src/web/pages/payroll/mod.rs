@@ -1,6 +1,52 @@
-//! "Løn" (issue 15): the payroll pages, for payroll staff and administrators.
+//! "Løn" (issue 15): the payroll pages, for payroll staff and administrators. Each calls the
+//! services `/api/v1/payroll/…` calls; every page shows a banner while a rate type in use has a
+//! placeholder TF code (the batch would be refused), linking to the page that fixes it.
+
+pub mod batches;
+pub mod cancel;
+pub mod new_batch;
+pub mod waiting;
 
 use actix_web::web;
 
+use crate::db::DbConnection;
+use crate::error::Result;
+use crate::services::tf_codes;
+use crate::web::texts::payroll::PT;
+
 /// The payroll page routes, all under `/loen`.
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/loen", web::get().to(batches::list))
+        .route("/loen/ny", web::get().to(new_batch::form))
+        .route("/loen/ny", web::post().to(new_batch::create))
+        .route("/loen/afventer", web::get().to(waiting::show))
+        .route("/loen/koersler/{id}", web::get().to(batches::show))
+        .route("/loen/koersler/{id}/fil", web::get().to(batches::file))
+        .route(
+            "/loen/koersler/{id}/annuller",
+            web::get().to(cancel::confirm),
+        )
+        .route(
+            "/loen/koersler/{id}/annuller",
+            web::post().to(cancel::cancel),
+        );
+}
+
+/// Whether the placeholder banner shows: a rate type reports may still be paid by has a
+/// placeholder TF code (what `services::tf_codes` warns about at start-up).
+pub fn placeholder_banner(conn: &mut DbConnection) -> Result<bool> {
+    Ok(!tf_codes::rate_types_with_placeholders_in_use(conn)?.is_empty())
+}
+
+/// The payroll pages' notices after a redirect (`?besked=…`): only these fixed texts.
+pub fn notice(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "dannet" => PT.batch_created,
+        "annulleret" => PT.batch_cancelled,
+        _ => return None,
+    })
+}
+
+pub fn batch_path(id: i64) -> String {
+    format!("/loen/koersler/{id}")
+}

@@ -1,0 +1,35 @@
+//! Ids of the domain's entities, one type each, so a person's id cannot be passed where an
+//! employment's is meant. They hold the database's `i64` as it is: the rows wrap it when they
+//! enter the domain, and nothing converts between id kinds or integer widths.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! entity_ids {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+entity_ids!(
+    /// A person (an employee, a leader, an approver).
+    PersonId,
+    /// A unit of the organisation tree.
+    OrgUnitId,
+    /// One employment of a person in an org unit.
+    EmploymentId,
+    /// A drive report.
+    ReportId,
+);
