@@ -219,8 +219,8 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
                     .error_handler(error::json_error),
             )
             .app_data(web::PayloadConfig::default().limit(max_body))
-            .app_data(web::QueryConfig::default().error_handler(error::query_error))
-            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .app_data(web::QueryConfig::default().error_handler(crate::web::error::query_error))
+            .app_data(web::PathConfig::default().error_handler(crate::web::error::path_error))
             .configure(routes::configure)
             .configure(crate::web::configure)
             .default_service(web::to(crate::web::error::fallback))

@@ -28,4 +28,5 @@ mod tf_codes;
 mod trips;
 mod users;
 mod web;
+mod web_attacks;
 mod web_payroll;
