@@ -92,8 +92,9 @@ fn bootstrap(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<Str
             // Straight to the terminal, once, and never into the (JSON) log a collector keeps.
             eprintln!(
                 "\nThe first administrator '{BOOTSTRAP_ADMIN}' has the one-time password:\n\n    \
-                 {password}\n\nSign in with it and set your own (PUT /api/v1/me/password); until \
-                 then every other request is refused. It is shown only now.\n"
+                 {password}\n\nSign in with it at /log-ind, where you are asked for your own \
+                 (or set it with PUT /api/v1/me/password); until then every other request is \
+                 refused. It is shown only now.\n"
             );
             tracing::warn!(
                 "created the first administrator '{BOOTSTRAP_ADMIN}' with a one-time password, \
