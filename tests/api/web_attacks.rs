@@ -480,3 +480,55 @@ async fn the_payroll_file_download_names_itself_safely() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_cancel_and_password_forms_refuse_empty_long_and_mismatched_fields() {
+    let app = app_with_a_batch_and_staff().await;
+    let paula = session(&app, "paula", PW).await;
+    let token = csrf(&app, &paula).await;
+    let long = "æ".repeat(2_000);
+    // Cancelling the batch: a reason is required and bounded; nothing is cancelled.
+    for reason in ["", "   ", long.as_str()] {
+        let res = post_form(
+            &app,
+            "/loen/koersler/1/annuller",
+            &paula,
+            &[("csrf", &token), ("begrundelse", reason)],
+        )
+        .await;
+        let what = format!("reason of {} chars", reason.chars().count());
+        assert_danish_page(res, StatusCode::UNPROCESSABLE_ENTITY, &what).await;
+    }
+    let batch = get_page(&app, "/loen/koersler/1", &paula)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(batch.contains("Dannet"), "not cancelled: {batch}");
+
+    // The password form: a password of thousands of characters or one given twice differently.
+    for (new, repeat) in [
+        (long.as_str(), long.as_str()),
+        ("et nyt langt kodeord", "et andet"),
+    ] {
+        let res = post_form(
+            &app,
+            "/adgangskode",
+            &paula,
+            &[
+                ("csrf", &token),
+                ("nuvaerende", PW),
+                ("ny", new),
+                ("gentag", repeat),
+            ],
+        )
+        .await;
+        let status = res.status();
+        assert!(status.is_client_error(), "{} chars: {status}", new.len());
+    }
+    assert_eq!(
+        app.login("paula", PW).await.status(),
+        StatusCode::OK,
+        "unchanged"
+    );
+}
