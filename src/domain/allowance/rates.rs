@@ -312,6 +312,15 @@ mod tests {
             unverified: false,
         }];
         assert!(validate_rate_table(&bad).is_err());
+        // A period in year 0 or past 2099 is a typing error, not a rate.
+        for (from, to) in [(d(0, 1, 1), d(0, 12, 31)), (d(2099, 1, 1), d(2100, 1, 1))] {
+            let absurd = vec![RatePeriod {
+                valid_from: from,
+                valid_to: to,
+                ..bad[0].clone()
+            }];
+            assert!(validate_rate_table(&absurd).is_err(), "{from}..{to}");
+        }
     }
 
     #[test]
