@@ -282,6 +282,30 @@ async fn approvers_act_only_on_what_they_approve_and_forged_selections_do_nothin
     )
     .await;
     assert_danish_page(res, StatusCode::NOT_FOUND, "olga approves nina's").await;
+    // lea approves nina: she sees the report, but editing it is nina's alone.
+    let lea = session(app, "lea", PW).await;
+    let shown = get_page(app, &format!("/indberetninger/{id}"), &lea).await;
+    assert_eq!(shown.status(), StatusCode::OK, "lea sees what she approves");
+    let edit = format!("/indberetninger/{id}/ret");
+    assert_danish_page(
+        get_page(app, &edit, &lea).await,
+        StatusCode::NOT_FOUND,
+        &edit,
+    )
+    .await;
+    let token = csrf(app, &lea).await;
+    let res = post_form(
+        app,
+        &edit,
+        &lea,
+        &[
+            ("csrf", &token),
+            ("knap", "gem"),
+            ("formaal", "ændret af lederen"),
+        ],
+    )
+    .await;
+    assert_danish_page(res, StatusCode::NOT_FOUND, "lea edits nina's").await;
     assert_eq!(
         w.get(&w.nina, id).await["status"],
         "pending",
