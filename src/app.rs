@@ -93,8 +93,9 @@ fn bootstrap(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<Str
             // Straight to the terminal, once, and never into the (JSON) log a collector keeps.
             eprintln!(
                 "\nThe first administrator '{BOOTSTRAP_ADMIN}' has the one-time password:\n\n    \
-                 {password}\n\nSign in with it and set your own (PUT /api/v1/me/password); until \
-                 then every other request is refused. It is shown only now.\n"
+                 {password}\n\nSign in with it at /log-ind, where you are asked for your own \
+                 (or set it with PUT /api/v1/me/password); until then every other request is \
+                 refused. It is shown only now.\n"
             );
             tracing::warn!(
                 "created the first administrator '{BOOTSTRAP_ADMIN}' with a one-time password, \
@@ -228,8 +229,8 @@ fn serve(listener: TcpListener, prepared: Prepared, settings: Settings) -> anyho
                     .error_handler(error::json_error),
             )
             .app_data(web::PayloadConfig::default().limit(max_body))
-            .app_data(web::QueryConfig::default().error_handler(error::query_error))
-            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .app_data(web::QueryConfig::default().error_handler(crate::web::error::query_error))
+            .app_data(web::PathConfig::default().error_handler(crate::web::error::path_error))
             .configure(routes::configure)
             .configure(crate::web::configure)
             .default_service(web::to(crate::web::error::fallback))

@@ -239,7 +239,7 @@ pub enum Switch {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP API (migrates the database first).
+    /// Run the web app and the HTTP API (migrates the database first).
     Serve(Box<ServerArgs>),
     /// Apply pending database migrations and exit.
     Migrate,

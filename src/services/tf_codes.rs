@@ -186,7 +186,8 @@ pub fn warn_about_placeholders(conn: &mut DbConnection) -> Result<()> {
             .collect();
         tracing::warn!(
             "rate types in use still have placeholder TF codes, so payroll batches are refused \
-             until an administrator sets the municipality's codes with PUT /api/v1/rate-types/{{id}}: {}",
+             until an administrator sets the municipality's codes on the page /admin/takster \
+             (or with PUT /api/v1/rate-types/{{id}}): {}",
             names.join(", ")
         );
     }

@@ -1,6 +1,7 @@
 //! Errors of page requests: clear Danish pages (never JSON), a redirect to sign-in when the
 //! session is missing or idle, and 403 for a form without its CSRF token.
 
+use actix_web::error::{PathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -80,8 +81,21 @@ pub fn html(status: StatusCode, body: String) -> HttpResponse {
 /// answer to a failed sign-in check).
 pub fn error_page(kind: ProblemKind) -> HttpResponse {
     let (heading, message) = texts::problem(kind);
-    let status = StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    page(status, heading, message)
+    page(status_of(kind), heading, message)
+}
+
+fn status_of(kind: ProblemKind) -> StatusCode {
+    StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A page the caller's roles do not reach is not told to exist: the services' "forbidden"
+/// (e.g. the approval queue for a user who approves nobody) is the 404 page, as a record the
+/// caller may not see is. (A refused CSRF token is [`WebError::CsrfRefused`], still 403.)
+fn shown_kind(kind: ProblemKind) -> ProblemKind {
+    match kind {
+        ProblemKind::Forbidden => ProblemKind::NotFound,
+        other => other,
+    }
 }
 
 /// A page with a heading and one message (errors, refused sign-ins).
@@ -107,6 +121,7 @@ impl ResponseError for WebError {
         match self {
             WebError::SignIn { .. } | WebError::PasswordChange { .. } => StatusCode::SEE_OTHER,
             WebError::CsrfRefused => StatusCode::FORBIDDEN,
+            WebError::Service(Error::Problem(p)) => status_of(shown_kind(p.kind)),
             WebError::Service(e) => e.status_code(),
         }
     }
@@ -128,7 +143,7 @@ impl ResponseError for WebError {
                 tracing::error!(error = format!("{cause:#}"), "internal error on a page");
                 error_page(ProblemKind::Internal)
             }
-            WebError::Service(Error::Problem(problem)) => error_page(problem.kind),
+            WebError::Service(Error::Problem(problem)) => error_page(shown_kind(problem.kind)),
         }
     }
 }
@@ -146,6 +161,42 @@ fn redirect(url: &str, htmx: bool) -> HttpResponse {
     }
 }
 
+/// Whether a path is the JSON API's (including the phone app's compatibility API), whose
+/// errors are problem+json; every other path is a page.
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/appapi/")
+}
+
+/// A path segment that does not parse (`/indberetninger/abc`): on a page the Danish 404 page,
+/// on the API its problem+json.
+pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    if is_api(req.path()) {
+        return crate::http::error::path_error(err, req);
+    }
+    WebError::Service(Error::problem(ProblemKind::NotFound, err.to_string())).into()
+}
+
+/// A query string that does not parse (`?side=-1`): on a page the Danish 400 page, on the API
+/// its problem+json.
+pub fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    if is_api(req.path()) {
+        return crate::http::error::query_error(err, req);
+    }
+    WebError::Service(Error::problem(ProblemKind::BadRequest, err.to_string())).into()
+}
+
+/// A form body that cannot be read: too large (413), not a form (415), or not decodable (400).
+pub fn form_error(err: &actix_web::Error) -> WebError {
+    let kind = match err.as_error::<UrlencodedError>() {
+        Some(UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength) => {
+            ProblemKind::PayloadTooLarge
+        }
+        Some(UrlencodedError::ContentType) => ProblemKind::UnsupportedMediaType,
+        _ => ProblemKind::BadRequest,
+    };
+    WebError::Service(Error::problem(kind, format!("unreadable form: {err}")))
+}
+
 /// The app's fallback for unknown paths: a Danish page for browsers (they ask for HTML),
 /// the API's problem+json for everybody else.
 pub async fn fallback(req: HttpRequest) -> HttpResponse {
@@ -154,7 +205,7 @@ pub async fn fallback(req: HttpRequest) -> HttpResponse {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    if wants_html && !req.path().starts_with("/api/") {
+    if wants_html && !is_api(req.path()) {
         return error_page(ProblemKind::NotFound);
     }
     Error::problem(ProblemKind::NotFound, "no route matches this path").error_response()

@@ -13,7 +13,7 @@ use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::reports::Caller;
 use crate::services::web_sessions::{self, Lookup, SessionUser};
-use crate::web::error::WebError;
+use crate::web::error::{form_error, WebError};
 
 pub const SESSION_COOKIE: &str = "korsel_session";
 /// The header htmx requests carry the CSRF token in (set by `static/korsel.js`).
@@ -169,10 +169,10 @@ impl FromRequest for SignedForm {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let body = web::Form::<Vec<(String, String)>>::from_request(&req, payload);
+        let body = FormData::from_request(&req, payload);
         Box::pin(async move {
             let signed = resolve(req.clone()).await?;
-            let form = FormData(body.await.map_err(|_| WebError::CsrfRefused)?.into_inner());
+            let form = body.await?;
             let header = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             let presented = form.get(CSRF_FIELD).or(header).unwrap_or("");
             if !same_secret(presented, &signed.user.csrf_token) {
@@ -196,6 +196,35 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 /// The fields of a urlencoded form, in order (repeated names stay repeated).
 #[derive(Debug, Default)]
 pub struct FormData(pub Vec<(String, String)>);
+
+/// The body of a page's form. A body that is no readable form is a Danish 400 (413 when too
+/// large); so is one with control characters no browser sends (NUL and the like; tab and line
+/// breaks are text) or with bytes that are not UTF-8 (`%ff`, decoded as U+FFFD).
+impl FromRequest for FormData {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Form::<Vec<(String, String)>>::from_request(req, payload);
+        Box::pin(async move {
+            let fields = body.await.map_err(|e| form_error(&e))?.into_inner();
+            let typed = |c: char| {
+                (!c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+                    && c != char::REPLACEMENT_CHARACTER
+            };
+            if !fields
+                .iter()
+                .all(|(k, v)| k.chars().chain(v.chars()).all(typed))
+            {
+                return Err(WebError::Service(Error::problem(
+                    ProblemKind::BadRequest,
+                    "the form holds control characters or bytes that are not UTF-8",
+                )));
+            }
+            Ok(FormData(fields))
+        })
+    }
+}
 
 impl FormData {
     /// The first value of a field.

@@ -31,4 +31,5 @@ mod trips;
 mod users;
 mod web;
 mod web_admin;
+mod web_attacks;
 mod web_payroll;

@@ -22,7 +22,7 @@ const PAYROLL_PAGES: [&str; 6] = [
 const ADMIN_PAGES: [&str; 3] = ["/admin/takster", "/admin/noegler", "/admin/indstillinger"];
 
 /// A browser session of `username` (signed in through the form).
-async fn session(app: &TestApp, username: &str, password: &str) -> String {
+pub(crate) async fn session(app: &TestApp, username: &str, password: &str) -> String {
     let res = sign_in(app, username, password).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{username} signs in");
     cookie(&res, "korsel_session")
@@ -39,7 +39,7 @@ async fn status_of(app: &TestApp, path: &str, session: &str) -> (StatusCode, Str
 }
 
 /// A form's CSRF token, from a page the user may open.
-async fn csrf(app: &TestApp, session: &str) -> String {
+pub(crate) async fn csrf(app: &TestApp, session: &str) -> String {
     let html = get_page(app, "/adgangskode", session)
         .await
         .text()
@@ -48,11 +48,11 @@ async fn csrf(app: &TestApp, session: &str) -> String {
     field(&html, "csrf").to_string()
 }
 
-#[tokio::test]
-async fn payroll_and_admin_pages_are_404_for_everybody_else() {
+/// An app with one (empty) payroll batch, so that the batch's own pages exist, and users of
+/// each role: emma (employee), anders (employee and approver), paula (payroll).
+pub(crate) async fn app_with_a_batch_and_staff() -> TestApp {
     let app = spawn_app_with(|_| {}).await;
     let admin = app.admin_token().await;
-    // One (empty) batch, so that the batch's own pages exist.
     let res = app
         .post(
             "/api/v1/payroll/batches",
@@ -68,6 +68,12 @@ async fn payroll_and_admin_pages_are_404_for_everybody_else() {
     ] {
         app.create_user(name, PW, &roles).await;
     }
+    app
+}
+
+#[tokio::test]
+async fn payroll_and_admin_pages_are_404_for_everybody_else() {
+    let app = app_with_a_batch_and_staff().await;
     let employee = session(&app, "emma", PW).await;
     let approver = session(&app, "anders", PW).await;
     let payroll = session(&app, "paula", PW).await;
@@ -248,7 +254,7 @@ async fn a_connector_key_made_on_the_page_pulls_until_it_is_revoked() {
     assert!(page.contains("Nøglen er tilbagekaldt.") && page.contains("Tilbagekaldt"));
 }
 
-async fn rate_types(app: &TestApp, token: &str) -> Vec<serde_json::Value> {
+pub(crate) async fn rate_types(app: &TestApp, token: &str) -> Vec<serde_json::Value> {
     let list: serde_json::Value = app
         .get("/api/v1/rate-types?per_page=100", Some(token))
         .await

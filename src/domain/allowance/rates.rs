@@ -185,11 +185,21 @@ pub fn require_rate(
     rate_for(rates, kind, date).ok_or(AllowanceError::NoRate { kind, date })
 }
 
-/// Checks a table: `valid_from <= valid_to`, `ore_per_km >= 0`, no two
+/// The years a rate period may cover: a period in year 0 or 99999 is a typing error, not a
+/// rate (the Danish rates start long after 2000; the seeded table starts in 2022).
+pub const RATE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// Checks a table: `valid_from <= valid_to` within [`RATE_YEARS`], `ore_per_km >= 0`, no two
 /// periods of the same kind overlap.
 pub fn validate_rate_table(rates: &[RatePeriod]) -> Result<(), AllowanceError> {
+    use chrono::Datelike;
     for r in rates {
-        if r.valid_from > r.valid_to || r.ore_per_km < 0 {
+        let plausible = |d: NaiveDate| RATE_YEARS.contains(&d.year());
+        if r.valid_from > r.valid_to
+            || r.ore_per_km < 0
+            || !plausible(r.valid_from)
+            || !plausible(r.valid_to)
+        {
             return Err(AllowanceError::InvalidRatePeriod {
                 kind: r.kind,
                 valid_from: r.valid_from,
@@ -302,6 +312,15 @@ mod tests {
             unverified: false,
         }];
         assert!(validate_rate_table(&bad).is_err());
+        // A period in year 0 or past 2099 is a typing error, not a rate.
+        for (from, to) in [(d(0, 1, 1), d(0, 12, 31)), (d(2099, 1, 1), d(2100, 1, 1))] {
+            let absurd = vec![RatePeriod {
+                valid_from: from,
+                valid_to: to,
+                ..bad[0].clone()
+            }];
+            assert!(validate_rate_table(&absurd).is_err(), "{from}..{to}");
+        }
     }
 
     #[test]

@@ -55,10 +55,20 @@ pub struct LoginQuery {
     besked: Option<String>,
 }
 
-/// Only a path on this site is a place to return to (never `//host` or a full URL).
+/// Only a path on this site is a place to return to (never `//host` or a full URL). Browsers
+/// drop tabs and line breaks from a URL and read `\\` as `/`, so `/\t/host` is `//host`: a
+/// path with whitespace, control characters or backslashes is no place to return to.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -131,9 +141,8 @@ pub async fn form(
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Form<Vec<(String, String)>>,
+    form: FormData,
 ) -> Result<HttpResponse, WebError> {
-    let form = FormData(body.into_inner());
     let next = safe_next(form.get("next"));
     let username = form.text("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default().to_string();
@@ -233,7 +242,16 @@ mod tests {
             safe_next(Some("/godkendelse?side=2")),
             "/godkendelse?side=2"
         );
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "evil"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            " //evil.example",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");

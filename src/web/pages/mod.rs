@@ -25,7 +25,8 @@ use crate::web::{format, texts};
 /// Rows per page of the page lists.
 pub const PER_PAGE: u32 = 25;
 
-/// `?side=N` as a page request (bad or missing numbers are page 1).
+/// `?side=N` as a page request (0 or missing is page 1; a side that is no number never gets
+/// here: it is the Danish 400 page of `web::error::query_error`).
 pub fn page_request(side: Option<u32>) -> PageRequest {
     PageRequest {
         page: side.filter(|&p| p >= 1).unwrap_or(1),

@@ -505,6 +505,10 @@ pub fn problem(kind: ProblemKind) -> (&'static str, &'static str) {
             "Der skete en fejl",
             "Der skete en uventet fejl. Prøv igen; hvis fejlen bliver ved, så kontakt support og oplys fejlnummeret.",
         ),
+        ProblemKind::PayloadTooLarge => (
+            "For meget tekst",
+            "Formularen indeholder mere tekst, end Korsel kan modtage. Gå tilbage, forkort teksten, og prøv igen.",
+        ),
         ProblemKind::Validation | ProblemKind::BadRequest | ProblemKind::MalformedJson => (
             "Oplysningerne kan ikke bruges",
             "Nogle af oplysningerne er ikke udfyldt korrekt. Gå tilbage, ret dem, og prøv igen.",
