@@ -9,6 +9,7 @@ use crate::helpers::{assert_problem, TestApp, ADMIN_PASSWORD};
 use crate::phone_app::{app_login, app_world, APP_PW};
 use crate::report_fixtures::PW;
 use crate::web::{get_page, sign_in};
+use crate::web_admin::{admin_browser, page_text, post_form};
 
 fn user_id(app: &TestApp, username: &str) -> i64 {
     korsel::db::users::find_by_username(&mut app.db.connect(), username)
@@ -150,5 +151,46 @@ async fn only_administrators_deactivate_and_never_themselves() {
         .await;
     assert_eq!(res.status().as_u16(), 422);
     // Nothing changed: nina still signs in.
+    app.tokens("nina", PW).await;
+}
+
+#[tokio::test]
+async fn the_user_page_deactivates_and_reactivates_and_the_list_says_so() {
+    let w = app_world().await;
+    let app = &w.app;
+    let (nina, admin) = (user_id(app, "nina"), user_id(app, "admin"));
+    let who = admin_browser(app).await;
+    let page = format!("/admin/brugere/{nina}");
+    let res = post_form(app, &who, &page, &[("handling", "deaktiver")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, html) = page_text(app, &format!("{page}?besked=deaktiveret"), &who.0).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Genaktivér bruger") && !html.contains("Deaktivér bruger"));
+    assert!(html.contains("Brugeren er deaktiveret og logget ud alle steder."));
+    let (_, list) = page_text(app, "/admin/brugere?q=nina", &who.0).await;
+    assert!(list.contains("(Deaktiveret)"), "{list}");
+    assert_problem(app.login("nina", PW).await, 401, "invalid-credentials").await;
+
+    let res = post_form(app, &who, &page, &[("handling", "genaktiver")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = page_text(app, "/admin/brugere?q=nina", &who.0).await;
+    assert!(!list.contains("(Deaktiveret)"));
+    app.tokens("nina", PW).await;
+
+    // Their own page refuses, and says why.
+    let own = format!("/admin/brugere/{admin}");
+    let res = post_form(app, &who, &own, &[("handling", "deaktiver")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("your own account"));
+    // Without the CSRF token nothing happens.
+    let res = crate::web::client()
+        .post(app.url(&page))
+        .header(reqwest::header::COOKIE, &who.0)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("handling=deaktiver")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     app.tokens("nina", PW).await;
 }
