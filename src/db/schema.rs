@@ -10,6 +10,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         must_change_password -> Bool,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 

@@ -20,6 +20,8 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     /// Signed in with a one-time password: every route but the password change is refused.
     pub must_change_password: bool,
+    /// Set by an administrator: no sign-in, no token, no session while it is.
+    pub deactivated_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -71,6 +73,28 @@ pub fn require_password_change(conn: &mut DbConnection, id: i64) -> QueryResult<
     diesel::update(users::table.find(id))
         .set(users::must_change_password.eq(true))
         .execute(conn)
+}
+
+/// Sets (`Some`) or clears (`None`) the deactivation. Returns the rows changed.
+pub fn set_deactivated_at(
+    conn: &mut DbConnection,
+    id: i64,
+    at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::deactivated_at.eq(at), users::updated_at.eq(now)))
+        .execute(conn)
+}
+
+/// Whether the user exists and is not deactivated (the check behind every access token).
+pub fn is_active(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    let found: Option<Option<NaiveDateTime>> = users::table
+        .find(id)
+        .select(users::deactivated_at)
+        .first(conn)
+        .optional()?;
+    Ok(matches!(found, Some(None)))
 }
 
 /// `LIKE` pattern of usernames containing `part` literally.

@@ -6,6 +6,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
+use crate::db::users;
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
 use crate::http::body_rate::unreadable_body;
@@ -71,6 +72,7 @@ macro_rules! role_extractor {
                 Box::pin(async move {
                     let user = authenticate(&req).await?;
                     check(&user)?;
+                    ensure_active(&req, &user).await?;
                     Ok($name(user))
                 })
             }
@@ -91,7 +93,11 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { authenticate(&req).await })
+        Box::pin(async move {
+            let user = authenticate(&req).await?;
+            ensure_active(&req, &user).await?;
+            Ok(user)
+        })
     }
 }
 
@@ -137,6 +143,29 @@ async fn authenticate(req: &HttpRequest) -> Result<AuthUser, Error> {
         ));
     }
     Ok(AuthUser(principal))
+}
+
+/// 401 when the caller's account is deactivated (or gone). korsel's access tokens are verified
+/// without the database; this one read makes an administrator's deactivation end them at once
+/// rather than when they expire. It runs after the role check, which needs no database, so a
+/// caller without the role is refused (403) before any other extractor (a JSON body) answers.
+async fn ensure_active(req: &HttpRequest, user: &AuthUser) -> Result<(), Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| anyhow::anyhow!("application state missing"))?;
+    let user_id = user.id();
+    if state
+        .db
+        .run(move |conn| Ok(users::is_active(conn, user_id)?))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(Error::problem(
+            ProblemKind::InvalidToken,
+            "the access token is invalid or expired",
+        ))
+    }
 }
 
 /// The one route a user with a one-time password may call.

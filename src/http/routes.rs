@@ -49,6 +49,7 @@ route_table! {
     "/api/v1/users/{id}" => { get: users::show },
     "/api/v1/users/{id}/roles" => { put: users::set_roles },
     "/api/v1/users/{id}/password" => { put: users::set_password },
+    "/api/v1/users/{id}/active" => { put: users::set_active },
     // Fixed paths before "/api/v1/addresses/{id}", which would otherwise take them.
     "/api/v1/addresses/autocomplete" => { get: addresses::autocomplete },
     "/api/v1/addresses/reverse" => { get: addresses::reverse },

@@ -210,12 +210,15 @@ pub fn verify_credentials(
         .as_ref()
         .map_or(passwords::dummy_hash(), |r| r.password_hash.as_str());
     let verified = passwords::verify(password, hash);
-    let row = row.filter(|_| verified).ok_or_else(|| {
-        Error::problem(
-            ProblemKind::InvalidCredentials,
-            "the username or password is wrong",
-        )
-    })?;
+    // A deactivated account gets the answer of a wrong password: nothing tells it apart.
+    let row = row
+        .filter(|r| verified && r.deactivated_at.is_none())
+        .ok_or_else(|| {
+            Error::problem(
+                ProblemKind::InvalidCredentials,
+                "the username or password is wrong",
+            )
+        })?;
     if !password_allowed(conn, policy, &row, "password sign-in")? {
         return Err(password_login_refused());
     }
@@ -307,7 +310,8 @@ pub fn refresh(
         if row.expires_at <= now {
             return Ok(Rotation::Rejected);
         }
-        let Some(user) = users::find(conn, row.user_id)? else {
+        let Some(user) = users::find(conn, row.user_id)?.filter(|u| u.deactivated_at.is_none())
+        else {
             return Ok(Rotation::Rejected);
         };
         let roles = user.roles.clone();

@@ -3,12 +3,14 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::db::app_api;
 use crate::db::{
     self, is_unique_violation, refresh_tokens, users, web_sessions, write_transaction, DbConnection,
 };
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::users::{normalize_username, validate_password, validate_username, Role, Roles};
 use crate::error::{Error, ProblemKind, Result};
+use crate::services::oidc::audit;
 use crate::services::passwords;
 
 #[derive(Debug, Clone, Serialize)]
@@ -17,6 +19,8 @@ pub struct User {
     pub username: String,
     pub roles: Roles,
     pub created_at: DateTime<Utc>,
+    /// `false` while an administrator has deactivated the account.
+    pub active: bool,
 }
 
 impl TryFrom<users::UserRow> for User {
@@ -27,6 +31,7 @@ impl TryFrom<users::UserRow> for User {
             username: row.username,
             roles: row.roles,
             created_at: row.created_at.and_utc(),
+            active: row.deactivated_at.is_none(),
         })
     }
 }
@@ -152,6 +157,56 @@ pub fn search(conn: &mut DbConnection, text: &str, page: PageRequest) -> Result<
         .collect::<Result<Vec<_>>>()?;
     Ok(Page::new(items, page, total))
 }
+
+/// An administrator deactivates (`active: false`) or reactivates a user, in one transaction.
+/// Deactivating ends every session of the user: browser sign-ins, refresh tokens and phone-app
+/// GuIds; their access tokens stop working at the next request (`AuthUser` reads the column).
+/// An administrator cannot deactivate themselves. Both are recorded in `auth_events`.
+pub fn set_active(
+    conn: &mut DbConnection,
+    admin_id: i64,
+    user_id: i64,
+    active: bool,
+) -> Result<User> {
+    if !active && admin_id == user_id {
+        return Err(Error::problem(
+            ProblemKind::Conflict,
+            "you cannot deactivate your own account",
+        ));
+    }
+    write_transaction(conn, |conn| {
+        let user = users::find(conn, user_id)?.ok_or_else(|| Error::not_found("user"))?;
+        let admin =
+            users::find(conn, admin_id)?.map_or_else(|| admin_id.to_string(), |a| a.username);
+        let now = db::utc_now();
+        if active == user.deactivated_at.is_none() {
+            return user.try_into();
+        }
+        let (at, kind, verb) = if active {
+            (None, REACTIVATED, "reactivated")
+        } else {
+            (Some(now), DEACTIVATED, "deactivated")
+        };
+        users::set_deactivated_at(conn, user_id, at, now)?;
+        if !active {
+            refresh_tokens::revoke_all_for_user(conn, user_id, now)?;
+            web_sessions::delete_all_for_user(conn, user_id)?;
+            app_api::revoke_tokens_of(conn, user_id, now)?;
+        }
+        audit::record(
+            conn,
+            kind,
+            Some(&user.username),
+            &format!("{verb} by {admin}"),
+        )?;
+        get(conn, user_id)
+    })
+}
+
+/// `auth_events.kind` of an administrator deactivating an account.
+pub const DEACTIVATED: &str = "user-deactivated";
+/// `auth_events.kind` of an administrator reactivating an account.
+pub const REACTIVATED: &str = "user-reactivated";
 
 /// A user changing their own password must prove they know the current one.
 pub fn change_own_password(

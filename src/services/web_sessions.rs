@@ -102,7 +102,8 @@ pub fn lookup(
         web_sessions::delete_by_hash(conn, &hash)?;
         return Ok(Lookup::Expired);
     }
-    let Some(user) = users::find(conn, session.user_id)? else {
+    let Some(user) = users::find(conn, session.user_id)?.filter(|u| u.deactivated_at.is_none())
+    else {
         return Ok(Lookup::Unknown);
     };
     if now - session.last_seen_at > TOUCH_EVERY {

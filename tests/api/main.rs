@@ -28,6 +28,7 @@ mod retention;
 mod staff_columns;
 mod tf_codes;
 mod trips;
+mod user_deactivation;
 mod users;
 mod web;
 mod web_admin;

@@ -405,3 +405,19 @@ async fn a_sign_in_begun_on_one_instance_finishes_on_another_once() {
     let on_a = back.replacen(PUBLIC, &a.address, 1);
     assert_refused(a, visit(&on_a).await, 400, "oidc-unknown-state").await;
 }
+
+#[tokio::test]
+async fn a_deactivated_account_is_refused_single_sign_on() {
+    let (_provider, app) = setup().await;
+    session_of(&sign_in(&app).await);
+    let conn = &mut app.db.connect();
+    let hanne = korsel::db::users::find_by_username(conn, "hanne")
+        .unwrap()
+        .unwrap();
+    let admin = korsel::db::users::find_by_username(conn, "admin")
+        .unwrap()
+        .unwrap();
+    korsel::services::users::set_active(conn, admin.id, hanne.id, false).unwrap();
+    let html = assert_refused(&app, sign_in(&app).await, 403, "oidc-deactivated").await;
+    assert!(html.contains("deaktiveret"), "{html}");
+}

@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::report_fixtures::{world_with, World, CITIZEN_A, HOME, PW};
 
-const APP_PW: &str = "phone password 1";
+pub(crate) const APP_PW: &str = "phone password 1";
 const DRIVE_DATE: &str = "2026-11-20";
 
-async fn app_world() -> World {
+pub(crate) async fn app_world() -> World {
     world_with(true, |s| s.app_api.enabled = true).await
 }
 
@@ -29,7 +29,7 @@ async fn assert_app_error(res: Response, status: u16, code: i64) -> String {
 }
 
 /// Sets the user's app password (proving their korsel password) and logs the app in.
-async fn app_login(app: &TestApp, token: &str, username: &str) -> Value {
+pub(crate) async fn app_login(app: &TestApp, token: &str, username: &str) -> Value {
     let res = app
         .put(
             "/api/v1/me/app-password",

@@ -16,7 +16,7 @@ use crate::org::get_ok;
 use crate::web::{client, cookie, form, get_page, sign_in};
 
 /// A browser session of `username`: (cookie, CSRF token).
-async fn browser(app: &TestApp, username: &str, password: &str) -> (String, String) {
+pub(crate) async fn browser(app: &TestApp, username: &str, password: &str) -> (String, String) {
     let res = sign_in(app, username, password).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{username} signs in");
     let session = cookie(&res, "korsel_session").expect("session cookie");
@@ -35,7 +35,7 @@ async fn browser(app: &TestApp, username: &str, password: &str) -> (String, Stri
     (session, csrf)
 }
 
-async fn admin_browser(app: &TestApp) -> (String, String) {
+pub(crate) async fn admin_browser(app: &TestApp) -> (String, String) {
     browser(app, "admin", ADMIN_PASSWORD).await
 }
 
@@ -75,7 +75,7 @@ async fn preview_path(app: &TestApp, who: &(String, String), kind: &str, csv: &s
     location
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     (session, csrf): &(String, String),
     path: &str,
@@ -93,7 +93,7 @@ async fn post_form(
         .unwrap()
 }
 
-async fn page_text(app: &TestApp, path: &str, session: &str) -> (StatusCode, String) {
+pub(crate) async fn page_text(app: &TestApp, path: &str, session: &str) -> (StatusCode, String) {
     let res = get_page(app, path, session).await;
     (res.status(), res.text().await.unwrap())
 }

@@ -194,6 +194,9 @@ async fn an_administrator_manages_users_and_reads_the_organisation() {
             .await
             .contains("Tilknytningen til personen er gemt."));
         b.check_page("admin-bruger").await;
+        b.follow("button[value=deaktiver]").await;
+        assert!(b.body().await.contains("Genaktivér bruger"));
+        b.check_page("admin-bruger-deaktiveret").await;
 
         b.follow("a[href^='/admin/personer/']").await;
         assert_eq!(b.text("h1").await, "Mette Kjær Andersen");

@@ -9,7 +9,7 @@ use crate::http::extract::Admin;
 use crate::http::AppState;
 use crate::services::users;
 
-use super::shape::admin_handlers;
+use super::shape::{admin_handlers, ok_json};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +30,12 @@ pub struct SetRoles {
 #[serde(deny_unknown_fields)]
 pub struct SetPassword {
     password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetActive {
+    active: bool,
 }
 
 admin_handlers! {
@@ -54,4 +60,16 @@ pub async fn set_password(
         .run(move |conn| users::set_password(conn, id, &password))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `PUT /api/v1/users/{id}/active`: deactivates (ending every session of the user) or
+/// reactivates; an administrator cannot deactivate themselves (409).
+pub async fn set_active(
+    state: web::Data<AppState>,
+    admin: Admin,
+    id: web::Path<i64>,
+    body: web::Json<SetActive>,
+) -> Result<HttpResponse, Error> {
+    let (admin_id, id, active) = (admin.id(), id.into_inner(), body.active);
+    ok_json(&state, move |c| users::set_active(c, admin_id, id, active)).await
 }

@@ -102,7 +102,9 @@ pub fn login(
     };
     // Unknown users and users without an app password take as long as a wrong password.
     let verified = passwords::verify(password, hash.as_deref().unwrap_or(passwords::dummy_hash()));
-    let Some(user) = user.filter(|_| verified && hash.is_some()) else {
+    // A deactivated account gets the answer of a wrong password.
+    let active = |u: &users::UserRow| u.deactivated_at.is_none();
+    let Some(user) = user.filter(|u| verified && hash.is_some() && active(u)) else {
         return Err(invalid_login());
     };
     if !auth::password_allowed(conn, policy, &user, "phone-app sign-in")? {

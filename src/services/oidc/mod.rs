@@ -53,6 +53,9 @@ pub enum Refusal {
     /// The username names no person (no account is made).
     #[error("{0} is not linked to a person")]
     Unlinked(String),
+    /// An administrator has deactivated the account.
+    #[error("{0} is deactivated")]
+    Deactivated(String),
     /// The provider could not be used (network, bad discovery document): not the user's fault.
     #[error(transparent)]
     Unavailable(#[from] Unavailable),
@@ -75,6 +78,7 @@ impl Refusal {
             Refusal::WrongNonce => "oidc-wrong-nonce",
             Refusal::NoUsername(_) => "oidc-no-username",
             Refusal::Unlinked(_) => "oidc-unlinked",
+            Refusal::Deactivated(_) => "oidc-deactivated",
             Refusal::Unavailable(_) => "oidc-provider-unavailable",
         }
     }
@@ -131,7 +135,7 @@ pub struct SignedIn {
 }
 
 /// Finishes a sign-in: the state (single use), the code exchange, the ID token, the person, the
-/// account and its roles, the session. A refusal is recorded as an audit event.
+/// account and its roles (a deactivated account is refused), the session. A refusal is recorded as an audit event.
 pub async fn finish(
     db: &Database,
     provider: &Provider,
@@ -235,6 +239,9 @@ fn provision(
     }
     let now = db::utc_now();
     let id = match users::find_by_username(conn, username)? {
+        Some(user) if user.deactivated_at.is_some() => {
+            return Ok(Err(Refusal::Deactivated(username.to_string())));
+        }
         Some(user) => {
             if user.roles != *roles {
                 users::set_roles(conn, user.id, roles, now)?;

@@ -67,7 +67,7 @@ pub async fn callback(
 
 fn refused(refusal: &Refusal) -> HttpResponse {
     let status = match refusal {
-        Refusal::Unlinked(_) => StatusCode::FORBIDDEN,
+        Refusal::Unlinked(_) | Refusal::Deactivated(_) => StatusCode::FORBIDDEN,
         Refusal::Unavailable(_) => StatusCode::BAD_GATEWAY,
         _ => StatusCode::BAD_REQUEST,
     };

@@ -23,6 +23,10 @@ pub fn refusal(refusal: &Refusal) -> (&'static str, &'static str) {
                  som medarbejder.",
             )
         }
+        Refusal::Deactivated(_) => {
+            "Din konto i Korsel er deaktiveret, så du kan ikke logge ind. Kontakt lønafdelingen \
+             eller Korsels administrator, hvis det er en fejl."
+        }
         Refusal::ProviderError { .. } => {
             "Log ind blev afbrudt eller afvist hos din organisations login. Prøv igen."
         }

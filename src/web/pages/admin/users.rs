@@ -24,6 +24,7 @@ pub struct UserRow {
     pub username: String,
     pub roles: String,
     pub created: String,
+    pub active: bool,
 }
 
 pub struct RoleBox {
@@ -96,6 +97,7 @@ async fn users_page(
                 username: u.username.clone(),
                 roles: role_names(&u.roles),
                 created: format::date_time(u.created_at),
+                active: u.active,
             })
             .collect(),
         q,
@@ -165,6 +167,7 @@ struct UserPage {
     id: i64,
     username: String,
     created: String,
+    active: bool,
     roles: Vec<RoleBox>,
     one_time_password: Option<String>,
     person: Option<org::PersonSummary>,
@@ -192,6 +195,7 @@ async fn user_page(
         a: &ADMIN,
         id: user.id,
         created: format::date_time(user.created_at),
+        active: user.active,
         roles: role_boxes(&user.roles),
         username: user.username,
         one_time_password,
@@ -211,6 +215,8 @@ pub async fn show(
     page.notice = match query.besked.as_deref() {
         Some("roller") => Some(ADMIN.roles_saved),
         Some("person") => Some(ADMIN.person_linked),
+        Some("deaktiveret") => Some(ADMIN.deactivated_saved),
+        Some("genaktiveret") => Some(ADMIN.reactivated_saved),
         _ => None,
     };
     ok(&page)
@@ -221,7 +227,8 @@ pub struct NoticeQuery {
     besked: Option<String>,
 }
 
-/// The user page's forms: `handling=roller`, `adgangskode` or `person`.
+/// The user page's forms: `handling=roller`, `adgangskode`, `person`, `deaktiver` or
+/// `genaktiver`.
 pub async fn act(
     state: web::Data<AppState>,
     form: SignedForm,
@@ -239,6 +246,25 @@ pub async fn act(
                 .run(move |c| users::set_roles(c, id, &roles))
                 .await?;
             Ok(back("roller"))
+        }
+        Some(action @ ("deaktiver" | "genaktiver")) => {
+            let active = action == "genaktiver";
+            let admin_id = signed.user.user_id;
+            let changed = state
+                .db
+                .run(move |c| users::set_active(c, admin_id, id, active))
+                .await;
+            match changed {
+                Ok(_) => Ok(back(if active {
+                    "genaktiveret"
+                } else {
+                    "deaktiveret"
+                })),
+                Err(e) => {
+                    let page = user_page(&state, &signed, id, None, Some(form_error(e)?));
+                    render(StatusCode::CONFLICT, &page.await?)
+                }
+            }
         }
         Some("adgangskode") => {
             let password = state.db.run(move |c| users::reset_password(c, id)).await?;
