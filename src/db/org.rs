@@ -114,7 +114,7 @@ pub struct PersonChanges {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = persons)]
+#[diesel(table_name = persons, treat_none_as_default_value = false)]
 pub struct NewPerson<'a> {
     pub external_id: &'a str,
     pub name: &'a str,
@@ -139,6 +139,8 @@ impl std::fmt::Debug for PersonRow {
 
 table_queries!(persons => PersonRow {
     insert insert_person(NewPerson<'_>);
+    insert_all insert_persons(NewPerson<'_>);
+    all all_persons;
     find find_person;
     count count_persons;
     list list_persons;
@@ -146,6 +148,23 @@ table_queries!(persons => PersonRow {
     find_by find_person_by_external_id(external_id);
     find_by find_person_by_username(username);
 });
+
+/// The ids of the persons with these external ids, as (external id, id).
+pub fn person_ids_by_external_id(
+    conn: &mut DbConnection,
+    external_ids: &[&str],
+) -> QueryResult<Vec<(String, i64)>> {
+    let mut found = Vec::with_capacity(external_ids.len());
+    for chunk in external_ids.chunks(super::queries::INSERT_CHUNK) {
+        found.extend(
+            persons::table
+                .filter(persons::external_id.eq_any(chunk))
+                .select((persons::external_id, persons::id))
+                .load::<(String, i64)>(conn)?,
+        );
+    }
+    Ok(found)
+}
 
 pub fn persons_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<PersonRow>> {
     persons::table
@@ -186,7 +205,7 @@ pub struct EmploymentChanges {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = employments)]
+#[diesel(table_name = employments, treat_none_as_default_value = false)]
 pub struct NewEmployment<'a> {
     pub person_id: i64,
     pub org_unit_id: i64,
@@ -202,6 +221,7 @@ pub struct NewEmployment<'a> {
 
 table_queries!(employments => EmploymentRow {
     insert insert_employment(NewEmployment<'_>);
+    insert_all insert_employments(NewEmployment<'_>);
     find find_employment;
     all all_employments;
     update update_employment(EmploymentChanges);
@@ -281,7 +301,7 @@ pub struct PersonalApproverRow {
 }
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = personal_approvers)]
+#[diesel(table_name = personal_approvers, treat_none_as_default_value = false)]
 pub struct NewPersonalApprover {
     pub person_id: i64,
     pub approver_person_id: i64,
@@ -292,6 +312,7 @@ pub struct NewPersonalApprover {
 
 table_queries!(personal_approvers => PersonalApproverRow {
     insert insert_personal_approver(NewPersonalApprover);
+    insert_all insert_personal_approvers(NewPersonalApprover);
     find find_personal_approver;
     delete delete_personal_approver;
     count count_personal_approvers;

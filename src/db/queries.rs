@@ -6,7 +6,8 @@
 /// `table_queries!(table => RowType { kind fn_name; insert fn_name(NewType); … })` with `kind`
 /// one of `insert`, `find`, `delete`, `count`, `list` (offset, limit; by id), `all` (by id),
 /// `update fn_name(ChangesType)` (the changes plus `updated_at = now`) and
-/// `find_by fn_name(text_column)` (the first row whose text column equals the value).
+/// `find_by fn_name(text_column)` (the first row whose text column equals the value) and
+/// `insert_all fn_name(NewType)` (many rows, [`INSERT_CHUNK`] to a statement).
 macro_rules! table_queries {
     ($table:ident => $row:ident { $($kind:ident $name:ident $(($($arg:tt)*))?;)* }) => {$(
         $crate::db::queries::table_queries!(@one $kind $name $table $row [$($($arg)*)?]);
@@ -41,6 +42,24 @@ macro_rules! table_queries {
                 .values(new)
                 .returning($table::id)
                 .get_result(conn)
+        }
+    };
+    (@one insert_all $name:ident $table:ident $row:ident [$new:ty]) => {
+        /// Inserts `rows` in multi-row statements of at most [`INSERT_CHUNK`] rows each. A
+        /// multi-row insert does not compile through the `MultiConnection`, so per backend.
+        pub fn $name(conn: &mut $crate::db::DbConnection, rows: &[$new]) -> QueryResult<usize> {
+            let mut inserted = 0;
+            for chunk in rows.chunks($crate::db::queries::INSERT_CHUNK) {
+                inserted += match conn {
+                    $crate::db::DbConnection::Sqlite(c) => {
+                        diesel::insert_into($table::table).values(chunk).execute(c)?
+                    }
+                    $crate::db::DbConnection::Postgresql(c) => {
+                        diesel::insert_into($table::table).values(chunk).execute(c)?
+                    }
+                };
+            }
+            Ok(inserted)
         }
     };
     (@one find $name:ident $table:ident $row:ident []) => {
@@ -86,3 +105,8 @@ macro_rules! table_queries {
     };
 }
 pub(crate) use table_queries;
+
+/// Rows per multi-row insert: 1000 rows of at most a dozen columns stay well below SQLite's
+/// 32,766 bind parameters (and PostgreSQL's 65,535). The inserted type must say
+/// `treat_none_as_default_value = false`, or SQLite inserts its rows one by one.
+pub const INSERT_CHUNK: usize = 1000;

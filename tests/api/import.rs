@@ -450,3 +450,49 @@ async fn names_follow_one_rule_through_the_api_and_the_staff_import() {
     let problem = assert_problem(res, 422, "validation-failed").await;
     assert!(problem.to_string().contains("name"), "{problem}");
 }
+
+#[tokio::test]
+async fn a_username_another_person_has_refuses_its_row() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    import_ok(
+        &app,
+        &admin,
+        "org-units",
+        "external_id,name\nKOM,Kommunen\n",
+    )
+    .await;
+    let header =
+        "external_id,name,username,employment_number,org_unit_external_id,position,start_date\n";
+    // Two new persons of one file with one username: the second row is refused.
+    let twice =
+        format!("{header}A,Anna,anna,1,KOM,Jurist,2024-01-01\nB,Bo,anna,2,KOM,Jurist,2024-01-01\n");
+    username_refused(&app, &admin, &twice, 3).await;
+    assert_eq!(get_ok(&app, &admin, "/api/v1/persons").await["total"], 0);
+    // A stored person's username: refused; once that person gives it up earlier in the file,
+    // taking it is fine.
+    import_ok(
+        &app,
+        &admin,
+        "staff",
+        &format!("{header}A,Anna,anna,1,KOM,Jurist,2024-01-01\n"),
+    )
+    .await;
+    let taken = format!("{header}B,Bo,anna,2,KOM,Jurist,2024-01-01\n");
+    username_refused(&app, &admin, &taken, 2).await;
+    let moved = format!(
+        "{header}A,Anna,anna2,1,KOM,Jurist,2024-01-01\nB,Bo,anna,2,KOM,Jurist,2024-01-01\n"
+    );
+    import_ok(&app, &admin, "staff", &moved).await;
+    assert_eq!(get_ok(&app, &admin, "/api/v1/persons").await["total"], 2);
+}
+
+/// The staff file is refused at `row`'s username.
+async fn username_refused(app: &TestApp, admin: &str, csv: &str, row: u64) {
+    let res = import(app, admin, "staff", csv).await;
+    let body = assert_problem(res, 422, "validation-failed").await;
+    assert_eq!(
+        (body["row"].as_u64(), body["column"].as_str()),
+        (Some(row), Some("username"))
+    );
+}
