@@ -10,7 +10,9 @@ use reqwest::{redirect, Client, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, ADMIN_PASSWORD};
-use crate::oidc_provider::{add_person, spawn_with_provider, Behaviour, TestProvider, CLIENT_ID};
+use crate::oidc_provider::{
+    add_person, spawn_with_provider, Behaviour, TestProvider, CLIENT_ID, EC_KEY,
+};
 
 /// A change to the provider's behaviour.
 type Change = fn(&mut Behaviour);
@@ -197,6 +199,13 @@ async fn a_state_works_once() {
         "oidc-unknown-state",
     )
     .await;
+    // A query that does not parse at all is the same Danish page, not problem+json.
+    for query in ["state=a&state=b", "code=%FF%FE", "state[]=x"] {
+        let res = visit(&app.url(&format!("/auth/oidc/callback?{query}"))).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("lang=\"da\""), "{query}: {html}");
+    }
 }
 
 #[tokio::test]
@@ -239,6 +248,19 @@ async fn a_new_signing_key_is_read_without_a_restart_but_not_more_than_the_inter
     // The new key is cached now.
     session_of(&sign_in(&app).await);
     assert_eq!(provider.jwks_reads(), 2);
+}
+
+#[tokio::test]
+async fn an_es256_id_token_signs_in_and_a_forged_one_is_refused() {
+    let (provider, app) = setup().await;
+    provider.set(|b| {
+        b.signing_key = EC_KEY;
+        b.published = vec![0, EC_KEY];
+    });
+    session_of(&sign_in(&app).await);
+    // The same EC signature over a payload that asks for the admin group.
+    provider.set(|b| b.tamper = true);
+    assert_refused(&app, sign_in(&app).await, 400, "oidc-bad-signature").await;
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! A small OpenID Connect provider served by the test itself (wiremock on 127.0.0.1, port 0):
 //! discovery, JWKS, an authorize endpoint that signs the configured user in at once and sends
 //! the browser back with a code, a token endpoint that checks the code, the PKCE verifier and
-//! the client secret and answers with an RS256 ID token, and an end-session endpoint.
+//! the client secret and answers with an RS256 (or ES256) ID token, and an end-session endpoint.
 //!
 //! Two fixed RSA keys (`tests/fixtures/oidc/key{1,2}.pem`) let a test rotate the signing key;
 //! switches make the next ID token tampered, for another audience, expired or with another
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use korsel::config::{OidcSettings, Secret, Settings};
 use serde_json::{json, Value};
@@ -25,11 +25,42 @@ pub const CLIENT_ID: &str = "korsel-test";
 pub const CLIENT_SECRET: &str = "client-secret-for-tests";
 pub const ROLE_MAP: &str = "approver=grp-ledere,payroll=grp-loen,admin=grp-it";
 
-const PEMS: [&str; 2] = [
-    include_str!("../fixtures/oidc/key1.pem"),
-    include_str!("../fixtures/oidc/key2.pem"),
+/// The provider's signing keys: two RSA keys (a rotation switches from the first to the second)
+/// and an EC P-256 key, as providers that sign with ES256 use.
+const KEYS: [SigningKey; 3] = [
+    SigningKey {
+        kid: "key-1",
+        alg: Algorithm::RS256,
+        pem: include_str!("../fixtures/oidc/key1.pem"),
+    },
+    SigningKey {
+        kid: "key-2",
+        alg: Algorithm::RS256,
+        pem: include_str!("../fixtures/oidc/key2.pem"),
+    },
+    SigningKey {
+        kid: "key-ec",
+        alg: Algorithm::ES256,
+        pem: include_str!("../fixtures/oidc/key3-ec.pem"),
+    },
 ];
-const KIDS: [&str; 2] = ["key-1", "key-2"];
+/// Index of the ES256 key in [`KEYS`].
+pub const EC_KEY: usize = 2;
+
+struct SigningKey {
+    kid: &'static str,
+    alg: Algorithm,
+    pem: &'static str,
+}
+
+impl SigningKey {
+    fn encoding_key(&self) -> EncodingKey {
+        match self.alg {
+            Algorithm::ES256 => EncodingKey::from_ec_pem(self.pem.as_bytes()).unwrap(),
+            _ => EncodingKey::from_rsa_pem(self.pem.as_bytes()).unwrap(),
+        }
+    }
+}
 
 /// What the provider does with the next sign-in; tests change it between sign-ins.
 #[derive(Debug, Clone)]
@@ -37,7 +68,7 @@ pub struct Behaviour {
     /// The `preferred_username` of whoever signs in.
     pub username: String,
     pub groups: Vec<String>,
-    /// The key (0 or 1) ID tokens are signed with…
+    /// The key (an index into `KEYS`) ID tokens are signed with…
     pub signing_key: usize,
     /// …and the keys the JWKS publishes.
     pub published: Vec<usize>,
@@ -110,7 +141,7 @@ impl TestProvider {
             "jwks_uri": format!("{issuer}/jwks"),
             "end_session_endpoint": format!("{issuer}/logout"),
             "response_types_supported": ["code"],
-            "id_token_signing_alg_values_supported": ["RS256"],
+            "id_token_signing_alg_values_supported": ["RS256", "ES256"],
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         });
         Mock::given(method("GET"))
@@ -192,10 +223,10 @@ impl TestProvider {
             }
             None => {}
         }
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(KIDS[b.signing_key].to_string());
-        let key = EncodingKey::from_rsa_pem(PEMS[b.signing_key].as_bytes()).unwrap();
-        let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+        let signer = &KEYS[b.signing_key];
+        let mut header = Header::new(signer.alg);
+        header.kid = Some(signer.kid.to_string());
+        let token = jsonwebtoken::encode(&header, &claims, &signer.encoding_key()).unwrap();
         if !b.tamper {
             return token;
         }
@@ -214,11 +245,10 @@ impl TestProvider {
             .published
             .iter()
             .map(|&i| {
-                let key = EncodingKey::from_rsa_pem(PEMS[i].as_bytes()).unwrap();
-                let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
-                jwk.common.key_id = Some(KIDS[i].to_string());
+                let signer = &KEYS[i];
+                let mut jwk = Jwk::from_encoding_key(&signer.encoding_key(), signer.alg).unwrap();
+                jwk.common.key_id = Some(signer.kid.to_string());
                 jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-                jwk.common.key_algorithm = Some(KeyAlgorithm::RS256);
                 jwk
             })
             .collect();
