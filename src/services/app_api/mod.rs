@@ -21,13 +21,26 @@ pub enum AppError {
     InvalidAuthorization(String),
     /// 401 + 670: the report's `ProfileId` is not the GuId's owner.
     ReportAndUserDoNotMatch,
-    /// 400 + 640: the body cannot be read or the report cannot be saved as it is.
+    /// 400 + 640: the report cannot be saved as it is (a field refused, or its body unreadable).
     SaveError(String),
+    /// 400 + 640: a login body that cannot be read (no report is involved, so the message
+    /// does not speak of one).
+    Unreadable(String),
     /// 413 + 640: the body or its coordinates exceed the limits.
     TooLarge(String),
     /// korsel's own problems that are not about the request's content: throttling (429), the
     /// database or route service being away (503), internal errors (500).
     Other(Error),
+}
+
+impl AppError {
+    /// The same refusal for a request that saves no report: a save error becomes unreadable.
+    pub fn unreadable(self) -> Self {
+        match self {
+            AppError::SaveError(message) => AppError::Unreadable(message),
+            other => other,
+        }
+    }
 }
 
 impl crate::services::auth::SignInError for AppError {

@@ -7,7 +7,7 @@ use super::{enabled, error_answer, read_json};
 use crate::domain::os2app::parse_credentials;
 use crate::error::Error;
 use crate::http::{client_address, AppState};
-use crate::services::app_api::access;
+use crate::services::app_api::{access, AppError};
 
 pub async fn auth(
     state: web::Data<AppState>,
@@ -16,7 +16,10 @@ pub async fn auth(
 ) -> Result<HttpResponse, Error> {
     enabled(&state)?;
     let outcome = async {
-        let credentials = parse_credentials(&read_json(&state, payload).await?)?;
+        let body = read_json(&state, payload)
+            .await
+            .map_err(AppError::unreadable)?;
+        let credentials = parse_credentials(&body).map_err(|e| AppError::from(e).unreadable())?;
         let ip = client_address(&req, &state);
         let throttle = state.throttle;
         let policy = state.settings.password_login;

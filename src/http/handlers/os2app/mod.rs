@@ -71,6 +71,11 @@ pub fn error_answer(e: AppError) -> HttpResponse {
             ErrorCode::SaveError,
             &format!("Could not save drivereport: {message}"),
         ),
+        AppError::Unreadable(message) => answer(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::SaveError,
+            &format!("The request cannot be read: {message}"),
+        ),
         AppError::TooLarge(message) => answer(
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::SaveError,
