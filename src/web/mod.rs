@@ -21,6 +21,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use crate::domain::users::Role;
 use crate::http::AppState;
@@ -153,6 +154,34 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))
         .finish()
+}
+
+/// `?besked=…`: the notice a page shows after a form redirected to it.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    besked: Option<String>,
+}
+
+/// A group of pages' notices: `?besked=`'s code to one of their fixed texts, so a link cannot
+/// put words on a page (`notice`, `pages::payroll::notice`, …).
+pub type Notices = fn(Option<&str>) -> Option<&'static str>;
+
+/// A page in the common frame, built before its notice is known.
+pub trait Framed: Template {
+    fn layout(&mut self) -> &mut Layout;
+}
+
+impl NoticeQuery {
+    /// The notice `?besked=` names among `notices`.
+    pub fn notice(&self, notices: Notices) -> Option<&'static str> {
+        notices(self.besked.as_deref())
+    }
+
+    /// 200 with `page`, its frame showing the notice `?besked=` names among `notices`.
+    pub fn ok(&self, mut page: impl Framed, notices: Notices) -> Result<HttpResponse, WebError> {
+        page.layout().notice = self.notice(notices);
+        ok(&page)
+    }
 }
 
 /// The notices a page shows after a redirect (`?besked=…`); only these fixed texts, so a link

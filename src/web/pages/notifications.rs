@@ -3,14 +3,13 @@
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::http::AppState;
 use crate::services::notices::{self, Preferences};
 use crate::web::error::WebError;
 use crate::web::session::{Signed, SignedForm};
 use crate::web::texts::{Texts, DA};
-use crate::web::{notice, ok, see_other, Layout};
+use crate::web::{notice, ok, see_other, Layout, NoticeQuery};
 
 pub const PATH: &str = "/beskeder";
 
@@ -22,21 +21,16 @@ struct NotificationsPage {
     preferences: Preferences,
 }
 
-#[derive(Deserialize, Default)]
-pub struct Params {
-    besked: Option<String>,
-}
-
 pub async fn form(
     state: web::Data<AppState>,
     signed: Signed,
-    params: web::Query<Params>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let id = signed.user.user_id;
     let preferences = state.db.run(move |c| notices::preferences(c, id)).await?;
     ok(&NotificationsPage {
         layout: Layout::signed(&signed, DA.notifications_title, "notifications")
-            .with_notice(notice(params.besked.as_deref())),
+            .with_notice(query.notice(notice)),
         t: &DA,
         preferences,
     })

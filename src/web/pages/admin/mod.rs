@@ -15,6 +15,7 @@ use crate::error::{Error, ProblemKind};
 use crate::http::body_rate::unreadable_body;
 use crate::web::error::WebError;
 use crate::web::session::{same_secret, Signed, CSRF_HEADER};
+use crate::web::texts::admin::ADMIN;
 
 /// The administration page routes, all under `/admin`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -46,6 +47,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(imports::decide),
         )
         .route("/admin/indlaesning/{kind}", web::post().to(imports::upload));
+}
+
+/// The administration pages' notices after a redirect (`?besked=…`): only these fixed texts.
+fn notice(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "annulleret" => ADMIN.import_cancelled,
+        "roller" => ADMIN.roles_saved,
+        "person" => ADMIN.person_linked,
+        "deaktiveret" => ADMIN.deactivated_saved,
+        "genaktiveret" => ADMIN.reactivated_saved,
+        _ => return None,
+    })
 }
 
 /// `?fil=…` (and for addresses `&format=…`) of an upload.
