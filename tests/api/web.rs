@@ -7,7 +7,7 @@ use reqwest::header::{COOKIE, LOCATION};
 use reqwest::StatusCode;
 
 use crate::helpers::{spawn_app_with, TestApp, ADMIN_PASSWORD};
-use crate::web_session::{client, cookie, field, get_page, post_form, sign_in};
+use crate::web_session::{client, cookie, field, get_page, page_text, post_form, sign_in};
 
 async fn session(app: &TestApp) -> String {
     let res = sign_in(app, "admin", ADMIN_PASSWORD).await;
@@ -272,4 +272,39 @@ async fn a_one_time_password_sends_the_browser_to_the_password_page_first() {
         .unwrap()
         .contains("Din adgangskode er skiftet."));
     assert_eq!(app.login("admin", new).await.status(), StatusCode::OK);
+}
+
+/// An account linked to no person (the first administrator, a payroll clerk) opens "Beskeder"
+/// from its menu: the page explains that notices go to persons instead of a 404, and offers
+/// nothing to save.
+#[tokio::test]
+async fn the_messages_page_explains_itself_to_an_account_without_a_person() {
+    let app = spawn_app_with(|_| {}).await;
+    app.create_user("paula", "a long password", &["payroll"])
+        .await;
+    for (who, password) in [("admin", ADMIN_PASSWORD), ("paula", "a long password")] {
+        let session = crate::web_session::session(&app, who, password).await;
+        let (status, html) = page_text(&app, "/beskeder", &session).await;
+        assert_eq!(status, StatusCode::OK, "{who}: {html}");
+        assert!(
+            html.contains("Din brugerkonto er ikke knyttet til en person"),
+            "{who}: {html}"
+        );
+        assert!(
+            !html.contains("name=\"morgenoversigt\""),
+            "{who}: no setting"
+        );
+
+        let token = crate::web_session::csrf(&app, &session).await;
+        let res = post_form(
+            &app,
+            "/beskeder",
+            &session,
+            &[("csrf", &token), ("morgenoversigt", "1")],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{who}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Din brugerkonto er ikke knyttet til en person"));
+    }
 }

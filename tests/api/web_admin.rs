@@ -285,6 +285,59 @@ async fn a_file_with_bad_rows_names_every_one_and_applies_nothing() {
     assert_eq!(stored(&app), [6, 0, 0, 0]);
 }
 
+/// The preview says why in Danish; the file's own column names stay as the file has them.
+#[tokio::test]
+async fn a_refused_file_is_explained_in_danish() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    import_addresses(&app, &token).await;
+    import_ok(&app, &token, "org-units", ORG).await;
+    let admin = admin_browser(&app).await;
+    let reason = |row: &str| {
+        row.split("<td>")
+            .nth(3)
+            .and_then(|cell| cell.split("</td>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let bad = STAFF
+        .replace("770790-9012", "770790-901")
+        .replace(",2020-09-01,,2200,", ",2020-13-01,,2200,");
+    let path = preview_path(&app, &admin, "medarbejdere", &bad).await;
+    let (_, html) = page_text(&app, &path, &admin.0).await;
+    let refused = table_rows(&html, "afviste");
+    assert_eq!(reason(&refused[0]), "Skal være 10 cifre (DDMMÅÅ-SSSS)");
+    assert_eq!(
+        reason(&refused[1]),
+        "Skal være en dato på formen ÅÅÅÅ-MM-DD"
+    );
+
+    let unknown = STAFF.replace(",10028,TEK,", ",10028,XXX,");
+    let path = preview_path(&app, &admin, "medarbejdere", &unknown).await;
+    let (_, html) = page_text(&app, &path, &admin.0).await;
+    let refused = table_rows(&html, "afviste");
+    assert!(
+        reason(&refused[0]).starts_with("Ingen organisationsenhed har det eksterne id"),
+        "{}",
+        refused[0]
+    );
+
+    let danish_header = STAFF.replacen("external_id,name,", "external_id,navn,", 1);
+    let path = preview_path(&app, &admin, "medarbejdere", &danish_header).await;
+    let (_, html) = page_text(&app, &path, &admin.0).await;
+    let refused = table_rows(&html, "afviste");
+    assert!(
+        refused[0].starts_with("<td>1</td><td>navn</td><td>Ukendt kolonne</td>"),
+        "{}",
+        refused[0]
+    );
+    let cells = refused.concat();
+    for english in ["row ", "column ", "must ", "unknown"] {
+        assert!(!cells.contains(english), "{english}: {cells}");
+    }
+}
+
 #[tokio::test]
 async fn a_preview_is_its_uploaders_needs_the_csrf_token_and_can_be_cancelled() {
     let app = spawn_app().await;

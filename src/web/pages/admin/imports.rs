@@ -186,7 +186,7 @@ fn refusal_rows(refusals: Vec<Refusal>) -> Vec<RefusalRow> {
         .map(|r| RefusalRow {
             line: r.row.map(|n| n.to_string()).unwrap_or_default(),
             column: r.column.unwrap_or_default(),
-            detail: r.detail,
+            detail: crate::web::texts::import::refusal(&r.detail),
         })
         .collect()
 }
