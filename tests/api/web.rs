@@ -7,7 +7,9 @@ use reqwest::header::{COOKIE, LOCATION};
 use reqwest::StatusCode;
 
 use crate::helpers::{spawn_app_with, TestApp, ADMIN_PASSWORD};
-use crate::web_session::{client, cookie, field, get_page, page_text, post_form, sign_in};
+use crate::web_session::{
+    browser, client, cookie, field, get_page, page_text, post_form, sign_in, submit_form,
+};
 
 async fn session(app: &TestApp) -> String {
     let res = sign_in(app, "admin", ADMIN_PASSWORD).await;
@@ -283,8 +285,8 @@ async fn the_messages_page_explains_itself_to_an_account_without_a_person() {
     app.create_user("paula", "a long password", &["payroll"])
         .await;
     for (who, password) in [("admin", ADMIN_PASSWORD), ("paula", "a long password")] {
-        let session = crate::web_session::session(&app, who, password).await;
-        let (status, html) = page_text(&app, "/beskeder", &session).await;
+        let browser = browser(&app, who, password).await;
+        let (status, html) = page_text(&app, "/beskeder", &browser.0).await;
         assert_eq!(status, StatusCode::OK, "{who}: {html}");
         assert!(
             html.contains("Din brugerkonto er ikke knyttet til en person"),
@@ -295,14 +297,7 @@ async fn the_messages_page_explains_itself_to_an_account_without_a_person() {
             "{who}: no setting"
         );
 
-        let token = crate::web_session::csrf(&app, &session).await;
-        let res = post_form(
-            &app,
-            "/beskeder",
-            &session,
-            &[("csrf", &token), ("morgenoversigt", "1")],
-        )
-        .await;
+        let res = submit_form(&app, &browser, "/beskeder", &[("morgenoversigt", "1")]).await;
         assert_eq!(res.status(), StatusCode::CONFLICT, "{who}");
         let html = res.text().await.unwrap();
         assert!(html.contains("Din brugerkonto er ikke knyttet til en person"));

@@ -11,7 +11,9 @@ use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, TestApp};
-use crate::import::{import_addresses, import_ok, person_id, ADDRESSES, ORG, STAFF};
+use crate::import::{
+    app_with_the_organisation, import_addresses, import_ok, person_id, ADDRESSES, ORG, STAFF,
+};
 use crate::org::get_ok;
 use crate::web_session::{
     admin_browser, browser, client, cookie, get_page, page_text, sign_in, submit_form,
@@ -96,10 +98,7 @@ fn count(html: &str, label: &str) -> u64 {
 
 #[tokio::test]
 async fn only_administrators_open_the_administration_pages() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    import_addresses(&app, &token).await;
-    import_ok(&app, &token, "org-units", ORG).await;
+    let (app, token) = app_with_the_organisation().await;
     import_ok(&app, &token, "staff", STAFF).await;
     let person = person_id(&app, &token, "P001").await;
     let admin = admin_browser(&app).await;
@@ -240,10 +239,7 @@ async fn a_preview_writes_nothing_and_applying_applies_exactly_the_preview() {
 
 #[tokio::test]
 async fn a_file_with_bad_rows_names_every_one_and_applies_nothing() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    import_addresses(&app, &token).await;
-    import_ok(&app, &token, "org-units", ORG).await;
+    let (app, _) = app_with_the_organisation().await;
     let admin = admin_browser(&app).await;
     let bad = STAFF
         .replace("770790-9012", "770790-901")
@@ -288,10 +284,7 @@ async fn a_file_with_bad_rows_names_every_one_and_applies_nothing() {
 /// The preview says why in Danish; the file's own column names stay as the file has them.
 #[tokio::test]
 async fn a_refused_file_is_explained_in_danish() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    import_addresses(&app, &token).await;
-    import_ok(&app, &token, "org-units", ORG).await;
+    let (app, _) = app_with_the_organisation().await;
     let admin = admin_browser(&app).await;
     let reason = |row: &str| {
         row.split("<td>")
@@ -387,10 +380,7 @@ async fn a_preview_is_its_uploaders_needs_the_csrf_token_and_can_be_cancelled() 
 
 #[tokio::test]
 async fn users_are_created_and_reset_with_one_time_passwords_and_linked_to_persons() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    import_addresses(&app, &token).await;
-    import_ok(&app, &token, "org-units", ORG).await;
+    let (app, token) = app_with_the_organisation().await;
     import_ok(&app, &token, "staff", STAFF).await;
     let admin = admin_browser(&app).await;
 
