@@ -19,7 +19,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
 use askama::Template;
 use serde::Deserialize;
 
@@ -35,26 +35,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         approvals, autocomplete, login, notifications, password, report, report_form, reports,
         trips, year,
     };
-    cfg.route("/", web::get().to(reports::list))
-        .route("/log-ind", web::get().to(login::form))
-        .route("/log-ind", web::post().to(login::submit))
-        .route("/log-ud", web::post().to(login::sign_out))
-        .route(password::PATH, web::get().to(password::form))
-        .route(password::PATH, web::post().to(password::submit))
-        .route(notifications::PATH, web::get().to(notifications::form))
-        .route(notifications::PATH, web::post().to(notifications::submit))
-        .route("/indberetninger/ny", web::get().to(report_form::new))
-        .route("/indberetninger/ny", web::post().to(report_form::create))
-        .route("/indberetninger/{id}", web::get().to(report::show))
-        .route("/indberetninger/{id}", web::post().to(report::act))
-        .route("/indberetninger/{id}/ret", web::get().to(report_form::edit))
-        .route(
-            "/indberetninger/{id}/ret",
-            web::post().to(report_form::save),
-        )
-        .route("/godkendelse", web::get().to(approvals::queue))
-        .route("/godkendelse", web::post().to(approvals::bulk_approve))
-        .route("/mit-aar", web::get().to(year::show))
+    cfg.route("/", web::get().to(reports::list));
+    page_and_form(cfg, "/log-ind", login::form, login::submit);
+    cfg.route("/log-ud", web::post().to(login::sign_out));
+    page_and_form(cfg, password::PATH, password::form, password::submit);
+    page_and_form(
+        cfg,
+        notifications::PATH,
+        notifications::form,
+        notifications::submit,
+    );
+    page_and_form(
+        cfg,
+        "/indberetninger/ny",
+        report_form::new,
+        report_form::create,
+    );
+    page_and_form(cfg, "/indberetninger/{id}", report::show, report::act);
+    page_and_form(
+        cfg,
+        "/indberetninger/{id}/ret",
+        report_form::edit,
+        report_form::save,
+    );
+    page_and_form(
+        cfg,
+        "/godkendelse",
+        approvals::queue,
+        approvals::bulk_approve,
+    );
+    cfg.route("/mit-aar", web::get().to(year::show))
         .route("/ture", web::get().to(trips::list))
         .route("/ture/{id}", web::get().to(trips::show))
         .route(
@@ -65,6 +75,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(pages::payroll::configure)
         .configure(pages::admin::configure)
         .configure(pages::admin_config::configure);
+}
+
+/// A page and its form on one path: GET shows the page, POST submits the form.
+pub fn page_and_form<G, GetArgs, P, PostArgs>(
+    cfg: &mut web::ServiceConfig,
+    path: &str,
+    get: G,
+    post: P,
+) where
+    G: Handler<GetArgs>,
+    GetArgs: FromRequest + 'static,
+    G::Output: Responder + 'static,
+    P: Handler<PostArgs>,
+    PostArgs: FromRequest + 'static,
+    P::Output: Responder + 'static,
+{
+    cfg.route(path, web::get().to(get))
+        .route(path, web::post().to(post));
 }
 
 /// What every page's frame shows: title, the menus of each role the user holds, the CSRF
