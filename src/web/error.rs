@@ -84,7 +84,8 @@ pub fn error_page(kind: ProblemKind) -> HttpResponse {
     page(status_of(kind), heading, message)
 }
 
-fn status_of(kind: ProblemKind) -> StatusCode {
+/// The HTTP status of a problem kind (a refused form answers with it).
+pub fn status_of(kind: ProblemKind) -> StatusCode {
     StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 

@@ -19,8 +19,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
 use askama::Template;
+use serde::Deserialize;
 
 use crate::domain::users::Role;
 use crate::http::AppState;
@@ -34,26 +35,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         approvals, autocomplete, login, notifications, password, report, report_form, reports,
         trips, year,
     };
-    cfg.route("/", web::get().to(reports::list))
-        .route("/log-ind", web::get().to(login::form))
-        .route("/log-ind", web::post().to(login::submit))
-        .route("/log-ud", web::post().to(login::sign_out))
-        .route(password::PATH, web::get().to(password::form))
-        .route(password::PATH, web::post().to(password::submit))
-        .route(notifications::PATH, web::get().to(notifications::form))
-        .route(notifications::PATH, web::post().to(notifications::submit))
-        .route("/indberetninger/ny", web::get().to(report_form::new))
-        .route("/indberetninger/ny", web::post().to(report_form::create))
-        .route("/indberetninger/{id}", web::get().to(report::show))
-        .route("/indberetninger/{id}", web::post().to(report::act))
-        .route("/indberetninger/{id}/ret", web::get().to(report_form::edit))
-        .route(
-            "/indberetninger/{id}/ret",
-            web::post().to(report_form::save),
-        )
-        .route("/godkendelse", web::get().to(approvals::queue))
-        .route("/godkendelse", web::post().to(approvals::bulk_approve))
-        .route("/mit-aar", web::get().to(year::show))
+    cfg.route("/", web::get().to(reports::list));
+    page_and_form(cfg, "/log-ind", login::form, login::submit);
+    cfg.route("/log-ud", web::post().to(login::sign_out));
+    page_and_form(cfg, password::PATH, password::form, password::submit);
+    page_and_form(
+        cfg,
+        notifications::PATH,
+        notifications::form,
+        notifications::submit,
+    );
+    page_and_form(
+        cfg,
+        "/indberetninger/ny",
+        report_form::new,
+        report_form::create,
+    );
+    page_and_form(cfg, "/indberetninger/{id}", report::show, report::act);
+    page_and_form(
+        cfg,
+        "/indberetninger/{id}/ret",
+        report_form::edit,
+        report_form::save,
+    );
+    page_and_form(
+        cfg,
+        "/godkendelse",
+        approvals::queue,
+        approvals::bulk_approve,
+    );
+    cfg.route("/mit-aar", web::get().to(year::show))
         .route("/ture", web::get().to(trips::list))
         .route("/ture/{id}", web::get().to(trips::show))
         .route(
@@ -64,6 +75,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(pages::payroll::configure)
         .configure(pages::admin::configure)
         .configure(pages::admin_config::configure);
+}
+
+/// A page and its form on one path: GET shows the page, POST submits the form.
+pub fn page_and_form<G, GetArgs, P, PostArgs>(
+    cfg: &mut web::ServiceConfig,
+    path: &str,
+    get: G,
+    post: P,
+) where
+    G: Handler<GetArgs>,
+    GetArgs: FromRequest + 'static,
+    G::Output: Responder + 'static,
+    P: Handler<PostArgs>,
+    PostArgs: FromRequest + 'static,
+    P::Output: Responder + 'static,
+{
+    cfg.route(path, web::get().to(get))
+        .route(path, web::post().to(post));
 }
 
 /// What every page's frame shows: title, the menus of each role the user holds, the CSRF
@@ -153,6 +182,34 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))
         .finish()
+}
+
+/// `?besked=…`: the notice a page shows after a form redirected to it.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    besked: Option<String>,
+}
+
+/// A group of pages' notices: `?besked=`'s code to one of their fixed texts, so a link cannot
+/// put words on a page (`notice`, `pages::payroll::notice`, …).
+pub type Notices = fn(Option<&str>) -> Option<&'static str>;
+
+/// A page in the common frame, built before its notice is known.
+pub trait Framed: Template {
+    fn layout(&mut self) -> &mut Layout;
+}
+
+impl NoticeQuery {
+    /// The notice `?besked=` names among `notices`.
+    pub fn notice(&self, notices: Notices) -> Option<&'static str> {
+        notices(self.besked.as_deref())
+    }
+
+    /// 200 with `page`, its frame showing the notice `?besked=` names among `notices`.
+    pub fn ok(&self, mut page: impl Framed, notices: Notices) -> Result<HttpResponse, WebError> {
+        page.layout().notice = self.notice(notices);
+        ok(&page)
+    }
 }
 
 /// The notices a page shows after a redirect (`?besked=…`); only these fixed texts, so a link

@@ -2,6 +2,7 @@
 //! and the same `Caller` the API's handlers build, so pages and API share one authorization.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::cookie::{time, Cookie, SameSite};
@@ -179,6 +180,60 @@ impl FromRequest for SignedForm {
                 return Err(WebError::CsrfRefused);
             }
             Ok(SignedForm { signed, form })
+        })
+    }
+}
+
+/// The roles that open a group of pages: what a [`GatedForm`] admits.
+pub trait PageRoles {
+    const ROLES: &'static [Role];
+}
+
+/// The administration pages ([`ADMIN_PAGES`]).
+#[derive(Debug)]
+pub struct AdminPages;
+
+impl PageRoles for AdminPages {
+    const ROLES: &'static [Role] = ADMIN_PAGES;
+}
+
+/// The payroll pages ([`PAYROLL_PAGES`]).
+#[derive(Debug)]
+pub struct PayrollPages;
+
+impl PageRoles for PayrollPages {
+    const ROLES: &'static [Role] = PAYROLL_PAGES;
+}
+
+/// A submitted form of a page only `R`'s roles open: [`SignedForm`]'s checks first (sign-in,
+/// then 403 without a valid CSRF token), then 404 for a user without those roles, as
+/// [`Signed::require_any`] answers.
+#[derive(Debug)]
+pub struct GatedForm<R> {
+    pub signed: Signed,
+    pub form: FormData,
+    roles: PhantomData<R>,
+}
+
+/// A form of an administration page.
+pub type AdminForm = GatedForm<AdminPages>;
+/// A form of a payroll page.
+pub type PayrollForm = GatedForm<PayrollPages>;
+
+impl<R: PageRoles + 'static> FromRequest for GatedForm<R> {
+    type Error = WebError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, WebError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let submitted = SignedForm::from_request(req, payload);
+        Box::pin(async move {
+            let SignedForm { signed, form } = submitted.await?;
+            signed.require_any(R::ROLES)?;
+            Ok(GatedForm {
+                signed,
+                form,
+                roles: PhantomData,
+            })
         })
     }
 }

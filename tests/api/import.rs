@@ -48,6 +48,16 @@ pub async fn import_addresses(app: &TestApp, token: &str) {
 }
 
 /// The example municipality: addresses, org units and staff.
+/// An app with Fanø's address registry and the example organisation (no staff yet), and the
+/// administrator's token.
+pub async fn app_with_the_organisation() -> (TestApp, String) {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    import_addresses(&app, &admin).await;
+    import_ok(&app, &admin, "org-units", ORG).await;
+    (app, admin)
+}
+
 pub async fn import_example(app: &TestApp, token: &str) -> Value {
     import_addresses(app, token).await;
     import_ok(app, token, "org-units", ORG).await;
@@ -136,10 +146,7 @@ async fn imports_create_then_leave_unchanged_then_update() {
 
 #[tokio::test]
 async fn a_bad_row_rolls_back_the_whole_import_and_is_named() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    import_addresses(&app, &admin).await;
-    import_ok(&app, &admin, "org-units", ORG).await;
+    let (app, admin) = app_with_the_organisation().await;
 
     // Row 3 names an unknown parent: nothing of the file is stored, not even row 2.
     let res = import(

@@ -34,3 +34,4 @@ mod web;
 mod web_admin;
 mod web_attacks;
 mod web_payroll;
+mod web_session;

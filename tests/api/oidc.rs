@@ -402,7 +402,7 @@ async fn password_login_for_admins_only_refuses_everybody_else() {
     let html = visit(&app.url("/log-ind")).await.text().await.unwrap();
     assert!(html.contains("Kun administratorer logger ind med adgangskode"));
     // The sign-in form refuses her the same way, in Danish.
-    let res = crate::web::sign_in(&app, "bente", "bentes password").await;
+    let res = crate::web_session::sign_in(&app, "bente", "bentes password").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let html = res.text().await.unwrap();
     assert!(html.contains("kun for administratorer"), "{html}");

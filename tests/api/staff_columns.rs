@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::import::{
-    counts, import, import_addresses, import_example, import_ok, person_id, ORG, STAFF,
+    app_with_the_organisation, counts, import, import_example, import_ok, person_id, ORG, STAFF,
 };
 use crate::org::get_ok;
 
@@ -97,10 +97,7 @@ async fn the_example_staff_file_fills_cpr_email_home_and_plates_and_reimports_un
 
 #[tokio::test]
 async fn an_unclear_or_unknown_home_address_refuses_the_whole_file() {
-    let app = spawn_app().await;
-    let admin = app.admin_token().await;
-    import_addresses(&app, &admin).await;
-    import_ok(&app, &admin, "org-units", ORG).await;
+    let (app, admin) = app_with_the_organisation().await;
 
     let good =
         "P1,Anna Berg,1,SUP,Sygeplejerske,2024-01-01,,,\"Vestervejen 15, Nordby, 6720 Fanø\",";

@@ -8,8 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, TestApp, ADMIN_PASSWORD};
 use crate::phone_app::{app_login, app_world, APP_PW};
 use crate::report_fixtures::PW;
-use crate::web::{get_page, sign_in};
-use crate::web_admin::{admin_browser, page_text, post_form};
+use crate::web_session::{admin_browser, get_page, page_text, sign_in, submit_form};
 
 fn user_id(app: &TestApp, username: &str) -> i64 {
     korsel::db::users::find_by_username(&mut app.db.connect(), username)
@@ -57,7 +56,7 @@ async fn deactivating_closes_every_way_in_and_reactivating_opens_the_sign_ins() 
     app_login(app, &w.nina, "nina").await;
     let session = sign_in(app, "nina", PW).await;
     assert_eq!(session.status(), StatusCode::SEE_OTHER);
-    let session = crate::web::cookie(&session, "korsel_session").unwrap();
+    let session = crate::web_session::cookie(&session, "korsel_session").unwrap();
     let session = session.split(';').next().unwrap().to_string();
     assert_eq!(get_page(app, "/", &session).await.status(), StatusCode::OK);
 
@@ -161,7 +160,7 @@ async fn the_user_page_deactivates_and_reactivates_and_the_list_says_so() {
     let (nina, admin) = (user_id(app, "nina"), user_id(app, "admin"));
     let who = admin_browser(app).await;
     let page = format!("/admin/brugere/{nina}");
-    let res = post_form(app, &who, &page, &[("handling", "deaktiver")]).await;
+    let res = submit_form(app, &who, &page, &[("handling", "deaktiver")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (status, html) = page_text(app, &format!("{page}?besked=deaktiveret"), &who.0).await;
     assert_eq!(status, StatusCode::OK);
@@ -171,7 +170,7 @@ async fn the_user_page_deactivates_and_reactivates_and_the_list_says_so() {
     assert!(list.contains("(Deaktiveret)"), "{list}");
     assert_problem(app.login("nina", PW).await, 401, "invalid-credentials").await;
 
-    let res = post_form(app, &who, &page, &[("handling", "genaktiver")]).await;
+    let res = submit_form(app, &who, &page, &[("handling", "genaktiver")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, list) = page_text(app, "/admin/brugere?q=nina", &who.0).await;
     assert!(!list.contains("(Deaktiveret)"));
@@ -179,11 +178,11 @@ async fn the_user_page_deactivates_and_reactivates_and_the_list_says_so() {
 
     // Their own page refuses, and says why.
     let own = format!("/admin/brugere/{admin}");
-    let res = post_form(app, &who, &own, &[("handling", "deaktiver")]).await;
+    let res = submit_form(app, &who, &own, &[("handling", "deaktiver")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("your own account"));
     // Without the CSRF token nothing happens.
-    let res = crate::web::client()
+    let res = crate::web_session::client()
         .post(app.url(&page))
         .header(reqwest::header::COOKIE, &who.0)
         .header("content-type", "application/x-www-form-urlencoded")

@@ -3,69 +3,13 @@
 
 use std::time::Duration;
 
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::{redirect, Client, Response, StatusCode};
+use reqwest::header::{COOKIE, LOCATION};
+use reqwest::StatusCode;
 
 use crate::helpers::{spawn_app_with, TestApp, ADMIN_PASSWORD};
-
-pub(crate) fn client() -> Client {
-    Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-pub(crate) fn cookie(res: &Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_string)
-}
-
-pub(crate) fn field<'a>(html: &'a str, name: &str) -> &'a str {
-    html.split(&format!("name=\"{name}\" value=\""))
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_else(|| panic!("no field {name}"))
-}
-
-pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish()
-}
-
-/// A page as the browser with this session cookie asks for it (redirects not followed).
-pub(crate) async fn get_page(app: &TestApp, path: &str, session: &str) -> Response {
-    client()
-        .get(app.url(path))
-        .header(COOKIE, session)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Signs in through the form; returns the answer (303 with the session cookie on success).
-pub(crate) async fn sign_in(app: &TestApp, username: &str, password: &str) -> Response {
-    let c = client();
-    let page = c.get(app.url("/log-ind")).send().await.unwrap();
-    let login = cookie(&page, "korsel_login").expect("login cookie");
-    let html = page.text().await.unwrap();
-    c.post(app.url("/log-ind"))
-        .header(COOKIE, login.split(';').next().unwrap())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[
-            ("csrf", field(&html, "csrf")),
-            ("username", username),
-            ("password", password),
-            ("next", "/mit-aar"),
-        ]))
-        .send()
-        .await
-        .unwrap()
-}
+use crate::web_session::{
+    browser, client, cookie, field, get_page, page_text, post_form, sign_in, submit_form,
+};
 
 async fn session(app: &TestApp) -> String {
     let res = sign_in(app, "admin", ADMIN_PASSWORD).await;
@@ -230,22 +174,6 @@ async fn assets_are_cached_by_hash_and_unknown_pages_are_danish_for_browsers() {
     assert_eq!(api.headers()["content-type"], "application/problem+json");
 }
 
-pub(crate) async fn post_form(
-    app: &TestApp,
-    path: &str,
-    session: &str,
-    pairs: &[(&str, &str)],
-) -> Response {
-    client()
-        .post(app.url(path))
-        .header(COOKIE, session)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(pairs))
-        .send()
-        .await
-        .unwrap()
-}
-
 /// Issue 11's one-time password in the browser: after signing in with it, every page sends the
 /// user to "Skift adgangskode" until a new password is set; then the user stays signed in.
 #[tokio::test]
@@ -346,4 +274,32 @@ async fn a_one_time_password_sends_the_browser_to_the_password_page_first() {
         .unwrap()
         .contains("Din adgangskode er skiftet."));
     assert_eq!(app.login("admin", new).await.status(), StatusCode::OK);
+}
+
+/// An account linked to no person (the first administrator, a payroll clerk) opens "Beskeder"
+/// from its menu: the page explains that notices go to persons instead of a 404, and offers
+/// nothing to save.
+#[tokio::test]
+async fn the_messages_page_explains_itself_to_an_account_without_a_person() {
+    let app = spawn_app_with(|_| {}).await;
+    app.create_user("paula", "a long password", &["payroll"])
+        .await;
+    for (who, password) in [("admin", ADMIN_PASSWORD), ("paula", "a long password")] {
+        let browser = browser(&app, who, password).await;
+        let (status, html) = page_text(&app, "/beskeder", &browser.0).await;
+        assert_eq!(status, StatusCode::OK, "{who}: {html}");
+        assert!(
+            html.contains("Din brugerkonto er ikke knyttet til en person"),
+            "{who}: {html}"
+        );
+        assert!(
+            !html.contains("name=\"morgenoversigt\""),
+            "{who}: no setting"
+        );
+
+        let res = submit_form(&app, &browser, "/beskeder", &[("morgenoversigt", "1")]).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{who}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Din brugerkonto er ikke knyttet til en person"));
+    }
 }

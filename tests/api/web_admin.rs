@@ -10,34 +10,14 @@ use reqwest::header::{COOKIE, LOCATION};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, TestApp, ADMIN_PASSWORD};
-use crate::import::{import_addresses, import_ok, person_id, ADDRESSES, ORG, STAFF};
+use crate::helpers::{spawn_app, TestApp};
+use crate::import::{
+    app_with_the_organisation, import_addresses, import_ok, person_id, ADDRESSES, ORG, STAFF,
+};
 use crate::org::get_ok;
-use crate::web::{client, cookie, form, get_page, sign_in};
-
-/// A browser session of `username`: (cookie, CSRF token).
-pub(crate) async fn browser(app: &TestApp, username: &str, password: &str) -> (String, String) {
-    let res = sign_in(app, username, password).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{username} signs in");
-    let session = cookie(&res, "korsel_session").expect("session cookie");
-    let session = session.split(';').next().unwrap().to_string();
-    let html = get_page(app, "/adgangskode", &session)
-        .await
-        .text()
-        .await
-        .unwrap();
-    let csrf = html
-        .split("name=\"csrf-token\" content=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf meta")
-        .to_string();
-    (session, csrf)
-}
-
-pub(crate) async fn admin_browser(app: &TestApp) -> (String, String) {
-    browser(app, "admin", ADMIN_PASSWORD).await
-}
+use crate::web_session::{
+    admin_browser, browser, client, cookie, get_page, page_text, sign_in, submit_form,
+};
 
 /// Uploads a file as `static/korsel.js` does: the body, the CSRF token in the header.
 async fn upload(
@@ -73,29 +53,6 @@ async fn preview_path(app: &TestApp, who: &(String, String), kind: &str, csv: &s
         "{location}"
     );
     location
-}
-
-pub(crate) async fn post_form(
-    app: &TestApp,
-    (session, csrf): &(String, String),
-    path: &str,
-    pairs: &[(&str, &str)],
-) -> Response {
-    let mut all = vec![("csrf", csrf.as_str())];
-    all.extend_from_slice(pairs);
-    client()
-        .post(app.url(path))
-        .header(COOKIE, session)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&all))
-        .send()
-        .await
-        .unwrap()
-}
-
-pub(crate) async fn page_text(app: &TestApp, path: &str, session: &str) -> (StatusCode, String) {
-    let res = get_page(app, path, session).await;
-    (res.status(), res.text().await.unwrap())
 }
 
 /// Rows of the organisation and staff tables.
@@ -141,10 +98,7 @@ fn count(html: &str, label: &str) -> u64 {
 
 #[tokio::test]
 async fn only_administrators_open_the_administration_pages() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    import_addresses(&app, &token).await;
-    import_ok(&app, &token, "org-units", ORG).await;
+    let (app, token) = app_with_the_organisation().await;
     import_ok(&app, &token, "staff", STAFF).await;
     let person = person_id(&app, &token, "P001").await;
     let admin = admin_browser(&app).await;
@@ -185,7 +139,7 @@ async fn only_administrators_open_the_administration_pages() {
         }
         let res = upload(&app, &who, "/admin/indlaesning/organisation?fil=x.csv", ORG).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{name} uploads");
-        let res = post_form(&app, &who, &preview, &[("handling", "anvend")]).await;
+        let res = submit_form(&app, &who, &preview, &[("handling", "anvend")]).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{name} applies");
     }
 }
@@ -216,7 +170,7 @@ async fn a_preview_writes_nothing_and_applying_applies_exactly_the_preview() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(count(&html, "Nye"), 6);
     assert_eq!(stored(&app), [0, 0, 0, 0], "the preview stored nothing");
-    let res = post_form(&app, &admin, &org, &[("handling", "anvend")]).await;
+    let res = submit_form(&app, &admin, &org, &[("handling", "anvend")]).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.text().await.unwrap().contains("Indlæsning gennemført"));
     assert_eq!(stored(&app)[0], 6);
@@ -225,14 +179,14 @@ async fn a_preview_writes_nothing_and_applying_applies_exactly_the_preview() {
     let (_, html) = page_text(&app, &staff, &admin.0).await;
     assert_eq!(count(&html, "Nye"), 31);
     assert_eq!(stored(&app), [6, 0, 0, 0], "the preview stored nothing");
-    let res = post_form(&app, &admin, &staff, &[("handling", "anvend")]).await;
+    let res = submit_form(&app, &admin, &staff, &[("handling", "anvend")]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let after = stored(&app);
     assert_eq!(after[2], 31, "every employment");
     assert!(after[1] > 0 && after[3] > 0);
 
     // A used preview is gone: applying it twice imports nothing twice.
-    let res = post_form(&app, &admin, &staff, &[("handling", "anvend")]).await;
+    let res = submit_form(&app, &admin, &staff, &[("handling", "anvend")]).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res
         .text()
@@ -266,7 +220,7 @@ async fn a_preview_writes_nothing_and_applying_applies_exactly_the_preview() {
         rows[1]
     );
     assert!(rows[1].contains("Afsluttet") && rows[1].contains("end_date: – → 2026-06-30"));
-    let res = post_form(&app, &admin, &changed, &[("handling", "anvend")]).await;
+    let res = submit_form(&app, &admin, &changed, &[("handling", "anvend")]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let jesper = person_id(&app, &token, "P004").await;
     let employments = get_ok(
@@ -285,10 +239,7 @@ async fn a_preview_writes_nothing_and_applying_applies_exactly_the_preview() {
 
 #[tokio::test]
 async fn a_file_with_bad_rows_names_every_one_and_applies_nothing() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    import_addresses(&app, &token).await;
-    import_ok(&app, &token, "org-units", ORG).await;
+    let (app, _) = app_with_the_organisation().await;
     let admin = admin_browser(&app).await;
     let bad = STAFF
         .replace("770790-9012", "770790-901")
@@ -311,7 +262,7 @@ async fn a_file_with_bad_rows_names_every_one_and_applies_nothing() {
     );
     assert!(refused[2].starts_with("<td>17</td><td>start_date</td>"));
     assert!(!html.contains("value=\"anvend\""), "no apply button");
-    let res = post_form(&app, &admin, &path, &[("handling", "anvend")]).await;
+    let res = submit_form(&app, &admin, &path, &[("handling", "anvend")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("Afviste rækker"));
     assert_eq!(stored(&app), [6, 0, 0, 0], "nothing of the file");
@@ -328,6 +279,56 @@ async fn a_file_with_bad_rows_names_every_one_and_applies_nothing() {
         refused[0]
     );
     assert_eq!(stored(&app), [6, 0, 0, 0]);
+}
+
+/// The preview says why in Danish; the file's own column names stay as the file has them.
+#[tokio::test]
+async fn a_refused_file_is_explained_in_danish() {
+    let (app, _) = app_with_the_organisation().await;
+    let admin = admin_browser(&app).await;
+    let reason = |row: &str| {
+        row.split("<td>")
+            .nth(3)
+            .and_then(|cell| cell.split("</td>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let bad = STAFF
+        .replace("770790-9012", "770790-901")
+        .replace(",2020-09-01,,2200,", ",2020-13-01,,2200,");
+    let path = preview_path(&app, &admin, "medarbejdere", &bad).await;
+    let (_, html) = page_text(&app, &path, &admin.0).await;
+    let refused = table_rows(&html, "afviste");
+    assert_eq!(reason(&refused[0]), "Skal være 10 cifre (DDMMÅÅ-SSSS)");
+    assert_eq!(
+        reason(&refused[1]),
+        "Skal være en dato på formen ÅÅÅÅ-MM-DD"
+    );
+
+    let unknown = STAFF.replace(",10028,TEK,", ",10028,XXX,");
+    let path = preview_path(&app, &admin, "medarbejdere", &unknown).await;
+    let (_, html) = page_text(&app, &path, &admin.0).await;
+    let refused = table_rows(&html, "afviste");
+    assert!(
+        reason(&refused[0]).starts_with("Ingen organisationsenhed har det eksterne id"),
+        "{}",
+        refused[0]
+    );
+
+    let danish_header = STAFF.replacen("external_id,name,", "external_id,navn,", 1);
+    let path = preview_path(&app, &admin, "medarbejdere", &danish_header).await;
+    let (_, html) = page_text(&app, &path, &admin.0).await;
+    let refused = table_rows(&html, "afviste");
+    assert!(
+        refused[0].starts_with("<td>1</td><td>navn</td><td>Ukendt kolonne</td>"),
+        "{}",
+        refused[0]
+    );
+    let cells = refused.concat();
+    for english in ["row ", "column ", "must ", "unknown"] {
+        assert!(!cells.contains(english), "{english}: {cells}");
+    }
 }
 
 #[tokio::test]
@@ -352,7 +353,7 @@ async fn a_preview_is_its_uploaders_needs_the_csrf_token_and_can_be_cancelled() 
         "another administrator's preview"
     );
     assert!(html.contains("Forhåndsvisningen findes ikke"));
-    let res = post_form(&app, &other, &path, &[("handling", "anvend")]).await;
+    let res = submit_form(&app, &other, &path, &[("handling", "anvend")]).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(stored(&app)[0], 0);
 
@@ -366,11 +367,11 @@ async fn a_preview_is_its_uploaders_needs_the_csrf_token_and_can_be_cancelled() 
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = post_form(&app, &forged, &path, &[("handling", "anvend")]).await;
+    let res = submit_form(&app, &forged, &path, &[("handling", "anvend")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(stored(&app)[0], 0);
 
-    let res = post_form(&app, &admin, &path, &[("handling", "annuller")]).await;
+    let res = submit_form(&app, &admin, &path, &[("handling", "annuller")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (status, _) = page_text(&app, &path, &admin.0).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a cancelled preview is gone");
@@ -379,14 +380,11 @@ async fn a_preview_is_its_uploaders_needs_the_csrf_token_and_can_be_cancelled() 
 
 #[tokio::test]
 async fn users_are_created_and_reset_with_one_time_passwords_and_linked_to_persons() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    import_addresses(&app, &token).await;
-    import_ok(&app, &token, "org-units", ORG).await;
+    let (app, token) = app_with_the_organisation().await;
     import_ok(&app, &token, "staff", STAFF).await;
     let admin = admin_browser(&app).await;
 
-    let res = post_form(
+    let res = submit_form(
         &app,
         &admin,
         "/admin/brugere",
@@ -423,7 +421,7 @@ async fn users_are_created_and_reset_with_one_time_passwords_and_linked_to_perso
         .and_then(|s| s.split('"').next())
         .and_then(|s| s.parse().ok())
         .unwrap();
-    let res = post_form(
+    let res = submit_form(
         &app,
         &admin,
         "/admin/brugere",
@@ -434,7 +432,7 @@ async fn users_are_created_and_reset_with_one_time_passwords_and_linked_to_perso
 
     // Roles, the link to a person, and a reset.
     let user = format!("/admin/brugere/{id}");
-    let res = post_form(
+    let res = submit_form(
         &app,
         &admin,
         &user,
@@ -444,7 +442,7 @@ async fn users_are_created_and_reset_with_one_time_passwords_and_linked_to_perso
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let body = get_ok(&app, &token, &format!("/api/v1/users/{id}")).await;
     assert_eq!(body["roles"], serde_json::json!(["payroll"]));
-    let res = post_form(
+    let res = submit_form(
         &app,
         &admin,
         &user,
@@ -455,7 +453,7 @@ async fn users_are_created_and_reset_with_one_time_passwords_and_linked_to_perso
     let p030 = person_id(&app, &token, "P030").await;
     let person: Value = get_ok(&app, &token, &format!("/api/v1/persons/{p030}")).await;
     assert_eq!(person["username"], "ny.bruger");
-    let res = post_form(
+    let res = submit_form(
         &app,
         &admin,
         &user,
@@ -463,7 +461,7 @@ async fn users_are_created_and_reset_with_one_time_passwords_and_linked_to_perso
     )
     .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = post_form(&app, &admin, &user, &[("handling", "adgangskode")]).await;
+    let res = submit_form(&app, &admin, &user, &[("handling", "adgangskode")]).await;
     let html = res.text().await.unwrap();
     let fresh = html
         .split("<code id=\"engangskode\">")

@@ -13,8 +13,8 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app_with, TestApp, ADMIN_PASSWORD};
 use crate::report_fixtures::{read_report, world, PW};
-use crate::web::{client, cookie, field, form, get_page, post_form};
-use crate::web_payroll::{app_with_a_batch_and_staff, csrf, session};
+use crate::web_payroll::app_with_a_batch_and_staff;
+use crate::web_session::{client, cookie, csrf, field, form, get_page, post_form, session};
 
 /// A POST with a raw (already encoded) body.
 pub(super) async fn post_raw(app: &TestApp, path: &str, session: &str, body: Vec<u8>) -> Response {

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{spawn_app_with, TestApp, ADMIN_PASSWORD, JWT_SECRET};
-use crate::web::{cookie, field, get_page, post_form, sign_in};
+use crate::web_session::{csrf, page_text, post_form, session};
 
 const PW: &str = "a long password";
 
@@ -20,33 +20,6 @@ const PAYROLL_PAGES: [&str; 6] = [
     "/loen/koersler/1/fil",
 ];
 const ADMIN_PAGES: [&str; 3] = ["/admin/takster", "/admin/noegler", "/admin/indstillinger"];
-
-/// A browser session of `username` (signed in through the form).
-pub(crate) async fn session(app: &TestApp, username: &str, password: &str) -> String {
-    let res = sign_in(app, username, password).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{username} signs in");
-    cookie(&res, "korsel_session")
-        .expect("session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
-async fn status_of(app: &TestApp, path: &str, session: &str) -> (StatusCode, String) {
-    let res = get_page(app, path, session).await;
-    (res.status(), res.text().await.unwrap())
-}
-
-/// A form's CSRF token, from a page the user may open.
-pub(crate) async fn csrf(app: &TestApp, session: &str) -> String {
-    let html = get_page(app, "/adgangskode", session)
-        .await
-        .text()
-        .await
-        .unwrap();
-    field(&html, "csrf").to_string()
-}
 
 /// An app with one (empty) payroll batch, so that the batch's own pages exist, and users of
 /// each role: emma (employee), anders (employee and approver), paula (payroll).
@@ -81,29 +54,29 @@ async fn payroll_and_admin_pages_are_404_for_everybody_else() {
 
     for who in [&employee, &approver] {
         for path in PAYROLL_PAGES.iter().chain(&ADMIN_PAGES) {
-            let (status, html) = status_of(&app, path, who).await;
+            let (status, html) = page_text(&app, path, who).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
             assert!(html.contains("Siden findes ikke"), "{path}: {html}");
         }
     }
     for path in PAYROLL_PAGES {
-        let (status, html) = status_of(&app, path, &payroll).await;
+        let (status, html) = page_text(&app, path, &payroll).await;
         assert_eq!(status, StatusCode::OK, "{path}: {html}");
     }
     for path in ADMIN_PAGES {
-        let (status, _) = status_of(&app, path, &payroll).await;
+        let (status, _) = page_text(&app, path, &payroll).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
     for path in PAYROLL_PAGES.iter().chain(&ADMIN_PAGES) {
-        let (status, html) = status_of(&app, path, &admin).await;
+        let (status, html) = page_text(&app, path, &admin).await;
         assert_eq!(status, StatusCode::OK, "{path}: {html}");
     }
     // The seeded placeholder TF codes show the banner: payroll is told to ask an
     // administrator, who gets the link to the page that fixes it.
-    let (_, html) = status_of(&app, "/loen", &payroll).await;
+    let (_, html) = page_text(&app, "/loen", &payroll).await;
     assert!(html.contains("<h1>Lønkørsler</h1>"), "{html}");
     assert!(html.contains("Bed en administrator") && !html.contains("href=\"/admin/takster\">Sæt"));
-    let (_, html) = status_of(&app, "/loen/afventer", &admin).await;
+    let (_, html) = page_text(&app, "/loen/afventer", &admin).await;
     assert!(
         html.contains("href=\"/admin/takster\">Sæt lønarterne"),
         "{html}"
@@ -134,9 +107,9 @@ async fn payroll_and_admin_pages_are_404_for_everybody_else() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let (_, keys) = status_of(&app, "/admin/noegler", &admin).await;
+    let (_, keys) = page_text(&app, "/admin/noegler", &admin).await;
     assert!(keys.contains("Der er ingen nøgler."), "no key was made");
-    let (_, batch) = status_of(&app, "/loen/koersler/1", &admin).await;
+    let (_, batch) = page_text(&app, "/loen/koersler/1", &admin).await;
     assert!(batch.contains("Dannet"), "not cancelled: {batch}");
 }
 
@@ -155,7 +128,7 @@ async fn the_settings_page_shows_no_secret() {
     })
     .await;
     let admin = session(&app, "admin", ADMIN_PASSWORD).await;
-    let (status, html) = status_of(&app, "/admin/indstillinger", &admin).await;
+    let (status, html) = page_text(&app, "/admin/indstillinger", &admin).await;
     assert_eq!(status, StatusCode::OK);
     for secret in [JWT_SECRET, ADMIN_PASSWORD, smtp_password, tile_key] {
         assert!(!html.contains(secret), "{secret} is on the page");
@@ -207,7 +180,7 @@ async fn a_connector_key_made_on_the_page_pulls_until_it_is_revoked() {
         }
     };
     assert_eq!(pull(key.clone()).await, StatusCode::OK);
-    let (_, list) = status_of(&app, "/admin/noegler", &admin).await;
+    let (_, list) = page_text(&app, "/admin/noegler", &admin).await;
     assert!(
         list.contains("opus-connector") && !list.contains(&key),
         "shown once"

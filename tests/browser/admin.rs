@@ -138,7 +138,11 @@ async fn an_administrator_loads_a_municipality_through_the_previews() {
         upload(&b, "medarbejdere", &scratch_file("bad.csv", &bad)).await;
         let refused = rows(&b, "afviste").await;
         assert_eq!(refused.len(), 1, "{refused:?}");
-        assert!(refused[0].starts_with("4 cpr"), "{}", refused[0]);
+        assert!(
+            refused[0].starts_with("4 cpr Skal være 10 cifre"),
+            "{}",
+            refused[0]
+        );
         assert!(!b.exists("button[value=anvend]").await);
         b.check_page("admin-afvist").await;
         b.follow("button[value=annuller]").await;
@@ -213,6 +217,12 @@ async fn an_administrator_manages_users_and_reads_the_organisation() {
             units[0]
         );
         b.check_page("admin-organisation").await;
+
+        // The administrator is linked to no person: "Beskeder" says why there is nothing to set.
+        b.follow("a[href='/beskeder']").await;
+        assert!(b.body().await.contains("ikke knyttet til en person"));
+        assert!(!b.exists("#morgenoversigt").await);
+        b.check_page("beskeder-uden-person").await;
     })
     .await;
 }

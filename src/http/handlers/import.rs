@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::db::DbConnection;
 use crate::error::{Error, ProblemKind};
 use crate::http::extract::Admin;
 use crate::http::AppState;
@@ -27,17 +28,27 @@ fn require_csv(req: &HttpRequest) -> Result<(), Error> {
     }
 }
 
+/// Imports the request's CSV body in one transaction (415 unless it is `text/csv`).
+async fn import_csv<T: Send + 'static>(
+    state: &AppState,
+    req: &HttpRequest,
+    body: web::Bytes,
+    import: impl FnOnce(&mut DbConnection, &[u8]) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    require_csv(req)?;
+    state.db.run(move |c| import(c, &body)).await
+}
+
 pub async fn org_units(
     state: web::Data<AppState>,
     _: Admin,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Error> {
-    require_csv(&req)?;
-    let summary = state
-        .db
-        .run(move |c| import::import_org_units(c, &body, &mut |_, _| {}))
-        .await?;
+    let summary = import_csv(&state, &req, body, |c, csv| {
+        import::import_org_units(c, csv, &mut |_, _| {})
+    })
+    .await?;
     tracing::info!(
         rows = summary.rows,
         created = summary.org_units.created,
@@ -54,12 +65,11 @@ pub async fn staff(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, Error> {
-    require_csv(&req)?;
     let addresses = AddressSource::Loaded(state.addresses.index());
-    let summary = state
-        .db
-        .run(move |c| import::import_staff(c, &body, addresses, &mut |_, _| {}))
-        .await?;
+    let summary = import_csv(&state, &req, body, |c, csv| {
+        import::import_staff(c, csv, addresses, &mut |_, _| {})
+    })
+    .await?;
     tracing::info!(
         rows = summary.rows,
         persons_created = summary.persons.created,

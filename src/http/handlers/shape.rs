@@ -76,16 +76,9 @@ macro_rules! admin_handlers {
         }
     };
     (@one show [$(#[$m:meta])*] $name:ident [] [$f:expr] []) => {
-        $(#[$m])*
-        pub async fn $name(
-            state: actix_web::web::Data<$crate::http::AppState>,
-            _: $crate::http::extract::Admin,
-            id: actix_web::web::Path<i64>,
-        ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
-            let id = id.into_inner();
-            let out = state.db.run(move |c| ($f)(c, id)).await?;
-            Ok(actix_web::HttpResponse::Ok().json(out))
-        }
+        $crate::http::handlers::shape::admin_handlers!(
+            @id_only [$(#[$m])*] $name [$f] |out| actix_web::HttpResponse::Ok().json(out)
+        );
     };
     (@one update [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] []) => {
         $crate::http::handlers::shape::admin_handlers!(
@@ -113,6 +106,12 @@ macro_rules! admin_handlers {
         }
     };
     (@one delete [$(#[$m:meta])*] $name:ident [] [$f:expr] []) => {
+        $crate::http::handlers::shape::admin_handlers!(
+            @id_only [$(#[$m])*] $name [$f] |_| actix_web::HttpResponse::NoContent().finish()
+        );
+    };
+    // A record's id in the path and no body; `answer` turns the result into the response.
+    (@id_only [$(#[$m:meta])*] $name:ident [$f:expr] $answer:expr) => {
         $(#[$m])*
         pub async fn $name(
             state: actix_web::web::Data<$crate::http::AppState>,
@@ -120,8 +119,8 @@ macro_rules! admin_handlers {
             id: actix_web::web::Path<i64>,
         ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
             let id = id.into_inner();
-            state.db.run(move |c| ($f)(c, id)).await?;
-            Ok(actix_web::HttpResponse::NoContent().finish())
+            let out = state.db.run(move |c| ($f)(c, id)).await?;
+            Ok(($answer)(out))
         }
     };
 }

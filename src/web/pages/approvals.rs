@@ -20,7 +20,7 @@ use crate::web::error::WebError;
 use crate::web::pages::{flags, page_request, query_value, Choice, Pager, ReportRow};
 use crate::web::session::{Signed, SignedForm};
 use crate::web::texts::{self, Texts, DA};
-use crate::web::{notice, ok, Layout};
+use crate::web::{notice, ok, Framed, Layout, NoticeQuery};
 
 pub struct QueueRow {
     pub row: ReportRow,
@@ -50,6 +50,12 @@ struct QueuePage {
     bulk_error: Option<&'static str>,
 }
 
+impl Framed for QueuePage {
+    fn layout(&mut self) -> &mut Layout {
+        &mut self.layout
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct QueueParams {
     person: Option<String>,
@@ -59,7 +65,6 @@ pub struct QueueParams {
     /// "Kun dem med bemærkninger": only reports with a flag.
     markeret: Option<String>,
     side: Option<u32>,
-    besked: Option<String>,
 }
 
 impl QueueParams {
@@ -167,8 +172,7 @@ fn page(
         approvees,
     } = loaded;
     QueuePage {
-        layout: Layout::signed(signed, DA.queue_title, "queue")
-            .with_notice(notice(params.besked.as_deref())),
+        layout: Layout::signed(signed, DA.queue_title, "queue"),
         t: &DA,
         pager: Pager::of(&page, "/godkendelse", &filters.join("&")),
         rows: page
@@ -202,10 +206,11 @@ pub async fn queue(
     state: web::Data<AppState>,
     signed: Signed,
     params: web::Query<QueueParams>,
+    notices: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let params = params.into_inner();
     let loaded = load(&state, &signed, &params).await?;
-    ok(&page(&signed, &params, loaded, Vec::new(), None))
+    notices.ok(page(&signed, &params, loaded, Vec::new(), None), notice)
 }
 
 /// `valgt=<id>:<version>`, as the queue's checkboxes send them.

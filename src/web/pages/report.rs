@@ -6,7 +6,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::domain::gps::PipelineParams;
 use crate::domain::report::{Account, Comment, TextError};
@@ -21,7 +20,7 @@ use crate::web::map::{self, Drawing, Marker, MarkerKind};
 use crate::web::pages::{flags, status_class};
 use crate::web::session::{Signed, SignedForm};
 use crate::web::texts::{self, Texts, DA};
-use crate::web::{format, notice, render, see_other, Layout};
+use crate::web::{format, notice, render, see_other, Framed, Layout, NoticeQuery};
 
 pub struct LineView {
     pub tf_code: String,
@@ -239,21 +238,20 @@ fn page(state: &AppState, signed: &Signed, loaded: Loaded, trouble: Trouble) -> 
     }
 }
 
-#[derive(Deserialize)]
-pub struct ShowParams {
-    besked: Option<String>,
+impl Framed for ReportPage {
+    fn layout(&mut self) -> &mut Layout {
+        &mut self.layout
+    }
 }
 
 pub async fn show(
     state: web::Data<AppState>,
     signed: Signed,
     id: web::Path<i64>,
-    params: web::Query<ShowParams>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let loaded = load(&state, &signed, id.into_inner()).await?;
-    let mut page = page(&state, &signed, loaded, Trouble::default());
-    page.layout = page.layout.with_notice(notice(params.besked.as_deref()));
-    render(StatusCode::OK, &page)
+    query.ok(page(&state, &signed, loaded, Trouble::default()), notice)
 }
 
 /// What the form asked for.

@@ -13,7 +13,7 @@ use crate::web::error::WebError;
 use crate::web::pages::{page_request, query_value, Choice, Pager, ReportRow};
 use crate::web::session::Signed;
 use crate::web::texts::{self, Texts, DA};
-use crate::web::{notice, ok, Layout};
+use crate::web::{notice, ok, Layout, NoticeQuery};
 
 #[derive(Template)]
 #[template(path = "reports.html")]
@@ -32,7 +32,6 @@ pub struct ListParams {
     aar: Option<String>,
     status: Option<String>,
     side: Option<u32>,
-    besked: Option<String>,
 }
 
 /// The years offered: this one and the five before it.
@@ -61,6 +60,7 @@ pub async fn list(
     state: web::Data<AppState>,
     signed: Signed,
     params: web::Query<ListParams>,
+    notices: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let params = params.into_inner();
     let year: Option<i32> = params
@@ -97,8 +97,8 @@ pub async fn list(
         }
         Err(e) => return Err(e.into()),
     };
-    let layout = Layout::signed(&signed, DA.my_reports_title, "reports")
-        .with_notice(notice(params.besked.as_deref()));
+    let layout =
+        Layout::signed(&signed, DA.my_reports_title, "reports").with_notice(notices.notice(notice));
     ok(&ReportsPage {
         layout,
         t: &DA,

@@ -2,6 +2,7 @@
 //! staff); a second language is a second `Texts` value and the maps below.
 
 pub mod admin;
+pub mod import;
 pub mod payroll;
 pub mod settings;
 
@@ -62,6 +63,7 @@ pub struct Texts {
     pub notifications_title: &'static str,
     pub notifications_email: &'static str,
     pub notifications_no_email: &'static str,
+    pub notifications_no_person: &'static str,
     pub notifications_digest: &'static str,
     pub notifications_digest_hint: &'static str,
     pub notifications_saved: &'static str,
@@ -270,6 +272,7 @@ pub static DA: Texts = Texts {
     notifications_title: "Beskeder",
     notifications_email: "Beskeder fra Korsel sendes til",
     notifications_no_email: "Der er ikke registreret en e-mailadresse på dig, så Korsel kan ikke sende dig beskeder. Kontakt din administrator for at få den registreret.",
+    notifications_no_person: "Din brugerkonto er ikke knyttet til en person i organisationen, så der er ingen beskeder at indstille: beskeder og morgenoversigten går til medarbejdere og godkendere, der er knyttet til en person. Skal du have dem, kan en administrator knytte din konto til din person under Administration, Brugere.",
     notifications_digest: "Send mig hver morgen en oversigt over indberetninger, der venter på min godkendelse",
     notifications_digest_hint: "Oversigten sendes kun, når der er noget at godkende. Beskeder om afviste indberetninger sendes altid.",
     notifications_saved: "Dine indstillinger for beskeder er gemt.",

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use super::assert_danish_page;
 use crate::helpers::{spawn_app_with, ADMIN_PASSWORD};
 use crate::report_fixtures::{read_report, world, World, PW};
-use crate::web::{get_page, post_form};
-use crate::web_payroll::{csrf, rate_types, session};
+use crate::web_payroll::rate_types;
+use crate::web_session::{csrf, get_page, post_form, session};
 
 /// How many reports `token`'s user has, as the API counts them.
 async fn report_count(w: &World, token: &str) -> Value {

@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 use crate::db;
 use crate::error::{Error, ProblemKind};
@@ -17,11 +16,11 @@ use crate::services::import::{
 use crate::services::staff_extras::AddressSource;
 use crate::web::error::WebError;
 use crate::web::format;
-use crate::web::session::{Administrator, SignedForm, ADMIN_PAGES};
+use crate::web::session::{AdminForm, Administrator};
 use crate::web::texts::admin::{self as texts, AdminTexts, ADMIN};
-use crate::web::{ok, render, see_other, Layout};
+use crate::web::{ok, render, see_other, Layout, NoticeQuery};
 
-use super::{check_upload_csrf, created, read_body, UploadQuery};
+use super::{check_upload_csrf, created, notice, read_body, UploadQuery};
 
 /// Largest org-units or staff file (50,000 staff rows are about 10 MB).
 pub const MAX_CSV_BYTES: u64 = 64 * 1024 * 1024;
@@ -68,23 +67,15 @@ struct ImportsPage {
     runs: Vec<RunRow>,
 }
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    besked: Option<String>,
-}
-
 pub async fn page(
     state: web::Data<AppState>,
     Administrator(signed): Administrator,
-    query: web::Query<PageQuery>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let recent = state.db.run(|c| runs::recent(c, 5)).await?;
-    let notice = match query.besked.as_deref() {
-        Some("annulleret") => Some(ADMIN.import_cancelled),
-        _ => None,
-    };
     ok(&ImportsPage {
-        layout: Layout::signed(&signed, ADMIN.imports_title, "imports").with_notice(notice),
+        layout: Layout::signed(&signed, ADMIN.imports_title, "imports")
+            .with_notice(query.notice(notice)),
         a: &ADMIN,
         forms: FileKind::ALL
             .into_iter()
@@ -195,7 +186,7 @@ fn refusal_rows(refusals: Vec<Refusal>) -> Vec<RefusalRow> {
         .map(|r| RefusalRow {
             line: r.row.map(|n| n.to_string()).unwrap_or_default(),
             column: r.column.unwrap_or_default(),
-            detail: r.detail,
+            detail: crate::web::texts::import::refusal(&r.detail),
         })
         .collect()
 }
@@ -293,11 +284,9 @@ pub async fn preview(
 /// "Indlæs" (`handling=anvend`) or "Annullér" (`handling=annuller`) of a preview.
 pub async fn decide(
     state: web::Data<AppState>,
-    form: SignedForm,
+    AdminForm { signed, form, .. }: AdminForm,
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(ADMIN_PAGES)?;
     let id = id.into_inner();
     let user_id = signed.user.user_id;
     if form.get("handling") == Some("annuller") {

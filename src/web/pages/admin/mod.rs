@@ -14,15 +14,15 @@ use serde::Deserialize;
 use crate::error::{Error, ProblemKind};
 use crate::http::body_rate::unreadable_body;
 use crate::web::error::WebError;
+use crate::web::page_and_form;
 use crate::web::session::{same_secret, Signed, CSRF_HEADER};
+use crate::web::texts::admin::ADMIN;
 
 /// The administration page routes, all under `/admin`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/brugere", web::get().to(users::list))
-        .route("/admin/brugere", web::post().to(users::create))
-        .route("/admin/brugere/{id}", web::get().to(users::show))
-        .route("/admin/brugere/{id}", web::post().to(users::act))
-        .route("/admin/organisation", web::get().to(organisation::tree))
+    page_and_form(cfg, "/admin/brugere", users::list, users::create);
+    page_and_form(cfg, "/admin/brugere/{id}", users::show, users::act);
+    cfg.route("/admin/organisation", web::get().to(organisation::tree))
         .route("/admin/personer/{id}", web::get().to(person::show))
         .route("/admin/indlaesning", web::get().to(imports::page))
         .route(
@@ -36,16 +36,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/indlaesning/adresser/{id}/status",
             web::get().to(addresses::fragment),
-        )
-        .route(
-            "/admin/indlaesning/forhaandsvisning/{id}",
-            web::get().to(imports::preview),
-        )
-        .route(
-            "/admin/indlaesning/forhaandsvisning/{id}",
-            web::post().to(imports::decide),
-        )
-        .route("/admin/indlaesning/{kind}", web::post().to(imports::upload));
+        );
+    page_and_form(
+        cfg,
+        "/admin/indlaesning/forhaandsvisning/{id}",
+        imports::preview,
+        imports::decide,
+    );
+    cfg.route("/admin/indlaesning/{kind}", web::post().to(imports::upload));
+}
+
+/// The administration pages' notices after a redirect (`?besked=…`): only these fixed texts.
+fn notice(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "annulleret" => ADMIN.import_cancelled,
+        "roller" => ADMIN.roles_saved,
+        "person" => ADMIN.person_linked,
+        "deaktiveret" => ADMIN.deactivated_saved,
+        "genaktiveret" => ADMIN.reactivated_saved,
+        _ => return None,
+    })
 }
 
 /// `?fil=…` (and for addresses `&format=…`) of an upload.

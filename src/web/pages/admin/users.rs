@@ -14,10 +14,12 @@ use crate::services::{org, users};
 use crate::web::error::WebError;
 use crate::web::format;
 use crate::web::pages::{page_request, query_value, Pager};
-use crate::web::session::{Administrator, Signed, SignedForm, ADMIN_PAGES};
+use crate::web::session::{AdminForm, Administrator, Signed};
 use crate::web::texts::admin::{self as texts, AdminTexts, ADMIN};
 use crate::web::texts::{Texts, DA};
-use crate::web::{ok, render, see_other, Layout};
+use crate::web::{ok, render, see_other, Layout, NoticeQuery};
+
+use super::notice;
 
 pub struct UserRow {
     pub href: String,
@@ -135,10 +137,8 @@ fn form_error(e: Error) -> Result<String, WebError> {
 
 pub async fn create(
     state: web::Data<AppState>,
-    form: SignedForm,
+    AdminForm { signed, form, .. }: AdminForm,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(ADMIN_PAGES)?;
     let username = form.text("brugernavn").unwrap_or_default();
     let roles = checked_roles(&form);
     let name = username.clone();
@@ -212,30 +212,17 @@ pub async fn show(
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let mut page = user_page(&state, &signed, id.into_inner(), None, None).await?;
-    page.notice = match query.besked.as_deref() {
-        Some("roller") => Some(ADMIN.roles_saved),
-        Some("person") => Some(ADMIN.person_linked),
-        Some("deaktiveret") => Some(ADMIN.deactivated_saved),
-        Some("genaktiveret") => Some(ADMIN.reactivated_saved),
-        _ => None,
-    };
+    page.notice = query.notice(notice);
     ok(&page)
-}
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    besked: Option<String>,
 }
 
 /// The user page's forms: `handling=roller`, `adgangskode`, `person`, `deaktiver` or
 /// `genaktiver`.
 pub async fn act(
     state: web::Data<AppState>,
-    form: SignedForm,
+    AdminForm { signed, form, .. }: AdminForm,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(ADMIN_PAGES)?;
     let id = id.into_inner();
     let back = |notice: &str| see_other(&format!("/admin/brugere/{id}?besked={notice}"));
     match form.get("handling") {

@@ -1,19 +1,17 @@
 //! "Lønsystemnøgler": the payroll connector's API keys (`korsel payroll-key …` in the CLI):
 //! create (the key is shown on the answer to the form and never again), list, revoke.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 use super::notice;
 use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::payroll::{self, ApiKey};
-use crate::web::error::WebError;
-use crate::web::session::{Administrator, Signed, SignedForm, ADMIN_PAGES};
+use crate::web::error::{status_of, WebError};
+use crate::web::session::{AdminForm, Administrator, Signed};
 use crate::web::texts::payroll::{PayrollTexts, PT};
-use crate::web::{format, render, see_other, Layout};
+use crate::web::{format, ok, render, see_other, Framed, Layout, NoticeQuery};
 
 pub struct KeyRow {
     pub name: String,
@@ -53,9 +51,10 @@ struct KeysPage {
     name: String,
 }
 
-#[derive(Deserialize)]
-pub struct Params {
-    besked: Option<String>,
+impl Framed for KeysPage {
+    fn layout(&mut self) -> &mut Layout {
+        &mut self.layout
+    }
 }
 
 async fn page(
@@ -79,21 +78,20 @@ async fn page(
 pub async fn list(
     state: web::Data<AppState>,
     Administrator(signed): Administrator,
-    params: web::Query<Params>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let mut page = page(&state, &signed, None, false, String::new()).await?;
-    page.layout = page.layout.with_notice(notice(params.besked.as_deref()));
-    render(StatusCode::OK, &page)
+    query.ok(
+        page(&state, &signed, None, false, String::new()).await?,
+        notice,
+    )
 }
 
 /// Creates a key and answers with the page that shows it (no redirect: the key must not sit in
 /// a URL or be shown twice).
 pub async fn create(
     state: web::Data<AppState>,
-    form: SignedForm,
+    AdminForm { signed, form, .. }: AdminForm,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(ADMIN_PAGES)?;
     let name = form.get("navn").unwrap_or("").to_string();
     let wanted = name.clone();
     let created = state
@@ -101,16 +99,12 @@ pub async fn create(
         .run(move |c| payroll::create_api_key(c, &wanted))
         .await;
     match created {
-        Ok((_, secret)) => {
-            let page = page(&state, &signed, Some(secret), false, String::new()).await?;
-            render(StatusCode::OK, &page)
-        }
+        Ok((_, secret)) => ok(&page(&state, &signed, Some(secret), false, String::new()).await?),
         Err(Error::Problem(p))
             if matches!(p.kind, ProblemKind::Validation | ProblemKind::Conflict) =>
         {
-            let status = StatusCode::from_u16(p.kind.status()).unwrap_or(StatusCode::CONFLICT);
             let page = page(&state, &signed, None, true, name).await?;
-            render(status, &page)
+            render(status_of(p.kind), &page)
         }
         Err(e) => Err(e.into()),
     }
@@ -118,10 +112,8 @@ pub async fn create(
 
 pub async fn revoke(
     state: web::Data<AppState>,
-    form: SignedForm,
+    AdminForm { form, .. }: AdminForm,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(ADMIN_PAGES)?;
     let name = form.get("navn").unwrap_or("").to_string();
     state
         .db

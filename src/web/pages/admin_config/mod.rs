@@ -8,6 +8,7 @@ pub mod settings;
 
 use actix_web::web;
 
+use crate::web::page_and_form;
 use crate::web::texts::payroll::PT;
 
 /// The routes of these pages, under `/admin`.
@@ -17,10 +18,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/takster/loenarter",
             web::post().to(rates::set_tf_codes),
         )
-        .route("/admin/takster/ny", web::post().to(rates::add))
-        .route("/admin/noegler", web::get().to(keys::list))
-        .route("/admin/noegler", web::post().to(keys::create))
-        .route("/admin/noegler/tilbagekald", web::post().to(keys::revoke))
+        .route("/admin/takster/ny", web::post().to(rates::add));
+    page_and_form(cfg, "/admin/noegler", keys::list, keys::create);
+    cfg.route("/admin/noegler/tilbagekald", web::post().to(keys::revoke))
         .route("/admin/indstillinger", web::get().to(settings::show));
 }
 

@@ -8,20 +8,19 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
-use serde::Deserialize;
 
 use super::notice;
 use crate::domain::allowance::rates::{is_placeholder_tf_code, RateKind};
 use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::org::{self, CreateRateType, RateType, TfCodes};
-use crate::web::error::WebError;
+use crate::web::error::{status_of, WebError};
 use crate::web::pages::payroll::placeholder_banner;
 use crate::web::pages::Choice;
-use crate::web::session::{Administrator, FormData, Signed, SignedForm, ADMIN_PAGES};
+use crate::web::session::{AdminForm, Administrator, FormData, Signed};
 use crate::web::texts::payroll::{self as texts, PayrollTexts, PT};
 use crate::web::texts::rate_kind;
-use crate::web::{format, render, see_other, Layout};
+use crate::web::{format, render, see_other, Framed, Layout, NoticeQuery};
 
 pub struct RateRow {
     pub id: i64,
@@ -158,19 +157,18 @@ async fn page(
     })
 }
 
-#[derive(Deserialize)]
-pub struct Params {
-    besked: Option<String>,
+impl Framed for RatesPage {
+    fn layout(&mut self) -> &mut Layout {
+        &mut self.layout
+    }
 }
 
 pub async fn show(
     state: web::Data<AppState>,
     Administrator(signed): Administrator,
-    params: web::Query<Params>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let mut page = page(&state, &signed, None, None, None).await?;
-    page.layout = page.layout.with_notice(notice(params.besked.as_deref()));
-    render(StatusCode::OK, &page)
+    query.ok(page(&state, &signed, None, None, None).await?, notice)
 }
 
 /// A year's TF codes: `id` for each rate type on the form, with `tf-{id}` and `tf2-{id}`.
@@ -188,10 +186,8 @@ fn tf_codes_of(form: &FormData) -> Vec<TfCodes> {
 
 pub async fn set_tf_codes(
     state: web::Data<AppState>,
-    form: SignedForm,
+    AdminForm { signed, form, .. }: AdminForm,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(ADMIN_PAGES)?;
     let codes = tf_codes_of(&form);
     let saved = state.db.run(move |c| org::set_tf_codes(c, &codes)).await;
     match saved {
@@ -238,9 +234,10 @@ fn new_rate_of(form: &FormData) -> (NewRate, Option<CreateRateType>) {
     (new, input)
 }
 
-pub async fn add(state: web::Data<AppState>, form: SignedForm) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(ADMIN_PAGES)?;
+pub async fn add(
+    state: web::Data<AppState>,
+    AdminForm { signed, form, .. }: AdminForm,
+) -> Result<HttpResponse, WebError> {
     let (new, input) = new_rate_of(&form);
     let refused = |reason: &str| format!("{} {reason}", PT.rate_refused);
     let Some(input) = input else {
@@ -256,9 +253,8 @@ pub async fn add(state: web::Data<AppState>, form: SignedForm) -> Result<HttpRes
         {
             let field = p.extensions.get("field").and_then(|f| f.as_str());
             let error = refused(texts::rate_refusal(p.kind, field));
-            let status = StatusCode::from_u16(p.kind.status()).unwrap_or(StatusCode::CONFLICT);
             let page = page(&state, &signed, Some(new), None, Some(error)).await?;
-            render(status, &page)
+            render(status_of(p.kind), &page)
         }
         Err(e) => Err(e.into()),
     }

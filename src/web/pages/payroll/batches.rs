@@ -15,7 +15,7 @@ use crate::web::pages::{page_request, Pager};
 use crate::web::session::PayrollStaff;
 use crate::web::texts::payroll::{self as texts, PayrollTexts, PT};
 use crate::web::texts::{Texts, DA};
-use crate::web::{format, ok, Layout};
+use crate::web::{format, ok, Layout, NoticeQuery};
 
 /// A batch as the pages show it.
 pub struct BatchView {
@@ -74,10 +74,10 @@ impl BatchView {
     }
 }
 
+/// `?side=N` of a list.
 #[derive(Deserialize)]
 pub struct ListParams {
     side: Option<u32>,
-    besked: Option<String>,
 }
 
 #[derive(Template)]
@@ -95,6 +95,7 @@ pub async fn list(
     state: web::Data<AppState>,
     PayrollStaff(signed): PayrollStaff,
     params: web::Query<ListParams>,
+    notices: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let page = page_request(params.side);
     let (batches, banner) = state
@@ -103,7 +104,7 @@ pub async fn list(
         .await?;
     ok(&BatchesPage {
         layout: Layout::signed(&signed, PT.batches_title, "batches")
-            .with_notice(notice(params.besked.as_deref())),
+            .with_notice(notices.notice(notice)),
         t: &DA,
         pt: &PT,
         banner,
@@ -153,6 +154,7 @@ pub async fn show(
     PayrollStaff(signed): PayrollStaff,
     id: web::Path<i64>,
     params: web::Query<ListParams>,
+    notices: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (id, page) = (id.into_inner(), page_request(params.side));
     let (detail, banner) = state
@@ -162,8 +164,7 @@ pub async fn show(
     let b = BatchView::of(&detail.batch);
     let reports: &Page<BatchReport> = &detail.reports;
     ok(&BatchPage {
-        layout: Layout::signed(&signed, &b.heading, "batches")
-            .with_notice(notice(params.besked.as_deref())),
+        layout: Layout::signed(&signed, &b.heading, "batches").with_notice(notices.notice(notice)),
         t: &DA,
         pt: &PT,
         banner,

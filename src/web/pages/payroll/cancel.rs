@@ -11,7 +11,7 @@ use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::payroll::{self, Actor, CancelBatch};
 use crate::web::error::WebError;
-use crate::web::session::{PayrollStaff, Signed, SignedForm, PAYROLL_PAGES};
+use crate::web::session::{PayrollForm, PayrollStaff, Signed};
 use crate::web::texts::payroll::{self as texts, PayrollTexts, PT};
 use crate::web::{render, see_other, Layout};
 
@@ -64,10 +64,8 @@ pub async fn confirm(
 pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    form: SignedForm,
+    PayrollForm { signed, form, .. }: PayrollForm,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(PAYROLL_PAGES)?;
     let id = id.into_inner();
     let reason = form.get("begrundelse").unwrap_or("").to_string();
     let input = CancelBatch {

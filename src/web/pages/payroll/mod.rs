@@ -12,24 +12,22 @@ use actix_web::web;
 use crate::db::DbConnection;
 use crate::error::Result;
 use crate::services::tf_codes;
+use crate::web::page_and_form;
 use crate::web::texts::payroll::PT;
 
 /// The payroll page routes, all under `/loen`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/loen", web::get().to(batches::list))
-        .route("/loen/ny", web::get().to(new_batch::form))
-        .route("/loen/ny", web::post().to(new_batch::create))
-        .route("/loen/afventer", web::get().to(waiting::show))
+    cfg.route("/loen", web::get().to(batches::list));
+    page_and_form(cfg, "/loen/ny", new_batch::form, new_batch::create);
+    cfg.route("/loen/afventer", web::get().to(waiting::show))
         .route("/loen/koersler/{id}", web::get().to(batches::show))
-        .route("/loen/koersler/{id}/fil", web::get().to(batches::file))
-        .route(
-            "/loen/koersler/{id}/annuller",
-            web::get().to(cancel::confirm),
-        )
-        .route(
-            "/loen/koersler/{id}/annuller",
-            web::post().to(cancel::cancel),
-        );
+        .route("/loen/koersler/{id}/fil", web::get().to(batches::file));
+    page_and_form(
+        cfg,
+        "/loen/koersler/{id}/annuller",
+        cancel::confirm,
+        cancel::cancel,
+    );
 }
 
 /// Whether the placeholder banner shows: a rate type reports may still be paid by has a

@@ -13,9 +13,9 @@ use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::payroll::PayrollFormat;
 use crate::services::payroll::{self, Actor, BatchPreview, CreateBatch};
-use crate::web::error::WebError;
+use crate::web::error::{status_of, WebError};
 use crate::web::pages::Choice;
-use crate::web::session::{PayrollStaff, Signed, SignedForm, PAYROLL_PAGES};
+use crate::web::session::{PayrollForm, PayrollStaff, Signed};
 use crate::web::texts::payroll::{self as texts, PayrollTexts, PT};
 use crate::web::{format, render, see_other, Layout};
 
@@ -107,10 +107,8 @@ pub async fn form(
 /// batch) shows the form again with the reason.
 pub async fn create(
     state: web::Data<AppState>,
-    form: SignedForm,
+    PayrollForm { signed, form, .. }: PayrollForm,
 ) -> Result<HttpResponse, WebError> {
-    let SignedForm { signed, form } = form;
-    signed.require_any(PAYROLL_PAGES)?;
     let params = Params {
         til: form.text("til"),
         format: form.text("format"),
@@ -138,10 +136,8 @@ pub async fn create(
             let field = problem.extensions.get("field").and_then(|f| f.as_str());
             let reason = texts::create_refusal(problem.kind, field);
             let message = format!("{} {reason}", PT.create_refused);
-            let status = StatusCode::from_u16(problem.kind.status())
-                .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let page = page(&state, &signed, &params, Some(message)).await?;
-            render(status, &page)
+            render(status_of(problem.kind), &page)
         }
         Err(e) => Err(e.into()),
     }
