@@ -207,6 +207,12 @@ fn golden_ind01() {
     assert_golden("ind01.txt", &buf);
 }
 
+/// One IND01 line from its fields in the record layout's order, written `|`-separated so that
+/// each field stays visible.
+fn ind01_line(fields: &str) -> String {
+    format!("DA6{}", fields.replace('|', ""))
+}
+
 /// The IND01 golden file, spelled out field by field, so that the golden
 /// file itself is checked against hand-derived values.
 #[test]
@@ -214,34 +220,16 @@ fn golden_ind01_matches_hand_derived_lines() {
     let expected = [
         "0751 Kørsel testkommune".to_string(),
         // 000123 Jan 1111: 101 + 102 = 23,450 + 20,000 m = 43.45 km
-        format!(
-            "DA6{}{}{}{}{}{}{}{}",
-            "0751", "1", "0101901111", "0", "1111", "004345", "0000000", "             310126"
-        ),
+        ind01_line("0751|1|0101901111|0|1111|004345|0000000|             310126"),
         // 000123 Jan 2222: 102 low part 30 km
-        format!(
-            "DA6{}{}{}{}{}{}{}{}",
-            "0751", "1", "0101901111", "0", "2222", "003000", "0000000", "             310126"
-        ),
+        ind01_line("0751|1|0101901111|0|2222|003000|0000000|             310126"),
         // 000123 Feb 4444: 105 bicycle 6.2 km
-        format!(
-            "DA6{}{}{}{}{}{}{}{}",
-            "0751", "1", "0101901111", "0", "4444", "000620", "0000000", "             280226"
-        ),
+        ind01_line("0751|1|0101901111|0|4444|000620|0000000|             280226"),
         // 4567 Jan 1111 account 1234567890: 103, 12,345 m truncated to 12.34 km
-        format!(
-            "DA6{}{}{}{}{}{}{}{}",
-            "0751", "3", "0202902222", "1", "1111", "001234", "0000000", "   1234567890310126"
-        ),
+        ind01_line("0751|3|0202902222|1|1111|001234|0000000|   1234567890310126"),
         // 4567 Feb 1111 and 3333: 104 twice with the same km
-        format!(
-            "DA6{}{}{}{}{}{}{}{}",
-            "0751", "3", "0202902222", "1", "1111", "000800", "0000000", "             280226"
-        ),
-        format!(
-            "DA6{}{}{}{}{}{}{}{}",
-            "0751", "3", "0202902222", "1", "3333", "000800", "0000000", "             280226"
-        ),
+        ind01_line("0751|3|0202902222|1|1111|000800|0000000|             280226"),
+        ind01_line("0751|3|0202902222|1|3333|000800|0000000|             280226"),
     ];
     let expected: String = expected.iter().map(|l| format!("{l}\r\n")).collect();
     let golden = std::fs::read(golden_path("ind01.txt")).unwrap();
