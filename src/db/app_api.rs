@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::ids::ReportId;
+
 use super::schema::{app_passwords, app_tokens, app_uploads};
 use super::DbConnection;
 
@@ -154,7 +156,7 @@ pub struct UploadRow {
     pub uuid: String,
     pub body_sha256: String,
     pub trip_id: Option<i64>,
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub app_total_distance_m: i64,
     pub created_at: NaiveDateTime,
 }
@@ -166,7 +168,7 @@ pub struct NewUpload<'a> {
     pub uuid: &'a str,
     pub body_sha256: &'a str,
     pub trip_id: Option<i64>,
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub app_total_distance_m: i64,
     pub created_at: NaiveDateTime,
 }

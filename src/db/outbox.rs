@@ -4,6 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::ids::ReportId;
+
 use super::schema::{drive_reports, mail_outbox, payroll_ledger, persons, users};
 use super::{is_unique_violation, DbConnection};
 
@@ -207,7 +209,7 @@ pub fn persons_with_role(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
 pub struct BatchReport {
     pub person_id: i64,
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub drive_date: NaiveDate,
     pub distance_m: i64,
     pub amount_ore: i64,

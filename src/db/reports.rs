@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::{DistanceMode, RateKind};
+use crate::domain::ids::ReportId;
 use crate::domain::report_state::ReportStatus;
 
 use super::schema::{drive_reports, persons, report_events, report_lines, trips};
@@ -13,7 +14,7 @@ use super::DbConnection;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = drive_reports)]
 pub struct ReportRow {
-    pub id: i64,
+    pub id: ReportId,
     pub person_id: i64,
     pub employment_id: i64,
     pub rate_type_id: i64,
@@ -99,7 +100,7 @@ pub fn insert_report(
     status: ReportStatus,
     user_id: i64,
     now: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<ReportId> {
     diesel::insert_into(drive_reports::table)
         .values((
             content,
@@ -120,7 +121,7 @@ pub fn insert_report(
 /// Sets the codes the approver should look at (a JSON array), or clears them.
 pub fn set_review_flags(
     conn: &mut DbConnection,
-    id: i64,
+    id: ReportId,
     flags: Option<&str>,
 ) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
@@ -128,7 +129,7 @@ pub fn set_review_flags(
         .execute(conn)
 }
 
-pub fn find_report(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ReportRow>> {
+pub fn find_report(conn: &mut DbConnection, id: ReportId) -> QueryResult<Option<ReportRow>> {
     drive_reports::table
         .find(id)
         .select(ReportRow::as_select())
@@ -141,7 +142,7 @@ pub fn find_report(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Repor
 /// the row lock, so of two racing writers exactly one sees `true`.
 pub fn bump_version(
     conn: &mut DbConnection,
-    id: i64,
+    id: ReportId,
     version: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -160,7 +161,7 @@ pub fn bump_version(
 
 pub fn set_content(
     conn: &mut DbConnection,
-    id: i64,
+    id: ReportId,
     content: &ReportContent,
 ) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
@@ -170,7 +171,7 @@ pub fn set_content(
 
 pub fn set_figures(
     conn: &mut DbConnection,
-    id: i64,
+    id: ReportId,
     figures: &ReportFigures,
 ) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
@@ -178,13 +179,17 @@ pub fn set_figures(
         .execute(conn)
 }
 
-pub fn set_status(conn: &mut DbConnection, id: i64, change: &StatusChange) -> QueryResult<usize> {
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: ReportId,
+    change: &StatusChange,
+) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
         .set(change)
         .execute(conn)
 }
 
-pub fn delete_report(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+pub fn delete_report(conn: &mut DbConnection, id: ReportId) -> QueryResult<usize> {
     diesel::delete(report_events::table.filter(report_events::report_id.eq(id))).execute(conn)?;
     diesel::delete(report_lines::table.filter(report_lines::report_id.eq(id))).execute(conn)?;
     diesel::delete(drive_reports::table.find(id)).execute(conn)
@@ -286,7 +291,7 @@ pub fn all_reports(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResul
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = report_lines)]
 pub struct LineRow {
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub position: i64,
     pub tf_code: String,
     pub rate_kind: RateKind,
@@ -295,7 +300,7 @@ pub struct LineRow {
     pub amount_ore: i64,
 }
 
-pub fn lines_of(conn: &mut DbConnection, report_ids: &[i64]) -> QueryResult<Vec<LineRow>> {
+pub fn lines_of(conn: &mut DbConnection, report_ids: &[ReportId]) -> QueryResult<Vec<LineRow>> {
     report_lines::table
         .filter(report_lines::report_id.eq_any(report_ids))
         .order((report_lines::report_id.asc(), report_lines::position.asc()))
@@ -307,7 +312,7 @@ pub fn lines_of(conn: &mut DbConnection, report_ids: &[i64]) -> QueryResult<Vec<
 /// them, inside the report's transaction. One row per statement (MultiConnection).
 pub fn replace_lines(
     conn: &mut DbConnection,
-    report_id: i64,
+    report_id: ReportId,
     lines: &[LineRow],
 ) -> QueryResult<()> {
     diesel::delete(report_lines::table.filter(report_lines::report_id.eq(report_id)))
@@ -326,7 +331,7 @@ pub fn replace_lines(
 #[diesel(table_name = report_events)]
 pub struct EventRow {
     pub id: i64,
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub actor_user_id: Option<i64>,
     pub at: NaiveDateTime,
     pub action: String,
@@ -340,7 +345,7 @@ pub struct EventRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = report_events)]
 pub struct NewEvent<'a> {
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub actor_user_id: Option<i64>,
     pub at: NaiveDateTime,
     pub action: &'a str,
@@ -357,7 +362,7 @@ pub fn insert_event(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResul
         .execute(conn)
 }
 
-pub fn events_of(conn: &mut DbConnection, report_id: i64) -> QueryResult<Vec<EventRow>> {
+pub fn events_of(conn: &mut DbConnection, report_id: ReportId) -> QueryResult<Vec<EventRow>> {
     report_events::table
         .filter(report_events::report_id.eq(report_id))
         .order(report_events::id.asc())
@@ -368,9 +373,9 @@ pub fn events_of(conn: &mut DbConnection, report_id: i64) -> QueryResult<Vec<Eve
 /// Which of these reports have at least one event with this action (e.g. `reject`).
 pub fn reports_with_event(
     conn: &mut DbConnection,
-    report_ids: &[i64],
+    report_ids: &[ReportId],
     action: &str,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<ReportId>> {
     report_events::table
         .filter(report_events::report_id.eq_any(report_ids))
         .filter(report_events::action.eq(action))

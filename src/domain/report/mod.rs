@@ -15,6 +15,8 @@ mod text;
 use chrono::NaiveDateTime;
 use thiserror::Error;
 
+use crate::domain::ids::ReportId;
+
 pub use super::report_state::{Action, ReportStatus, TransitionError};
 pub use text::{Account, Comment, Purpose, TextError};
 
@@ -77,7 +79,7 @@ impl Decision {
 /// The part of a report its transitions read and write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DriveReport {
-    pub id: i64,
+    pub id: ReportId,
     /// The person whose report it is.
     pub owner: i64,
     pub status: ReportStatus,

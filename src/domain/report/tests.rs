@@ -25,7 +25,7 @@ fn at(minute: u32) -> NaiveDateTime {
 
 fn report(status: ReportStatus) -> DriveReport {
     DriveReport {
-        id: 7,
+        id: ReportId(7),
         owner: OWNER,
         status,
         version: 4,

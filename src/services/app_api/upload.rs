@@ -26,6 +26,7 @@ use crate::db::trips::{self as trips_repo, NewTrip};
 use crate::db::{self, org as org_repo, write_transaction, DbConnection};
 use crate::domain::allowance::{DistanceMode, RateKind};
 use crate::domain::gps::{encode_track, path_distance, PathParams, PathReport, TrackPoint};
+use crate::domain::ids::ReportId;
 use crate::domain::os2app::{guid_of_drive_object, parse_drive_object, DriveReport};
 use crate::domain::trip::{near_any, MAX_POINTS};
 use crate::error::{Error, Result};
@@ -59,7 +60,7 @@ pub struct UploadContext {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uploaded {
     Stored {
-        report_id: i64,
+        report_id: ReportId,
     },
     /// The `Uuid` was stored before: nothing new.
     Duplicate,
@@ -353,7 +354,7 @@ fn store(
     body_sha256: &str,
     trip: Option<&AppTrip>,
     planned: &PlannedReport,
-) -> Result<Option<i64>> {
+) -> Result<Option<ReportId>> {
     if repo::upload_exists(c, user_id, &report.uuid)? {
         return Ok(None);
     }

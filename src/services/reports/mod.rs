@@ -42,6 +42,7 @@ use serde_json::Value;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::{Database, DbConnection};
 use crate::domain::allowance::{AllowanceError, DistanceMode, RateKind};
+use crate::domain::ids::ReportId;
 use crate::domain::report::{Actor, DriveReport, Refusal, ReportStatus, TransitionError};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::RouteService;
@@ -192,7 +193,7 @@ pub struct Line {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub id: i64,
+    pub id: ReportId,
     pub person_id: i64,
     pub person_name: String,
     pub employment_id: i64,
@@ -319,7 +320,7 @@ fn years_of(dates: impl IntoIterator<Item = NaiveDate>) -> Vec<i32> {
         .collect()
 }
 
-fn reload(conn: &mut DbConnection, id: i64) -> Result<ReportRow> {
+fn reload(conn: &mut DbConnection, id: ReportId) -> Result<ReportRow> {
     repo::find_report(conn, id)?.ok_or_else(|| Error::not_found("report"))
 }
 

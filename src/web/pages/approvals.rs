@@ -273,13 +273,14 @@ pub async fn bulk_approve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::ReportId;
 
     #[test]
     fn selections_are_id_and_version() {
         let items = selected(vec!["4:2", "x:1", "5", "7:3"]);
         assert_eq!(
             items.iter().map(|i| (i.id, i.version)).collect::<Vec<_>>(),
-            [(4, 2), (7, 3)]
+            [(ReportId(4), 2), (ReportId(7), 3)]
         );
     }
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
 use crate::domain::gps::PipelineParams;
+use crate::domain::ids::ReportId;
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, ProblemKind};
 use crate::http::handlers::reports::context;
@@ -537,7 +538,7 @@ pub async fn create(
 struct Target {
     heading: String,
     action: String,
-    editing: Option<(i64, ReportStatus)>,
+    editing: Option<(ReportId, ReportStatus)>,
 }
 
 /// A submitted form, new or edited: one more via point, or the save (then the send, when
@@ -616,7 +617,7 @@ fn fields_of_report(r: &Report) -> Fields {
 }
 
 /// The report to edit: the owner's, through the same read as the API (404 otherwise).
-async fn editable(state: &AppState, signed: &Signed, id: i64) -> Result<Report, WebError> {
+async fn editable(state: &AppState, signed: &Signed, id: ReportId) -> Result<Report, WebError> {
     let caller = signed.caller();
     let report = state
         .db
@@ -637,7 +638,7 @@ async fn editable(state: &AppState, signed: &Signed, id: i64) -> Result<Report, 
 pub async fn edit(
     state: web::Data<AppState>,
     signed: Signed,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
 ) -> Result<HttpResponse, WebError> {
     let report = editable(&state, &signed, id.into_inner()).await?;
     let fields = fields_of_report(&report);
@@ -655,7 +656,7 @@ pub async fn edit(
 
 pub async fn save(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
     form: SignedForm,
 ) -> Result<HttpResponse, WebError> {
     let report = editable(&state, &form.signed, id.into_inner()).await?;
