@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::{DistanceMode, RateKind};
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{EmploymentId, PersonId, ReportId};
 use crate::domain::report_state::ReportStatus;
 
 use super::schema::{drive_reports, persons, report_events, report_lines, trips};
@@ -15,8 +15,8 @@ use super::DbConnection;
 #[diesel(table_name = drive_reports)]
 pub struct ReportRow {
     pub id: ReportId,
-    pub person_id: i64,
-    pub employment_id: i64,
+    pub person_id: PersonId,
+    pub employment_id: EmploymentId,
     pub rate_type_id: i64,
     pub vehicle_id: Option<i64>,
     pub trip_id: Option<i64>,
@@ -54,7 +54,7 @@ pub struct ReportRow {
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
 #[diesel(table_name = drive_reports, treat_none_as_null = true)]
 pub struct ReportContent {
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub rate_type_id: i64,
     pub vehicle_id: Option<i64>,
     pub trip_id: Option<i64>,
@@ -95,7 +95,7 @@ pub struct StatusChange {
 
 pub fn insert_report(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     content: &ReportContent,
     status: ReportStatus,
     user_id: i64,
@@ -198,7 +198,7 @@ pub fn delete_report(conn: &mut DbConnection, id: ReportId) -> QueryResult<usize
 /// Serialises the writers of one person's reports: re-pricing reads all of them, so two
 /// transactions for the same person must not interleave. A no-op update takes the row lock on
 /// PostgreSQL; SQLite has one writer anyway (`BEGIN IMMEDIATE`).
-pub fn lock_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<usize> {
+pub fn lock_person(conn: &mut DbConnection, person_id: PersonId) -> QueryResult<usize> {
     diesel::update(persons::table.find(person_id))
         .set(persons::updated_at.eq(persons::updated_at))
         .execute(conn)
@@ -207,7 +207,7 @@ pub fn lock_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<usize
 /// Every report of a person with a drive date in one of `years`.
 pub fn reports_of_person_in_years(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     years: &[i32],
 ) -> QueryResult<Vec<ReportRow>> {
     let mut out = Vec::new();
@@ -233,7 +233,7 @@ pub fn reports_of_person_in_years(
 /// Filters of a report listing; `None` = any.
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
-    pub person_ids: Option<Vec<i64>>,
+    pub person_ids: Option<Vec<PersonId>>,
     pub status: Option<ReportStatus>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -409,7 +409,7 @@ pub struct TripFacts {
     pub ends_at_home: bool,
     pub starts_at_work: bool,
     pub ends_at_work: bool,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
     pub purpose: Option<String>,
     pub end_latitude: f64,

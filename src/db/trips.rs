@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::trips;
 use super::DbConnection;
+use crate::domain::ids::EmploymentId;
 
 /// Everything of a trip but its track (lists and summaries never need the track).
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,7 +15,7 @@ pub struct TripRow {
     pub user_id: i64,
     pub client_trip_id: String,
     pub body_sha256: String,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
     pub purpose: Option<String>,
     pub started_at: NaiveDateTime,
@@ -49,7 +50,7 @@ pub struct NewTrip<'a> {
     pub user_id: i64,
     pub client_trip_id: &'a str,
     pub body_sha256: &'a str,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
     pub purpose: Option<&'a str>,
     pub started_at: NaiveDateTime,

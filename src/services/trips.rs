@@ -15,6 +15,7 @@ use crate::domain::gps::{
     compute_distance, decode_track, encode_track, path_distance, CleanPoint, DistanceReport,
     DroppedCounts, Gap, PathParams, PipelineParams, TrackPoint,
 };
+use crate::domain::ids::{EmploymentId, PersonId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report::Purpose;
 use crate::domain::trip::{self, PointProblem, MAX_POINTS};
@@ -31,7 +32,7 @@ pub struct TripUpload {
     pub client_trip_id: Uuid,
     pub points: Vec<TrackPoint>,
     #[serde(default)]
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     #[serde(default)]
     pub vehicle_id: Option<i64>,
     #[serde(default)]
@@ -57,7 +58,8 @@ impl TripUpload {
         } = self;
         let mut hasher = Sha256::new();
         hasher.update(client_trip_id.as_bytes());
-        hash_option(&mut hasher, employment_id.map(i64::to_le_bytes));
+        // The stored fingerprints hash the raw number.
+        hash_option(&mut hasher, employment_id.map(|e| e.0.to_le_bytes()));
         hash_option(&mut hasher, vehicle_id.map(i64::to_le_bytes));
         hash_option(&mut hasher, purpose.as_ref().map(|p| p.len().to_le_bytes()));
         hasher.update(purpose.as_deref().unwrap_or_default());
@@ -167,7 +169,7 @@ pub struct Trip {
     pub id: i64,
     pub user_id: i64,
     pub client_trip_id: String,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
     pub purpose: Option<String>,
     pub started_at: DateTime<Utc>,
@@ -373,7 +375,7 @@ fn replay(existing: TripRow, upload: &TripUpload, fingerprint: &str) -> Result<U
 /// The employment and vehicle an upload names must be the uploader's own.
 fn check_references(
     conn: &mut DbConnection,
-    person_id: Option<i64>,
+    person_id: Option<PersonId>,
     upload: &TripUpload,
 ) -> Result<()> {
     if let Some(id) = upload.employment_id {
@@ -408,9 +410,9 @@ struct Places {
 impl Places {
     fn of(
         conn: &mut DbConnection,
-        person_id: i64,
+        person_id: PersonId,
         date: NaiveDate,
-        employment_id: Option<i64>,
+        employment_id: Option<EmploymentId>,
     ) -> Result<Places> {
         let addresses = org::addresses_on(conn, person_id, date)?;
         let spot = |a: &org::EffectiveAddress| (a.location.latitude, a.location.longitude);
@@ -602,7 +604,7 @@ mod tests {
         TripUpload {
             client_trip_id: Uuid::nil(),
             points,
-            employment_id: Some(7),
+            employment_id: Some(EmploymentId(7)),
             vehicle_id: None,
             purpose: Some("Hjemmebesøg".into()),
         }

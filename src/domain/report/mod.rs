@@ -15,7 +15,7 @@ mod text;
 use chrono::NaiveDateTime;
 use thiserror::Error;
 
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{PersonId, ReportId};
 
 pub use super::report_state::{Action, ReportStatus, TransitionError};
 pub use text::{Account, Comment, Purpose, TextError};
@@ -27,7 +27,7 @@ use super::report_state as state;
 pub struct Actor {
     pub user_id: i64,
     /// The person linked to the user account (none for a technical or admin-only account).
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     pub admin: bool,
     pub approver: bool,
 }
@@ -81,7 +81,7 @@ impl Decision {
 pub struct DriveReport {
     pub id: ReportId,
     /// The person whose report it is.
-    pub owner: i64,
+    pub owner: PersonId,
     pub status: ReportStatus,
     pub version: i64,
     pub rejection_comment: Option<String>,
@@ -125,7 +125,7 @@ impl DriveReport {
         &self,
         actor: &Actor,
         decision: &Decision,
-        approvers: &[i64],
+        approvers: &[PersonId],
         now: NaiveDateTime,
     ) -> Result<Change, Refusal> {
         let from = self.status;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::shape::{checked, ok_json};
 use crate::domain::gps::{parse_gpx, GpxError, PipelineParams};
+use crate::domain::ids::EmploymentId;
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
@@ -18,7 +19,7 @@ use crate::services::trips::{self, Reader, TripContext, TripUpload, Uploaded};
 #[serde(deny_unknown_fields)]
 pub struct GpxParams {
     client_trip_id: Option<Uuid>,
-    employment_id: Option<i64>,
+    employment_id: Option<EmploymentId>,
     vehicle_id: Option<i64>,
     purpose: Option<String>,
 }

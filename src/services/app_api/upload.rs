@@ -26,7 +26,7 @@ use crate::db::trips::{self as trips_repo, NewTrip};
 use crate::db::{self, org as org_repo, write_transaction, DbConnection};
 use crate::domain::allowance::{DistanceMode, RateKind};
 use crate::domain::gps::{encode_track, path_distance, PathParams, PathReport, TrackPoint};
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{EmploymentId, ReportId};
 use crate::domain::os2app::{guid_of_drive_object, parse_drive_object, DriveReport};
 use crate::domain::trip::{near_any, MAX_POINTS};
 use crate::error::{Error, Result};
@@ -133,7 +133,7 @@ struct AppTrip {
     /// The apps send no time: noon (UTC) of the drive date stands in for start and end.
     at: DateTime<Utc>,
     date: NaiveDate,
-    employment_id: i64,
+    employment_id: EmploymentId,
     purpose: String,
     /// The first and last stops, with the distance to their registry address when one is near.
     start: (Location, Option<i64>),

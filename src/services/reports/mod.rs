@@ -42,7 +42,7 @@ use serde_json::Value;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::{Database, DbConnection};
 use crate::domain::allowance::{AllowanceError, DistanceMode, RateKind};
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{EmploymentId, PersonId, ReportId};
 use crate::domain::report::{Actor, DriveReport, Refusal, ReportStatus, TransitionError};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::RouteService;
@@ -144,7 +144,7 @@ impl Expected {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportInput {
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     /// `car_high` (with a driving authorisation), `car_low` or `bicycle`.
     pub rate_kind: RateKind,
     #[serde(default)]
@@ -194,9 +194,9 @@ pub struct Line {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub id: ReportId,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub person_name: String,
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub rate_type_id: i64,
     pub rate_kind: RateKind,
     pub vehicle_id: Option<i64>,

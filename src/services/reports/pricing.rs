@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::domain::allowance::{
     price_person, AllowanceLine, FrozenReport, LedgerReport, PricedFigures, RateKind, RatePeriod,
 };
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{PersonId, ReportId};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::org::{self};
 use crate::services::tf_codes;
@@ -65,7 +65,7 @@ impl RateBook {
 pub(super) fn reprice(
     conn: &mut DbConnection,
     rates: &RateBook,
-    person_id: i64,
+    person_id: PersonId,
     years: &[i32],
     acting: ReportId,
     now: NaiveDateTime,

@@ -23,15 +23,8 @@ pub(super) fn responsible_approvers(
     org: &OrgSnapshot,
     row: &ReportRow,
     today: NaiveDate,
-) -> Vec<i64> {
-    let resolve = |date| {
-        approver_rules::approvers_for(
-            org,
-            PersonId(row.person_id),
-            EmploymentId(row.employment_id),
-            date,
-        )
-    };
+) -> Vec<PersonId> {
+    let resolve = |date| approver_rules::approvers_for(org, row.person_id, row.employment_id, date);
     let found = match resolve(today) {
         Ok(found) => found.person_ids(),
         Err(ApproverError::EmploymentNotValid { .. }) => resolve(row.drive_date)
@@ -39,11 +32,11 @@ pub(super) fn responsible_approvers(
             .unwrap_or_default(),
         Err(_) => Vec::new(),
     };
-    found.into_iter().map(|p| p.0).collect()
+    found
 }
 
 /// The responsible approvers of `row` today.
-pub(super) fn approvers_today(conn: &mut DbConnection, row: &ReportRow) -> Result<Vec<i64>> {
+pub(super) fn approvers_today(conn: &mut DbConnection, row: &ReportRow) -> Result<Vec<PersonId>> {
     let org_snapshot = org::snapshot(conn)?;
     Ok(responsible_approvers(&org_snapshot, row, org::today()))
 }
@@ -132,8 +125,8 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
 }
 
 /// The names of the rows' persons, by person id.
-fn person_names(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<HashMap<i64, String>> {
-    let person_ids: Vec<i64> = rows
+fn person_names(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<HashMap<PersonId, String>> {
+    let person_ids: Vec<PersonId> = rows
         .iter()
         .map(|r| r.person_id)
         .collect::<BTreeSet<_>>()
@@ -212,7 +205,7 @@ pub struct ListQuery {
     pub to: Option<NaiveDate>,
     /// Administrators and payroll only: someone else's reports.
     #[serde(default)]
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
 }
 
 pub fn list(
@@ -245,9 +238,9 @@ pub fn list(
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct QueueQuery {
     #[serde(default)]
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     #[serde(default)]
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     #[serde(default)]
     pub from: Option<NaiveDate>,
     #[serde(default)]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
 use crate::domain::gps::PipelineParams;
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{EmploymentId, ReportId};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, ProblemKind};
 use crate::http::handlers::reports::context;
@@ -96,7 +96,7 @@ pub struct TripView {
 /// Everything the form shows, whether new, re-shown with errors, or an edit.
 #[derive(Default)]
 pub struct Fields {
-    pub employment: Option<i64>,
+    pub employment: Option<EmploymentId>,
     pub date: String,
     pub purpose: String,
     pub rate: String,
@@ -347,7 +347,7 @@ fn input_of(f: &Fields) -> Result<ReportInput, Vec<FieldError>> {
     let mut errors = Vec::new();
     let employment_id = f.employment.unwrap_or_else(|| {
         errors.push(refused("employment_id"));
-        0
+        EmploymentId(0)
     });
     let rate_kind: RateKind = f.rate.parse().unwrap_or_else(|_| {
         errors.push(refused("rate_kind"));
@@ -521,7 +521,7 @@ pub async fn create(
     state: web::Data<AppState>,
     form: SignedForm,
 ) -> Result<HttpResponse, WebError> {
-    let heading = if form.form.number("tur").is_some() {
+    let heading = if form.form.number::<i64>("tur").is_some() {
         DA.from_trip_title
     } else {
         DA.new_report_title
@@ -685,7 +685,7 @@ mod tests {
     #[test]
     fn typed_km_become_metres_and_unchosen_addresses_are_refused() {
         let fields = Fields {
-            employment: Some(3),
+            employment: Some(EmploymentId(3)),
             date: "2026-12-01".into(),
             purpose: " Hjemmebesøg ".into(),
             rate: "car_high".into(),
