@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::{DistanceMode, RateKind};
-use crate::domain::ids::{EmploymentId, PersonId, ReportId};
+use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId};
 use crate::domain::report_state::ReportStatus;
 
 use super::schema::{drive_reports, persons, report_events, report_lines, trips};
@@ -19,7 +19,7 @@ pub struct ReportRow {
     pub employment_id: EmploymentId,
     pub rate_type_id: i64,
     pub vehicle_id: Option<i64>,
-    pub trip_id: Option<i64>,
+    pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,
     pub remark: Option<String>,
@@ -57,7 +57,7 @@ pub struct ReportContent {
     pub employment_id: EmploymentId,
     pub rate_type_id: i64,
     pub vehicle_id: Option<i64>,
-    pub trip_id: Option<i64>,
+    pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,
     pub remark: Option<String>,
@@ -389,8 +389,8 @@ pub fn reports_with_event(
 /// `(trip id, distance_m, uncertainty_m)` of these trips.
 pub fn trip_uncertainties(
     conn: &mut DbConnection,
-    trip_ids: &[i64],
-) -> QueryResult<Vec<(i64, i64, i64)>> {
+    trip_ids: &[TripId],
+) -> QueryResult<Vec<(TripId, i64, i64)>> {
     trips::table
         .filter(trips::id.eq_any(trip_ids))
         .select((trips::id, trips::distance_m, trips::uncertainty_m))
@@ -401,7 +401,7 @@ pub fn trip_uncertainties(
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = trips)]
 pub struct TripFacts {
-    pub id: i64,
+    pub id: TripId,
     pub user_id: i64,
     pub local_date: NaiveDate,
     pub distance_m: i64,
@@ -416,7 +416,7 @@ pub struct TripFacts {
     pub end_longitude: f64,
 }
 
-pub fn find_trip(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TripFacts>> {
+pub fn find_trip(conn: &mut DbConnection, id: TripId) -> QueryResult<Option<TripFacts>> {
     trips::table
         .find(id)
         .select(TripFacts::as_select())

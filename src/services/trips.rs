@@ -15,7 +15,7 @@ use crate::domain::gps::{
     compute_distance, decode_track, encode_track, path_distance, CleanPoint, DistanceReport,
     DroppedCounts, Gap, PathParams, PipelineParams, TrackPoint,
 };
-use crate::domain::ids::{EmploymentId, PersonId};
+use crate::domain::ids::{EmploymentId, PersonId, TripId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report::Purpose;
 use crate::domain::trip::{self, PointProblem, MAX_POINTS};
@@ -166,7 +166,7 @@ pub struct TripEnd {
 /// The summary of a trip, as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trip {
-    pub id: i64,
+    pub id: TripId,
     pub user_id: i64,
     pub client_trip_id: String,
     pub employment_id: Option<EmploymentId>,
@@ -354,7 +354,7 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn stored(conn: &mut DbConnection, id: i64) -> Result<TripRow> {
+fn stored(conn: &mut DbConnection, id: TripId) -> Result<TripRow> {
     repo::find(conn, id)?.ok_or_else(|| Error::not_found("trip"))
 }
 
@@ -453,7 +453,7 @@ pub struct Reader {
 }
 
 /// A trip the reader may see; otherwise "not found", so its existence does not leak.
-pub fn visible(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<TripRow> {
+pub fn visible(conn: &mut DbConnection, reader: Reader, id: TripId) -> Result<TripRow> {
     let row = stored(conn, id)?;
     if row.user_id == reader.user_id || reader.is_admin || approves_owner(conn, reader, &row)? {
         Ok(row)
@@ -477,7 +477,7 @@ fn approves_owner(conn: &mut DbConnection, reader: Reader, row: &TripRow) -> Res
     Ok(today != row.local_date && org::approves(conn, approver.id, owner.id, today)?)
 }
 
-pub fn get(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Trip> {
+pub fn get(conn: &mut DbConnection, reader: Reader, id: TripId) -> Result<Trip> {
     Ok(visible(conn, reader, id)?.into())
 }
 
@@ -495,7 +495,7 @@ pub fn list_mine(conn: &mut DbConnection, user_id: i64, page: PageRequest) -> Re
 pub fn track_geojson(
     conn: &mut DbConnection,
     reader: Reader,
-    id: i64,
+    id: TripId,
     params: &PipelineParams,
 ) -> Result<Value> {
     let (row, raw) = stored_track(conn, reader, id)?;
@@ -515,7 +515,7 @@ pub fn track_geojson(
 fn stored_track(
     conn: &mut DbConnection,
     reader: Reader,
-    id: i64,
+    id: TripId,
 ) -> Result<(TripRow, Vec<TrackPoint>)> {
     let row = visible(conn, reader, id)?;
     let bytes = repo::track(conn, row.id)?.ok_or_else(|| Error::not_found("trip"))?;
@@ -552,7 +552,7 @@ fn cleaned_line(
 pub fn cleaned_track(
     conn: &mut DbConnection,
     reader: Reader,
-    id: i64,
+    id: TripId,
     params: &PipelineParams,
 ) -> Result<Vec<(f64, f64)>> {
     let (row, raw) = stored_track(conn, reader, id)?;
@@ -564,7 +564,7 @@ pub fn cleaned_track(
 
 /// A LineString feature with the fixes' times in `coordTimes` (the convention of
 /// togeojson/Mapbox). Fewer than two positions make no line: the geometry is then null.
-fn line_feature(kind: &str, trip_id: i64, line: &[(f64, f64, DateTime<Utc>)]) -> Value {
+fn line_feature(kind: &str, trip_id: TripId, line: &[(f64, f64, DateTime<Utc>)]) -> Value {
     let geometry = if line.len() >= 2 {
         json!({
             "type": "LineString",

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::shape::{checked, ok_json};
 use crate::domain::gps::{parse_gpx, GpxError, PipelineParams};
-use crate::domain::ids::EmploymentId;
+use crate::domain::ids::{EmploymentId, TripId};
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
@@ -162,7 +162,7 @@ pub async fn list(
 pub async fn show(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<TripId>,
 ) -> Result<HttpResponse, Error> {
     let (reader, id) = (reader(&user), id.into_inner());
     ok_json(&state, move |conn| trips::get(conn, reader, id)).await
@@ -171,7 +171,7 @@ pub async fn show(
 pub async fn track(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<TripId>,
 ) -> Result<HttpResponse, Error> {
     let (reader, id) = (reader(&user), id.into_inner());
     let geojson = state

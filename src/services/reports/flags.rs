@@ -12,7 +12,7 @@ use super::Report;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::DbConnection;
 use crate::domain::allowance::{DistanceMode, RateKind};
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{ReportId, TripId};
 use crate::error::Result;
 
 /// A GPS distance is flagged when its uncertainty is at least this share of it (percent).
@@ -40,7 +40,7 @@ struct Facts<'a> {
     id: ReportId,
     typed: bool,
     four_km_rule: bool,
-    trip_id: Option<i64>,
+    trip_id: Option<TripId>,
     review_flags: &'a [String],
 }
 
@@ -124,8 +124,8 @@ fn of_facts(conn: &mut DbConnection, reports: &[Facts<'_>]) -> Result<Vec<Vec<Fl
     let rejected: HashSet<ReportId> = repo::reports_with_event(conn, &ids, "reject")?
         .into_iter()
         .collect();
-    let trip_ids: Vec<i64> = reports.iter().filter_map(|r| r.trip_id).collect();
-    let uncertain: HashSet<i64> = repo::trip_uncertainties(conn, &trip_ids)?
+    let trip_ids: Vec<TripId> = reports.iter().filter_map(|r| r.trip_id).collect();
+    let uncertain: HashSet<TripId> = repo::trip_uncertainties(conn, &trip_ids)?
         .into_iter()
         .filter(|&(_, distance_m, uncertainty_m)| {
             uncertainty_m * 100 >= distance_m.max(1) * GPS_UNCERTAIN_PERCENT

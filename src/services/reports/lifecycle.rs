@@ -14,7 +14,7 @@ use crate::db::reports::{
     self as repo, ReportContent, ReportFigures, ReportRow, StatusChange, TripFacts,
 };
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{ReportId, TripId};
 use crate::domain::report::{Change, Comment, Decision, Refusal};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::report_limits;
@@ -82,7 +82,7 @@ pub fn create_in(
     c: &mut DbConnection,
     user_id: i64,
     planned: &PlannedReport,
-    trip_id: Option<i64>,
+    trip_id: Option<TripId>,
     submit: bool,
 ) -> Result<Report> {
     let plan = &planned.plan;

@@ -42,7 +42,7 @@ use serde_json::Value;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::{Database, DbConnection};
 use crate::domain::allowance::{AllowanceError, DistanceMode, RateKind};
-use crate::domain::ids::{EmploymentId, PersonId, ReportId};
+use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId};
 use crate::domain::report::{Actor, DriveReport, Refusal, ReportStatus, TransitionError};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::RouteService;
@@ -172,7 +172,7 @@ pub struct ReportInput {
     pub ends_at_home: Option<bool>,
     /// `gps` only: the caller's trip.
     #[serde(default)]
-    pub trip_id: Option<i64>,
+    pub trip_id: Option<TripId>,
     #[serde(default)]
     pub four_km_rule: bool,
     /// Edits only, when no `If-Match` is sent.
@@ -200,7 +200,7 @@ pub struct Report {
     pub rate_type_id: i64,
     pub rate_kind: RateKind,
     pub vehicle_id: Option<i64>,
-    pub trip_id: Option<i64>,
+    pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,
     pub remark: Option<String>,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
 use crate::domain::gps::PipelineParams;
-use crate::domain::ids::{EmploymentId, ReportId};
+use crate::domain::ids::{EmploymentId, ReportId, TripId};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, ProblemKind};
 use crate::http::handlers::reports::context;
@@ -84,7 +84,7 @@ pub struct FieldError {
 
 /// The trip a GPS report is made from.
 pub struct TripView {
-    pub id: i64,
+    pub id: TripId,
     pub date: String,
     pub km: String,
     pub uncertainty: String,
@@ -109,7 +109,7 @@ pub struct Fields {
     pub read: bool,
     pub km: String,
     pub remark: String,
-    pub trip: Option<i64>,
+    pub trip: Option<TripId>,
     pub version: Option<i64>,
 }
 
@@ -153,7 +153,7 @@ struct Options {
     trip: Option<(Trip, Vec<(f64, f64)>)>,
 }
 
-async fn options(state: &AppState, caller: Caller, trip: Option<i64>) -> Result<Options, Error> {
+async fn options(state: &AppState, caller: Caller, trip: Option<TripId>) -> Result<Options, Error> {
     state
         .db
         .run(move |c| {
@@ -426,7 +426,7 @@ fn field_errors(e: Error) -> Result<Vec<FieldError>, WebError> {
 
 #[derive(Deserialize)]
 pub struct NewParams {
-    tur: Option<i64>,
+    tur: Option<TripId>,
 }
 
 pub async fn new(
