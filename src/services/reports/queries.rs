@@ -25,14 +25,13 @@ pub(super) fn responsible_approvers(
     today: NaiveDate,
 ) -> Vec<PersonId> {
     let resolve = |date| approver_rules::approvers_for(org, row.person_id, row.employment_id, date);
-    let found = match resolve(today) {
+    match resolve(today) {
         Ok(found) => found.person_ids(),
         Err(ApproverError::EmploymentNotValid { .. }) => resolve(row.drive_date)
             .map(|found| found.person_ids())
             .unwrap_or_default(),
         Err(_) => Vec::new(),
-    };
-    found
+    }
 }
 
 /// The responsible approvers of `row` today.
