@@ -24,6 +24,7 @@ use korsel::app::open_database;
 use korsel::config::DatabaseUrl;
 use korsel::db::{Database, DbConnection};
 use korsel::domain::allowance::{DistanceMode, RateKind};
+use korsel::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 use korsel::domain::users::{Role, Roles};
 use korsel::services::org::{self, CreateEmployment, CreateOrgUnit, CreatePerson};
 use korsel::services::reports::{
@@ -96,7 +97,7 @@ fn main() -> anyhow::Result<()> {
 /// The approver and the employees whose reports they approve.
 struct Seeded {
     approver: Caller,
-    employees: Vec<(Caller, i64)>,
+    employees: Vec<(Caller, EmploymentId)>,
 }
 
 async fn bench(backend: &str, url: &DatabaseUrl, options: &Options) -> anyhow::Result<()> {
@@ -172,11 +173,11 @@ fn seed(db: &Database, units: usize, staff_per_unit: usize) -> anyhow::Result<Se
     let start = NaiveDate::from_ymd_opt(2020, 1, 1).context("start date")?;
     let mut employment_number = 0;
     let mut person = |conn: &mut DbConnection,
-                      unit: i64,
+                      unit: OrgUnitId,
                       name: String,
                       username: Option<String>,
                       is_leader: bool|
-     -> anyhow::Result<(i64, i64)> {
+     -> anyhow::Result<(PersonId, EmploymentId)> {
         employment_number += 1;
         let person = org::create_person(
             conn,
@@ -203,7 +204,7 @@ fn seed(db: &Database, units: usize, staff_per_unit: usize) -> anyhow::Result<Se
         )?;
         Ok((person.summary.id, employment.id))
     };
-    let unit = |conn: &mut DbConnection, n: usize, parent: Option<i64>| {
+    let unit = |conn: &mut DbConnection, n: usize, parent: Option<OrgUnitId>| {
         org::create_org_unit(
             conn,
             CreateOrgUnit {
@@ -269,7 +270,7 @@ fn caller(user_id: i64, approver: bool) -> Caller {
 async fn pending_report(
     ctx: &Context,
     employee: Caller,
-    employment_id: i64,
+    employment_id: EmploymentId,
     drive_date: NaiveDate,
 ) -> anyhow::Result<BulkItem> {
     let draft = reports::create(

@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::ids::{ReportId, TripId};
+
 use super::schema::{app_passwords, app_tokens, app_uploads};
 use super::DbConnection;
 
@@ -153,8 +155,8 @@ pub struct UploadRow {
     pub user_id: i64,
     pub uuid: String,
     pub body_sha256: String,
-    pub trip_id: Option<i64>,
-    pub report_id: i64,
+    pub trip_id: Option<TripId>,
+    pub report_id: ReportId,
     pub app_total_distance_m: i64,
     pub created_at: NaiveDateTime,
 }
@@ -165,8 +167,8 @@ pub struct NewUpload<'a> {
     pub user_id: i64,
     pub uuid: &'a str,
     pub body_sha256: &'a str,
-    pub trip_id: Option<i64>,
-    pub report_id: i64,
+    pub trip_id: Option<TripId>,
+    pub report_id: ReportId,
     pub app_total_distance_m: i64,
     pub created_at: NaiveDateTime,
 }
@@ -189,7 +191,7 @@ pub fn upload_exists(conn: &mut DbConnection, user_id: i64, uuid: &str) -> Query
 }
 
 /// The upload a trip came from, if it came from the phone app.
-pub fn upload_of_trip(conn: &mut DbConnection, trip_id: i64) -> QueryResult<Option<UploadRow>> {
+pub fn upload_of_trip(conn: &mut DbConnection, trip_id: TripId) -> QueryResult<Option<UploadRow>> {
     app_uploads::table
         .filter(app_uploads::trip_id.eq(trip_id))
         .select(UploadRow::as_select())

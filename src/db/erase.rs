@@ -8,6 +8,7 @@ use super::schema::{
     persons, refresh_tokens, report_events, report_lines, substitutes, trips, users, vehicles,
 };
 use super::DbConnection;
+use crate::domain::ids::{EmploymentId, PersonId, ReportId};
 
 /// What [`erase_person`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -26,20 +27,20 @@ pub struct Erased {
 /// Call inside a write transaction.
 pub fn erase_person(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     user_id: Option<i64>,
 ) -> QueryResult<Erased> {
     let mut out = Erased::default();
-    let reports: Vec<i64> = drive_reports::table
+    let reports: Vec<ReportId> = drive_reports::table
         .filter(drive_reports::person_id.eq(person_id))
         .select(drive_reports::id)
         .load(conn)?;
-    let in_ledger: Vec<i64> = payroll_ledger::table
+    let in_ledger: Vec<ReportId> = payroll_ledger::table
         .filter(payroll_ledger::report_id.eq_any(&reports))
         .select(payroll_ledger::report_id)
         .distinct()
         .load(conn)?;
-    let gone: Vec<i64> = reports
+    let gone: Vec<ReportId> = reports
         .iter()
         .copied()
         .filter(|r| !in_ledger.contains(r))
@@ -113,7 +114,7 @@ pub fn erase_person(
     .execute(conn)?;
     diesel::delete(mail_outbox::table.filter(mail_outbox::person_id.eq(person_id)))
         .execute(conn)?;
-    let kept_employments: Vec<i64> = drive_reports::table
+    let kept_employments: Vec<EmploymentId> = drive_reports::table
         .filter(drive_reports::person_id.eq(person_id))
         .select(drive_reports::employment_id)
         .load(conn)?;

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::RateKind;
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 
 use super::queries::table_queries;
 use super::schema::{
@@ -18,10 +19,10 @@ use super::DbConnection;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = org_units)]
 pub struct OrgUnitRow {
-    pub id: i64,
+    pub id: OrgUnitId,
     pub external_id: String,
     pub name: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<OrgUnitId>,
     pub four_km_rule_allowed: bool,
     pub distance_to_border_m: Option<i64>,
     pub address_registry_id: Option<String>,
@@ -37,7 +38,7 @@ pub struct OrgUnitRow {
 #[diesel(table_name = org_units, treat_none_as_null = true)]
 pub struct OrgUnitChanges {
     pub name: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<OrgUnitId>,
     pub four_km_rule_allowed: bool,
     pub distance_to_border_m: Option<i64>,
     pub address_registry_id: Option<String>,
@@ -51,7 +52,7 @@ pub struct OrgUnitChanges {
 pub struct NewOrgUnit<'a> {
     pub external_id: &'a str,
     pub name: &'a str,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<OrgUnitId>,
     pub four_km_rule_allowed: bool,
     pub distance_to_border_m: Option<i64>,
     pub address_registry_id: Option<&'a str>,
@@ -62,7 +63,7 @@ pub struct NewOrgUnit<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-table_queries!(org_units => OrgUnitRow {
+table_queries!(org_units: OrgUnitId => OrgUnitRow {
     insert insert_org_unit(NewOrgUnit<'_>);
     find find_org_unit;
     count count_org_units;
@@ -78,7 +79,7 @@ table_queries!(org_units => OrgUnitRow {
 #[derive(Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = persons)]
 pub struct PersonRow {
-    pub id: i64,
+    pub id: PersonId,
     pub external_id: String,
     pub name: String,
     pub username: Option<String>,
@@ -92,7 +93,7 @@ pub struct PersonRow {
 /// Sets (or clears) a person's home-to-border distance; the staff import never touches it.
 pub fn set_distance_to_border(
     conn: &mut DbConnection,
-    id: i64,
+    id: PersonId,
     distance_m: Option<i64>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -137,7 +138,7 @@ impl std::fmt::Debug for PersonRow {
     }
 }
 
-table_queries!(persons => PersonRow {
+table_queries!(persons: PersonId => PersonRow {
     insert insert_person(NewPerson<'_>);
     insert_all insert_persons(NewPerson<'_>);
     all all_persons;
@@ -153,20 +154,20 @@ table_queries!(persons => PersonRow {
 pub fn person_ids_by_external_id(
     conn: &mut DbConnection,
     external_ids: &[&str],
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<(String, PersonId)>> {
     let mut found = Vec::with_capacity(external_ids.len());
     for chunk in external_ids.chunks(super::queries::INSERT_CHUNK) {
         found.extend(
             persons::table
                 .filter(persons::external_id.eq_any(chunk))
                 .select((persons::external_id, persons::id))
-                .load::<(String, i64)>(conn)?,
+                .load::<(String, PersonId)>(conn)?,
         );
     }
     Ok(found)
 }
 
-pub fn persons_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<PersonRow>> {
+pub fn persons_by_ids(conn: &mut DbConnection, ids: &[PersonId]) -> QueryResult<Vec<PersonRow>> {
     persons::table
         .filter(persons::id.eq_any(ids))
         .order(persons::id.asc())
@@ -179,9 +180,9 @@ pub fn persons_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<P
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = employments)]
 pub struct EmploymentRow {
-    pub id: i64,
-    pub person_id: i64,
-    pub org_unit_id: i64,
+    pub id: EmploymentId,
+    pub person_id: PersonId,
+    pub org_unit_id: OrgUnitId,
     pub employment_number: String,
     pub position: String,
     pub start_date: NaiveDate,
@@ -196,7 +197,7 @@ pub struct EmploymentRow {
 #[derive(Debug, Clone, PartialEq, AsChangeset)]
 #[diesel(table_name = employments, treat_none_as_null = true)]
 pub struct EmploymentChanges {
-    pub org_unit_id: i64,
+    pub org_unit_id: OrgUnitId,
     pub position: String,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
@@ -207,8 +208,8 @@ pub struct EmploymentChanges {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = employments, treat_none_as_default_value = false)]
 pub struct NewEmployment<'a> {
-    pub person_id: i64,
-    pub org_unit_id: i64,
+    pub person_id: PersonId,
+    pub org_unit_id: OrgUnitId,
     pub employment_number: &'a str,
     pub position: &'a str,
     pub start_date: NaiveDate,
@@ -219,7 +220,7 @@ pub struct NewEmployment<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-table_queries!(employments => EmploymentRow {
+table_queries!(employments: EmploymentId => EmploymentRow {
     insert insert_employment(NewEmployment<'_>);
     insert_all insert_employments(NewEmployment<'_>);
     find find_employment;
@@ -228,7 +229,7 @@ table_queries!(employments => EmploymentRow {
     find_by find_employment_by_number(employment_number);
 });
 
-pub fn count_employments(conn: &mut DbConnection, person: Option<i64>) -> QueryResult<i64> {
+pub fn count_employments(conn: &mut DbConnection, person: Option<PersonId>) -> QueryResult<i64> {
     let mut q = employments::table.into_boxed();
     if let Some(p) = person {
         q = q.filter(employments::person_id.eq(p));
@@ -238,7 +239,7 @@ pub fn count_employments(conn: &mut DbConnection, person: Option<i64>) -> QueryR
 
 pub fn list_employments(
     conn: &mut DbConnection,
-    person: Option<i64>,
+    person: Option<PersonId>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<EmploymentRow>> {
@@ -259,8 +260,8 @@ pub fn list_employments(
 #[diesel(table_name = substitutes)]
 pub struct SubstituteRow {
     pub id: i64,
-    pub org_unit_id: i64,
-    pub substitute_person_id: i64,
+    pub org_unit_id: OrgUnitId,
+    pub substitute_person_id: PersonId,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub takes_over: bool,
@@ -270,8 +271,8 @@ pub struct SubstituteRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = substitutes)]
 pub struct NewSubstitute {
-    pub org_unit_id: i64,
-    pub substitute_person_id: i64,
+    pub org_unit_id: OrgUnitId,
+    pub substitute_person_id: PersonId,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub takes_over: bool,
@@ -293,8 +294,8 @@ table_queries!(substitutes => SubstituteRow {
 #[diesel(table_name = personal_approvers)]
 pub struct PersonalApproverRow {
     pub id: i64,
-    pub person_id: i64,
-    pub approver_person_id: i64,
+    pub person_id: PersonId,
+    pub approver_person_id: PersonId,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
@@ -303,8 +304,8 @@ pub struct PersonalApproverRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = personal_approvers, treat_none_as_default_value = false)]
 pub struct NewPersonalApprover {
-    pub person_id: i64,
-    pub approver_person_id: i64,
+    pub person_id: PersonId,
+    pub approver_person_id: PersonId,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub created_at: NaiveDateTime,
@@ -326,8 +327,8 @@ table_queries!(personal_approvers => PersonalApproverRow {
 #[diesel(table_name = person_addresses)]
 pub struct AddressRow {
     pub id: i64,
-    pub person_id: i64,
-    pub employment_id: Option<i64>,
+    pub person_id: PersonId,
+    pub employment_id: Option<EmploymentId>,
     pub kind: String,
     pub registry_address_id: String,
     pub label: String,
@@ -340,8 +341,8 @@ pub struct AddressRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = person_addresses)]
 pub struct NewAddress<'a> {
-    pub person_id: i64,
-    pub employment_id: Option<i64>,
+    pub person_id: PersonId,
+    pub employment_id: Option<EmploymentId>,
     pub kind: &'a str,
     pub registry_address_id: &'a str,
     pub label: &'a str,
@@ -358,7 +359,7 @@ table_queries!(person_addresses => AddressRow {
 });
 
 /// Every address of a person, newest validity first.
-pub fn addresses_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<AddressRow>> {
+pub fn addresses_of(conn: &mut DbConnection, person_id: PersonId) -> QueryResult<Vec<AddressRow>> {
     person_addresses::table
         .filter(person_addresses::person_id.eq(person_id))
         .order((
@@ -373,8 +374,8 @@ pub fn addresses_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<
 #[diesel(table_name = home_work_overrides)]
 pub struct OverrideRow {
     pub id: i64,
-    pub person_id: i64,
-    pub employment_id: i64,
+    pub person_id: PersonId,
+    pub employment_id: EmploymentId,
     pub distance_m: i64,
     pub valid_from: NaiveDate,
     pub created_at: NaiveDateTime,
@@ -383,8 +384,8 @@ pub struct OverrideRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = home_work_overrides)]
 pub struct NewOverride {
-    pub person_id: i64,
-    pub employment_id: i64,
+    pub person_id: PersonId,
+    pub employment_id: EmploymentId,
     pub distance_m: i64,
     pub valid_from: NaiveDate,
     pub created_at: NaiveDateTime,
@@ -394,7 +395,7 @@ table_queries!(home_work_overrides => OverrideRow {
     insert insert_override(NewOverride);
 });
 
-pub fn overrides_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<OverrideRow>> {
+pub fn overrides_of(conn: &mut DbConnection, person_id: PersonId) -> QueryResult<Vec<OverrideRow>> {
     home_work_overrides::table
         .filter(home_work_overrides::person_id.eq(person_id))
         .order((
@@ -411,7 +412,7 @@ pub fn overrides_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<
 #[diesel(table_name = vehicles)]
 pub struct VehicleRow {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub plate: String,
     pub description: String,
     pub is_primary: bool,
@@ -421,7 +422,7 @@ pub struct VehicleRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = vehicles)]
 pub struct NewVehicle<'a> {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub plate: &'a str,
     pub description: &'a str,
     pub is_primary: bool,
@@ -434,7 +435,7 @@ table_queries!(vehicles => VehicleRow {
     delete delete_vehicle;
 });
 
-pub fn vehicles_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<VehicleRow>> {
+pub fn vehicles_of(conn: &mut DbConnection, person_id: PersonId) -> QueryResult<Vec<VehicleRow>> {
     vehicles::table
         .filter(vehicles::person_id.eq(person_id))
         .order(vehicles::id.asc())
@@ -442,7 +443,7 @@ pub fn vehicles_of(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<V
         .load(conn)
 }
 
-pub fn clear_primary_vehicle(conn: &mut DbConnection, person_id: i64) -> QueryResult<usize> {
+pub fn clear_primary_vehicle(conn: &mut DbConnection, person_id: PersonId) -> QueryResult<usize> {
     diesel::update(vehicles::table.filter(vehicles::person_id.eq(person_id)))
         .set(vehicles::is_primary.eq(false))
         .execute(conn)

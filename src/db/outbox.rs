@@ -4,6 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::ids::{PersonId, ReportId};
+
 use super::schema::{drive_reports, mail_outbox, payroll_ledger, persons, users};
 use super::{is_unique_violation, DbConnection};
 
@@ -17,7 +19,7 @@ pub const FAILED: &str = "failed";
 pub struct OutboxRow {
     pub id: i64,
     pub kind: String,
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     pub recipient: Option<String>,
     pub payload: String,
     pub dedupe_key: Option<String>,
@@ -35,7 +37,7 @@ pub struct OutboxRow {
 #[diesel(table_name = mail_outbox)]
 pub struct NewMail<'a> {
     pub kind: &'a str,
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     pub recipient: Option<&'a str>,
     pub payload: &'a str,
     pub dedupe_key: Option<&'a str>,
@@ -158,7 +160,7 @@ pub fn mark_all_undeliverable(conn: &mut DbConnection, reason: &str) -> QueryRes
         .execute(conn)
 }
 
-pub fn for_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<OutboxRow>> {
+pub fn for_person(conn: &mut DbConnection, person_id: PersonId) -> QueryResult<Vec<OutboxRow>> {
     mail_outbox::table
         .filter(mail_outbox::person_id.eq(person_id))
         .order(mail_outbox::id.asc())
@@ -171,7 +173,7 @@ pub fn for_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<Vec<Ou
 /// A person's e-mail address and digest choice.
 pub fn person_contact(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
 ) -> QueryResult<Option<(Option<String>, bool)>> {
     persons::table
         .find(person_id)
@@ -180,7 +182,7 @@ pub fn person_contact(
         .optional()
 }
 
-pub fn set_digest(conn: &mut DbConnection, person_id: i64, on: bool) -> QueryResult<usize> {
+pub fn set_digest(conn: &mut DbConnection, person_id: PersonId, on: bool) -> QueryResult<usize> {
     diesel::update(persons::table.find(person_id))
         .set(persons::mail_digest.eq(on))
         .execute(conn)
@@ -190,8 +192,8 @@ pub fn set_digest(conn: &mut DbConnection, person_id: i64, on: bool) -> QueryRes
 pub fn persons_with_role(
     conn: &mut DbConnection,
     role: &str,
-) -> QueryResult<Vec<(i64, Option<String>)>> {
-    let candidates: Vec<(String, i64, Option<String>)> = users::table
+) -> QueryResult<Vec<(PersonId, Option<String>)>> {
+    let candidates: Vec<(String, PersonId, Option<String>)> = users::table
         .inner_join(persons::table.on(persons::username.eq(users::username.nullable())))
         .filter(users::roles.like(format!("%{role}%")))
         .select((users::roles, persons::id, persons::email))
@@ -206,8 +208,8 @@ pub fn persons_with_role(
 /// A report of a batch, for the employee's notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
 pub struct BatchReport {
-    pub person_id: i64,
-    pub report_id: i64,
+    pub person_id: PersonId,
+    pub report_id: ReportId,
     pub drive_date: NaiveDate,
     pub distance_m: i64,
     pub amount_ore: i64,

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
 
 use crate::domain::allowance::RateKind;
+use crate::domain::ids::ReportId;
 use crate::domain::report_state::ReportStatus;
 
 use super::queries::table_queries;
@@ -274,11 +275,11 @@ pub fn totals_up_to(
 pub fn reports_with_stale_tf_codes(
     conn: &mut DbConnection,
     batch_id: i64,
-) -> QueryResult<Vec<(i64, NaiveDate)>> {
+) -> QueryResult<Vec<(ReportId, NaiveDate)>> {
     #[derive(QueryableByName)]
     struct Stale {
         #[diesel(sql_type = BigInt)]
-        report_id: i64,
+        report_id: ReportId,
         #[diesel(sql_type = Date)]
         drive_date: NaiveDate,
     }

@@ -3,19 +3,23 @@
 //! order. [`table_queries!`] writes them; a table whose query differs (another order, a filter)
 //! keeps its own function.
 
-/// `table_queries!(table => RowType { kind fn_name; insert fn_name(NewType); … })` with `kind`
+/// `table_queries!(table: IdType => RowType { kind fn_name; insert fn_name(NewType); … })` (the
+/// id type is `i64` when left out) with `kind`
 /// one of `insert`, `find`, `delete`, `count`, `list` (offset, limit; by id), `all` (by id),
 /// `update fn_name(ChangesType)` (the changes plus `updated_at = now`) and
 /// `find_by fn_name(text_column)` (the first row whose text column equals the value) and
 /// `insert_all fn_name(NewType)` (many rows, [`INSERT_CHUNK`] to a statement).
 macro_rules! table_queries {
-    ($table:ident => $row:ident { $($kind:ident $name:ident $(($($arg:tt)*))?;)* }) => {$(
-        $crate::db::queries::table_queries!(@one $kind $name $table $row [$($($arg)*)?]);
+    ($table:ident => $row:ident { $($body:tt)* }) => {
+        $crate::db::queries::table_queries!($table: i64 => $row { $($body)* });
+    };
+    ($table:ident: $id:ty => $row:ident { $($kind:ident $name:ident $(($($arg:tt)*))?;)* }) => {$(
+        $crate::db::queries::table_queries!(@one $kind $name $table $row $id [$($($arg)*)?]);
     )*};
-    (@one update $name:ident $table:ident $row:ident [$changes:ty]) => {
+    (@one update $name:ident $table:ident $row:ident $id:ty [$changes:ty]) => {
         pub fn $name(
             conn: &mut $crate::db::DbConnection,
-            id: i64,
+            id: $id,
             changes: &$changes,
             now: chrono::NaiveDateTime,
         ) -> QueryResult<usize> {
@@ -24,7 +28,7 @@ macro_rules! table_queries {
                 .execute(conn)
         }
     };
-    (@one find_by $name:ident $table:ident $row:ident [$column:ident]) => {
+    (@one find_by $name:ident $table:ident $row:ident $id:ty [$column:ident]) => {
         pub fn $name(
             conn: &mut $crate::db::DbConnection,
             value: &str,
@@ -36,15 +40,15 @@ macro_rules! table_queries {
                 .optional()
         }
     };
-    (@one insert $name:ident $table:ident $row:ident [$new:ty]) => {
-        pub fn $name(conn: &mut $crate::db::DbConnection, new: &$new) -> QueryResult<i64> {
+    (@one insert $name:ident $table:ident $row:ident $id:ty [$new:ty]) => {
+        pub fn $name(conn: &mut $crate::db::DbConnection, new: &$new) -> QueryResult<$id> {
             diesel::insert_into($table::table)
                 .values(new)
                 .returning($table::id)
                 .get_result(conn)
         }
     };
-    (@one insert_all $name:ident $table:ident $row:ident [$new:ty]) => {
+    (@one insert_all $name:ident $table:ident $row:ident $id:ty [$new:ty]) => {
         /// Inserts `rows` in multi-row statements of at most [`INSERT_CHUNK`] rows each. A
         /// multi-row insert does not compile through the `MultiConnection`, so per backend.
         pub fn $name(conn: &mut $crate::db::DbConnection, rows: &[$new]) -> QueryResult<usize> {
@@ -62,8 +66,8 @@ macro_rules! table_queries {
             Ok(inserted)
         }
     };
-    (@one find $name:ident $table:ident $row:ident []) => {
-        pub fn $name(conn: &mut $crate::db::DbConnection, id: i64) -> QueryResult<Option<$row>> {
+    (@one find $name:ident $table:ident $row:ident $id:ty []) => {
+        pub fn $name(conn: &mut $crate::db::DbConnection, id: $id) -> QueryResult<Option<$row>> {
             $table::table
                 .find(id)
                 .select($row::as_select())
@@ -71,17 +75,17 @@ macro_rules! table_queries {
                 .optional()
         }
     };
-    (@one delete $name:ident $table:ident $row:ident []) => {
-        pub fn $name(conn: &mut $crate::db::DbConnection, id: i64) -> QueryResult<usize> {
+    (@one delete $name:ident $table:ident $row:ident $id:ty []) => {
+        pub fn $name(conn: &mut $crate::db::DbConnection, id: $id) -> QueryResult<usize> {
             diesel::delete($table::table.find(id)).execute(conn)
         }
     };
-    (@one count $name:ident $table:ident $row:ident []) => {
+    (@one count $name:ident $table:ident $row:ident $id:ty []) => {
         pub fn $name(conn: &mut $crate::db::DbConnection) -> QueryResult<i64> {
             $table::table.count().get_result(conn)
         }
     };
-    (@one list $name:ident $table:ident $row:ident []) => {
+    (@one list $name:ident $table:ident $row:ident $id:ty []) => {
         pub fn $name(
             conn: &mut $crate::db::DbConnection,
             offset: i64,
@@ -95,7 +99,7 @@ macro_rules! table_queries {
                 .load(conn)
         }
     };
-    (@one all $name:ident $table:ident $row:ident []) => {
+    (@one all $name:ident $table:ident $row:ident $id:ty []) => {
         pub fn $name(conn: &mut $crate::db::DbConnection) -> QueryResult<Vec<$row>> {
             $table::table
                 .order($table::id.asc())

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::{DistanceMode, RateKind};
+use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId};
 use crate::domain::report_state::ReportStatus;
 
 use super::schema::{drive_reports, persons, report_events, report_lines, trips};
@@ -13,12 +14,12 @@ use super::DbConnection;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = drive_reports)]
 pub struct ReportRow {
-    pub id: i64,
-    pub person_id: i64,
-    pub employment_id: i64,
+    pub id: ReportId,
+    pub person_id: PersonId,
+    pub employment_id: EmploymentId,
     pub rate_type_id: i64,
     pub vehicle_id: Option<i64>,
-    pub trip_id: Option<i64>,
+    pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,
     pub remark: Option<String>,
@@ -53,10 +54,10 @@ pub struct ReportRow {
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
 #[diesel(table_name = drive_reports, treat_none_as_null = true)]
 pub struct ReportContent {
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub rate_type_id: i64,
     pub vehicle_id: Option<i64>,
-    pub trip_id: Option<i64>,
+    pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,
     pub remark: Option<String>,
@@ -94,12 +95,12 @@ pub struct StatusChange {
 
 pub fn insert_report(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     content: &ReportContent,
     status: ReportStatus,
     user_id: i64,
     now: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<ReportId> {
     diesel::insert_into(drive_reports::table)
         .values((
             content,
@@ -120,7 +121,7 @@ pub fn insert_report(
 /// Sets the codes the approver should look at (a JSON array), or clears them.
 pub fn set_review_flags(
     conn: &mut DbConnection,
-    id: i64,
+    id: ReportId,
     flags: Option<&str>,
 ) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
@@ -128,7 +129,7 @@ pub fn set_review_flags(
         .execute(conn)
 }
 
-pub fn find_report(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ReportRow>> {
+pub fn find_report(conn: &mut DbConnection, id: ReportId) -> QueryResult<Option<ReportRow>> {
     drive_reports::table
         .find(id)
         .select(ReportRow::as_select())
@@ -141,7 +142,7 @@ pub fn find_report(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Repor
 /// the row lock, so of two racing writers exactly one sees `true`.
 pub fn bump_version(
     conn: &mut DbConnection,
-    id: i64,
+    id: ReportId,
     version: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
@@ -160,7 +161,7 @@ pub fn bump_version(
 
 pub fn set_content(
     conn: &mut DbConnection,
-    id: i64,
+    id: ReportId,
     content: &ReportContent,
 ) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
@@ -170,7 +171,7 @@ pub fn set_content(
 
 pub fn set_figures(
     conn: &mut DbConnection,
-    id: i64,
+    id: ReportId,
     figures: &ReportFigures,
 ) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
@@ -178,13 +179,17 @@ pub fn set_figures(
         .execute(conn)
 }
 
-pub fn set_status(conn: &mut DbConnection, id: i64, change: &StatusChange) -> QueryResult<usize> {
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: ReportId,
+    change: &StatusChange,
+) -> QueryResult<usize> {
     diesel::update(drive_reports::table.find(id))
         .set(change)
         .execute(conn)
 }
 
-pub fn delete_report(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+pub fn delete_report(conn: &mut DbConnection, id: ReportId) -> QueryResult<usize> {
     diesel::delete(report_events::table.filter(report_events::report_id.eq(id))).execute(conn)?;
     diesel::delete(report_lines::table.filter(report_lines::report_id.eq(id))).execute(conn)?;
     diesel::delete(drive_reports::table.find(id)).execute(conn)
@@ -193,7 +198,7 @@ pub fn delete_report(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
 /// Serialises the writers of one person's reports: re-pricing reads all of them, so two
 /// transactions for the same person must not interleave. A no-op update takes the row lock on
 /// PostgreSQL; SQLite has one writer anyway (`BEGIN IMMEDIATE`).
-pub fn lock_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<usize> {
+pub fn lock_person(conn: &mut DbConnection, person_id: PersonId) -> QueryResult<usize> {
     diesel::update(persons::table.find(person_id))
         .set(persons::updated_at.eq(persons::updated_at))
         .execute(conn)
@@ -202,7 +207,7 @@ pub fn lock_person(conn: &mut DbConnection, person_id: i64) -> QueryResult<usize
 /// Every report of a person with a drive date in one of `years`.
 pub fn reports_of_person_in_years(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     years: &[i32],
 ) -> QueryResult<Vec<ReportRow>> {
     let mut out = Vec::new();
@@ -228,7 +233,7 @@ pub fn reports_of_person_in_years(
 /// Filters of a report listing; `None` = any.
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
-    pub person_ids: Option<Vec<i64>>,
+    pub person_ids: Option<Vec<PersonId>>,
     pub status: Option<ReportStatus>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -286,7 +291,7 @@ pub fn all_reports(conn: &mut DbConnection, filter: &ReportFilter) -> QueryResul
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = report_lines)]
 pub struct LineRow {
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub position: i64,
     pub tf_code: String,
     pub rate_kind: RateKind,
@@ -295,7 +300,7 @@ pub struct LineRow {
     pub amount_ore: i64,
 }
 
-pub fn lines_of(conn: &mut DbConnection, report_ids: &[i64]) -> QueryResult<Vec<LineRow>> {
+pub fn lines_of(conn: &mut DbConnection, report_ids: &[ReportId]) -> QueryResult<Vec<LineRow>> {
     report_lines::table
         .filter(report_lines::report_id.eq_any(report_ids))
         .order((report_lines::report_id.asc(), report_lines::position.asc()))
@@ -307,7 +312,7 @@ pub fn lines_of(conn: &mut DbConnection, report_ids: &[i64]) -> QueryResult<Vec<
 /// them, inside the report's transaction. One row per statement (MultiConnection).
 pub fn replace_lines(
     conn: &mut DbConnection,
-    report_id: i64,
+    report_id: ReportId,
     lines: &[LineRow],
 ) -> QueryResult<()> {
     diesel::delete(report_lines::table.filter(report_lines::report_id.eq(report_id)))
@@ -326,7 +331,7 @@ pub fn replace_lines(
 #[diesel(table_name = report_events)]
 pub struct EventRow {
     pub id: i64,
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub actor_user_id: Option<i64>,
     pub at: NaiveDateTime,
     pub action: String,
@@ -340,7 +345,7 @@ pub struct EventRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = report_events)]
 pub struct NewEvent<'a> {
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub actor_user_id: Option<i64>,
     pub at: NaiveDateTime,
     pub action: &'a str,
@@ -357,7 +362,7 @@ pub fn insert_event(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResul
         .execute(conn)
 }
 
-pub fn events_of(conn: &mut DbConnection, report_id: i64) -> QueryResult<Vec<EventRow>> {
+pub fn events_of(conn: &mut DbConnection, report_id: ReportId) -> QueryResult<Vec<EventRow>> {
     report_events::table
         .filter(report_events::report_id.eq(report_id))
         .order(report_events::id.asc())
@@ -368,9 +373,9 @@ pub fn events_of(conn: &mut DbConnection, report_id: i64) -> QueryResult<Vec<Eve
 /// Which of these reports have at least one event with this action (e.g. `reject`).
 pub fn reports_with_event(
     conn: &mut DbConnection,
-    report_ids: &[i64],
+    report_ids: &[ReportId],
     action: &str,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<ReportId>> {
     report_events::table
         .filter(report_events::report_id.eq_any(report_ids))
         .filter(report_events::action.eq(action))
@@ -384,8 +389,8 @@ pub fn reports_with_event(
 /// `(trip id, distance_m, uncertainty_m)` of these trips.
 pub fn trip_uncertainties(
     conn: &mut DbConnection,
-    trip_ids: &[i64],
-) -> QueryResult<Vec<(i64, i64, i64)>> {
+    trip_ids: &[TripId],
+) -> QueryResult<Vec<(TripId, i64, i64)>> {
     trips::table
         .filter(trips::id.eq_any(trip_ids))
         .select((trips::id, trips::distance_m, trips::uncertainty_m))
@@ -396,7 +401,7 @@ pub fn trip_uncertainties(
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = trips)]
 pub struct TripFacts {
-    pub id: i64,
+    pub id: TripId,
     pub user_id: i64,
     pub local_date: NaiveDate,
     pub distance_m: i64,
@@ -404,14 +409,14 @@ pub struct TripFacts {
     pub ends_at_home: bool,
     pub starts_at_work: bool,
     pub ends_at_work: bool,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
     pub purpose: Option<String>,
     pub end_latitude: f64,
     pub end_longitude: f64,
 }
 
-pub fn find_trip(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TripFacts>> {
+pub fn find_trip(conn: &mut DbConnection, id: TripId) -> QueryResult<Option<TripFacts>> {
     trips::table
         .find(id)
         .select(TripFacts::as_select())

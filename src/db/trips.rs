@@ -5,16 +5,17 @@ use diesel::prelude::*;
 
 use super::schema::trips;
 use super::DbConnection;
+use crate::domain::ids::{EmploymentId, TripId};
 
 /// Everything of a trip but its track (lists and summaries never need the track).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = trips)]
 pub struct TripRow {
-    pub id: i64,
+    pub id: TripId,
     pub user_id: i64,
     pub client_trip_id: String,
     pub body_sha256: String,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
     pub purpose: Option<String>,
     pub started_at: NaiveDateTime,
@@ -49,7 +50,7 @@ pub struct NewTrip<'a> {
     pub user_id: i64,
     pub client_trip_id: &'a str,
     pub body_sha256: &'a str,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
     pub purpose: Option<&'a str>,
     pub started_at: NaiveDateTime,
@@ -81,14 +82,14 @@ pub struct NewTrip<'a> {
 
 /// Returns the new id; a second trip with the same `(user_id, client_trip_id)` is a unique
 /// violation.
-pub fn insert(conn: &mut DbConnection, new: &NewTrip<'_>) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConnection, new: &NewTrip<'_>) -> QueryResult<TripId> {
     diesel::insert_into(trips::table)
         .values(new)
         .returning(trips::id)
         .get_result(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<TripRow>> {
+pub fn find(conn: &mut DbConnection, id: TripId) -> QueryResult<Option<TripRow>> {
     trips::table
         .find(id)
         .select(TripRow::as_select())
@@ -109,7 +110,7 @@ pub fn find_by_client_id(
         .optional()
 }
 
-pub fn track(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Vec<u8>>> {
+pub fn track(conn: &mut DbConnection, id: TripId) -> QueryResult<Option<Vec<u8>>> {
     trips::table
         .find(id)
         .select(trips::track)

@@ -3,6 +3,8 @@
 //! enter the domain, and nothing converts between id kinds or integer widths.
 
 use std::fmt;
+use std::num::ParseIntError;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,14 @@ macro_rules! entity_ids {
                 self.0.fmt(f)
             }
         }
+
+        /// The decimal number, as in a form field or a URL.
+        impl FromStr for $name {
+            type Err = ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
     )*};
 }
 
@@ -32,4 +42,8 @@ entity_ids!(
     EmploymentId,
     /// A drive report.
     ReportId,
+    /// A GPS trip uploaded by a phone.
+    TripId,
+    /// A login account (linked to a person by its username, or not at all).
+    UserId,
 );

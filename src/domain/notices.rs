@@ -10,12 +10,13 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::ReportId;
 use crate::payroll::{format_metres_km, format_ore_kr};
 
 /// One report of an [`Notice::Exported`] notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportedReport {
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub drive_date: NaiveDate,
     pub distance_m: i64,
     pub amount_ore: i64,
@@ -26,7 +27,7 @@ pub struct ExportedReport {
 pub enum Notice {
     /// To the employee: an approver (or an administrator) rejected their report.
     Rejected {
-        report_id: i64,
+        report_id: ReportId,
         drive_date: NaiveDate,
         purpose: String,
         comment: String,
@@ -210,7 +211,7 @@ mod tests {
     #[test]
     fn rejection_carries_the_comment_escaped_in_html_and_links_to_the_report() {
         let mail = Notice::Rejected {
-            report_id: 7,
+            report_id: ReportId(7),
             drive_date: d("2026-03-10"),
             purpose: "Borgerbesøg".into(),
             comment: "Borger <B> mangler".into(),
@@ -246,13 +247,13 @@ mod tests {
             batch_id: 3,
             reports: vec![
                 ExportedReport {
-                    report_id: 1,
+                    report_id: ReportId(1),
                     drive_date: d("2026-03-01"),
                     distance_m: 12_345,
                     amount_ore: 2_815,
                 },
                 ExportedReport {
-                    report_id: 2,
+                    report_id: ReportId(2),
                     drive_date: d("2026-03-02"),
                     distance_m: 1_000,
                     amount_ore: 228,

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::Hash;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -216,7 +217,11 @@ pub fn valid_on<T>(
 
 /// Whether giving `unit` the parent `new_parent` would close a cycle in the tree described by
 /// `parents` (unit → parent).
-pub fn would_cycle(parents: &HashMap<i64, Option<i64>>, unit: i64, new_parent: i64) -> bool {
+pub fn would_cycle<Id: Copy + Eq + Hash>(
+    parents: &HashMap<Id, Option<Id>>,
+    unit: Id,
+    new_parent: Id,
+) -> bool {
     let mut seen = HashSet::new();
     let mut current = Some(new_parent);
     while let Some(u) = current {

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 use crate::domain::org::copenhagen_date;
 
 /// 5,000 km: more than anyone drives in a day (the same bound as a typed distance).
@@ -238,8 +239,8 @@ pub struct Coordinate {
 pub struct DriveReport {
     /// The device's idempotency key, lower-cased.
     pub uuid: String,
-    pub profile_id: i64,
-    pub employment_id: i64,
+    pub profile_id: PersonId,
+    pub employment_id: EmploymentId,
     pub rate_id: i64,
     pub purpose: String,
     pub remark: Option<String>,
@@ -290,8 +291,8 @@ pub fn parse_drive_object(
         guid,
         report: DriveReport {
             uuid,
-            profile_id: report.id("ProfileId")?,
-            employment_id: report.id("EmploymentId")?,
+            profile_id: PersonId(report.id("ProfileId")?),
+            employment_id: EmploymentId(report.id("EmploymentId")?),
             rate_id: report.id("RateId")?,
             purpose: report.required_text("Purpose", MAX_TEXT_CHARS)?,
             remark: report
@@ -387,7 +388,7 @@ pub struct UserInfo {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Profile {
-    pub id: i64,
+    pub id: PersonId,
     pub firstname: String,
     pub lastname: String,
     /// Strings, as the apps expect.
@@ -406,7 +407,7 @@ pub struct Authorization {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Employment {
-    pub id: i64,
+    pub id: EmploymentId,
     pub employment_position: String,
     pub man_nr: String,
     /// Unix seconds.
@@ -419,7 +420,7 @@ pub struct Employment {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OrgUnit {
-    pub org_id: i64,
+    pub org_id: OrgUnitId,
     pub four_km_rule_allowed: bool,
 }
 
@@ -506,7 +507,10 @@ mod tests {
         assert_eq!(parsed.guid, "7d0f");
         let r = parsed.report;
         assert_eq!(r.uuid, "b3c1e6a2-0000-4000-8000-000000000001");
-        assert_eq!((r.profile_id, r.employment_id, r.rate_id), (42, 1001, 7));
+        assert_eq!(
+            (r.profile_id, r.employment_id, r.rate_id),
+            (PersonId(42), EmploymentId(1001), 7)
+        );
         assert_eq!(r.date, NaiveDate::from_ymd_opt(2026, 3, 5).unwrap());
         assert_eq!((r.total_distance_m, r.home_to_border_m), (23_400, 0));
         assert_eq!(r.remark, None);
@@ -531,7 +535,10 @@ mod tests {
             }
         });
         let r = parse_drive_object(&body, today(), 100).unwrap().report;
-        assert_eq!((r.employment_id, r.rate_id, r.profile_id), (1001, 7, 42));
+        assert_eq!(
+            (r.employment_id, r.rate_id, r.profile_id),
+            (EmploymentId(1001), 7, PersonId(42))
+        );
         assert!(r.starts_at_home && r.ends_at_home && !r.four_km_rule);
         assert_eq!((r.total_distance_m, r.home_to_border_m), (12_000, 2_500));
         assert_eq!(r.coordinates[1].longitude, 10.220456);
@@ -612,14 +619,14 @@ mod tests {
     fn answers_have_the_apps_names() {
         let info = UserInfo {
             profile: Profile {
-                id: 42,
+                id: PersonId(42),
                 firstname: "Jens".into(),
                 lastname: "Jensen".into(),
                 home_latitude: coordinate_text(56.1234),
                 home_longitude: coordinate_text(10.1234),
                 authorization: Authorization { guid: "g".into() },
                 employments: vec![Employment {
-                    id: 1001,
+                    id: EmploymentId(1001),
                     employment_position: "Sagsbehandler - Borgerservice".into(),
                     man_nr: "012345".into(),
                     start_date_timestamp: date_timestamp(
@@ -627,7 +634,7 @@ mod tests {
                     ),
                     end_date_timestamp: 0,
                     org_unit: OrgUnit {
-                        org_id: 123,
+                        org_id: OrgUnitId(123),
                         four_km_rule_allowed: false,
                     },
                 }],

@@ -20,7 +20,7 @@ use std::fmt;
 use std::str::FromStr;
 use thiserror::Error;
 
-pub type PersonId = i64;
+pub use crate::domain::ids::PersonId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -279,9 +279,9 @@ mod tests {
     use super::*;
     use ReportStatus::*;
 
-    const OWNER: PersonId = 1;
-    const LEADER: PersonId = 2;
-    const OTHER: PersonId = 3;
+    const OWNER: PersonId = PersonId(1);
+    const LEADER: PersonId = PersonId(2);
+    const OTHER: PersonId = PersonId(3);
 
     #[test]
     fn status_strings_round_trip() {

@@ -41,8 +41,8 @@ pub fn export(conn: &mut DbConnection, user_id: i64) -> Result<Value> {
     let trips = all_pages(|page| trips::list_mine(conn, user_id, page))?
         .into_iter()
         .map(|trip| {
+            let id = trip.id;
             let mut value = to_value(&trip)?;
-            let id = value["id"].as_i64().unwrap_or_default();
             let points = match db::trips::track(conn, id)? {
                 Some(bytes) => decode_track(&bytes).map_err(internal)?,
                 None => Vec::new(),

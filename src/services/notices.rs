@@ -18,6 +18,7 @@ use crate::config::MailSettings;
 use crate::db::outbox::{self as repo, NewMail, FAILED, PENDING, SENT, UNDELIVERABLE};
 use crate::db::reports::ReportRow;
 use crate::db::{self, Database, DbConnection};
+use crate::domain::ids::PersonId;
 use crate::domain::notices::{backoff, ExportedReport, Notice};
 use crate::domain::users::Role;
 use crate::error::{Error, Result};
@@ -37,7 +38,7 @@ pub(crate) fn internal(e: impl Into<anyhow::Error>) -> Error {
 /// no address. `dedupe_key`: at most one notice per key (`false` when it exists).
 pub fn to_person(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     notice: &Notice,
     dedupe_key: Option<&str>,
     now: NaiveDateTime,
@@ -156,7 +157,7 @@ pub struct Preferences {
     pub email: Option<String>,
 }
 
-fn my_person(conn: &mut DbConnection, user_id: i64) -> Result<i64> {
+fn my_person(conn: &mut DbConnection, user_id: i64) -> Result<PersonId> {
     org::person_of_user_id(conn, user_id)?
         .map(|p| p.id)
         .ok_or_else(|| Error::not_found("person of this user"))

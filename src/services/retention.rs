@@ -11,6 +11,7 @@ use crate::config::RetentionSettings;
 use crate::db::retention as repo;
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::gps::encode_track;
+use crate::domain::ids::PersonId;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -59,7 +60,7 @@ pub fn apply(
 /// and, for those, bare report rows (date, distance, amount) and employment rows.
 pub fn erase_person(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     settings: &RetentionSettings,
     today: chrono::NaiveDate,
 ) -> Result<crate::db::erase::Erased> {
@@ -108,7 +109,7 @@ pub fn erase_person(
             None => None,
         };
         let erased = crate::db::erase::erase_person(c, person_id, user_id)?;
-        tracing::warn!(person = person_id, ?erased, "person erased");
+        tracing::warn!(person = %person_id, ?erased, "person erased");
         Ok(erased)
     })
 }

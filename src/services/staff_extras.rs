@@ -17,6 +17,7 @@ use crate::address::wash::WashCategory;
 use crate::address::AddressIndex;
 use crate::db::org as repo;
 use crate::db::DbConnection;
+use crate::domain::ids::PersonId;
 use crate::domain::org::{normalize_plate, AddressKind};
 use crate::error::Result;
 use crate::services::addresses::load_index;
@@ -142,7 +143,7 @@ pub fn parse_plates(cell: &str) -> std::result::Result<Vec<String>, String> {
 /// Makes `home` the person's home address from `valid_from`.
 pub(crate) fn store_home(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     home: &HomeAddress,
     valid_from: NaiveDate,
     now: NaiveDateTime,
@@ -182,7 +183,7 @@ pub(crate) fn store_home(
 /// plate: a plate that becomes primary counts as updated.
 pub(crate) fn store_plates(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     plates: &[String],
     now: NaiveDateTime,
 ) -> Result<Vec<Outcome>> {

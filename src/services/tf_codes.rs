@@ -18,6 +18,7 @@ use crate::db::reports::{self as reports_repo, LineRow};
 use crate::db::DbConnection;
 use crate::domain::allowance::rates::{is_placeholder_tf_code, PLACEHOLDER_TF_PREFIX};
 use crate::domain::allowance::{AllowanceLine, RateKind};
+use crate::domain::ids::ReportId;
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::services::org::today;
@@ -35,7 +36,7 @@ fn rate_type_on(rows: &[RateTypeRow], kind: RateKind, date: NaiveDate) -> Option
 /// The stored rows of priced lines: each line with the TF code of `rate_in_force` for its kind
 /// (its own when there is none), followed by a km-only row for the second TF code.
 pub(crate) fn line_rows<'r>(
-    report_id: i64,
+    report_id: ReportId,
     lines: &[AllowanceLine],
     rate_in_force: impl Fn(RateKind) -> Option<&'r RateTypeRow>,
 ) -> Vec<LineRow> {
@@ -94,7 +95,7 @@ pub(crate) fn apply_codes_in_force(conn: &mut DbConnection, batch_id: i64) -> Re
     let stale = payroll_repo::reports_with_stale_tf_codes(conn, batch_id)?;
     let rates = org_repo::all_rate_types(conn)?;
     for chunk in stale.chunks(REFRESH_CHUNK) {
-        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<ReportId> = chunk.iter().map(|(id, _)| *id).collect();
         let lines = reports_repo::lines_of(conn, &ids)?;
         for &(id, date) in chunk {
             let stored: Vec<&LineRow> = lines.iter().filter(|l| l.report_id == id).collect();

@@ -15,6 +15,7 @@ use crate::domain::gps::{
     compute_distance, decode_track, encode_track, path_distance, CleanPoint, DistanceReport,
     DroppedCounts, Gap, PathParams, PipelineParams, TrackPoint,
 };
+use crate::domain::ids::{EmploymentId, PersonId, TripId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report::Purpose;
 use crate::domain::trip::{self, PointProblem, MAX_POINTS};
@@ -31,7 +32,7 @@ pub struct TripUpload {
     pub client_trip_id: Uuid,
     pub points: Vec<TrackPoint>,
     #[serde(default)]
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     #[serde(default)]
     pub vehicle_id: Option<i64>,
     #[serde(default)]
@@ -57,7 +58,8 @@ impl TripUpload {
         } = self;
         let mut hasher = Sha256::new();
         hasher.update(client_trip_id.as_bytes());
-        hash_option(&mut hasher, employment_id.map(i64::to_le_bytes));
+        // The stored fingerprints hash the raw number.
+        hash_option(&mut hasher, employment_id.map(|e| e.0.to_le_bytes()));
         hash_option(&mut hasher, vehicle_id.map(i64::to_le_bytes));
         hash_option(&mut hasher, purpose.as_ref().map(|p| p.len().to_le_bytes()));
         hasher.update(purpose.as_deref().unwrap_or_default());
@@ -164,10 +166,10 @@ pub struct TripEnd {
 /// The summary of a trip, as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Trip {
-    pub id: i64,
+    pub id: TripId,
     pub user_id: i64,
     pub client_trip_id: String,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
     pub purpose: Option<String>,
     pub started_at: DateTime<Utc>,
@@ -352,7 +354,7 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn stored(conn: &mut DbConnection, id: i64) -> Result<TripRow> {
+fn stored(conn: &mut DbConnection, id: TripId) -> Result<TripRow> {
     repo::find(conn, id)?.ok_or_else(|| Error::not_found("trip"))
 }
 
@@ -373,7 +375,7 @@ fn replay(existing: TripRow, upload: &TripUpload, fingerprint: &str) -> Result<U
 /// The employment and vehicle an upload names must be the uploader's own.
 fn check_references(
     conn: &mut DbConnection,
-    person_id: Option<i64>,
+    person_id: Option<PersonId>,
     upload: &TripUpload,
 ) -> Result<()> {
     if let Some(id) = upload.employment_id {
@@ -408,9 +410,9 @@ struct Places {
 impl Places {
     fn of(
         conn: &mut DbConnection,
-        person_id: i64,
+        person_id: PersonId,
         date: NaiveDate,
-        employment_id: Option<i64>,
+        employment_id: Option<EmploymentId>,
     ) -> Result<Places> {
         let addresses = org::addresses_on(conn, person_id, date)?;
         let spot = |a: &org::EffectiveAddress| (a.location.latitude, a.location.longitude);
@@ -451,7 +453,7 @@ pub struct Reader {
 }
 
 /// A trip the reader may see; otherwise "not found", so its existence does not leak.
-pub fn visible(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<TripRow> {
+pub fn visible(conn: &mut DbConnection, reader: Reader, id: TripId) -> Result<TripRow> {
     let row = stored(conn, id)?;
     if row.user_id == reader.user_id || reader.is_admin || approves_owner(conn, reader, &row)? {
         Ok(row)
@@ -475,7 +477,7 @@ fn approves_owner(conn: &mut DbConnection, reader: Reader, row: &TripRow) -> Res
     Ok(today != row.local_date && org::approves(conn, approver.id, owner.id, today)?)
 }
 
-pub fn get(conn: &mut DbConnection, reader: Reader, id: i64) -> Result<Trip> {
+pub fn get(conn: &mut DbConnection, reader: Reader, id: TripId) -> Result<Trip> {
     Ok(visible(conn, reader, id)?.into())
 }
 
@@ -493,7 +495,7 @@ pub fn list_mine(conn: &mut DbConnection, user_id: i64, page: PageRequest) -> Re
 pub fn track_geojson(
     conn: &mut DbConnection,
     reader: Reader,
-    id: i64,
+    id: TripId,
     params: &PipelineParams,
 ) -> Result<Value> {
     let (row, raw) = stored_track(conn, reader, id)?;
@@ -513,7 +515,7 @@ pub fn track_geojson(
 fn stored_track(
     conn: &mut DbConnection,
     reader: Reader,
-    id: i64,
+    id: TripId,
 ) -> Result<(TripRow, Vec<TrackPoint>)> {
     let row = visible(conn, reader, id)?;
     let bytes = repo::track(conn, row.id)?.ok_or_else(|| Error::not_found("trip"))?;
@@ -550,7 +552,7 @@ fn cleaned_line(
 pub fn cleaned_track(
     conn: &mut DbConnection,
     reader: Reader,
-    id: i64,
+    id: TripId,
     params: &PipelineParams,
 ) -> Result<Vec<(f64, f64)>> {
     let (row, raw) = stored_track(conn, reader, id)?;
@@ -562,7 +564,7 @@ pub fn cleaned_track(
 
 /// A LineString feature with the fixes' times in `coordTimes` (the convention of
 /// togeojson/Mapbox). Fewer than two positions make no line: the geometry is then null.
-fn line_feature(kind: &str, trip_id: i64, line: &[(f64, f64, DateTime<Utc>)]) -> Value {
+fn line_feature(kind: &str, trip_id: TripId, line: &[(f64, f64, DateTime<Utc>)]) -> Value {
     let geometry = if line.len() >= 2 {
         json!({
             "type": "LineString",
@@ -602,7 +604,7 @@ mod tests {
         TripUpload {
             client_trip_id: Uuid::nil(),
             points,
-            employment_id: Some(7),
+            employment_id: Some(EmploymentId(7)),
             vehicle_id: None,
             purpose: Some("Hjemmebesøg".into()),
         }

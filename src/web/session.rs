@@ -311,7 +311,7 @@ impl FormData {
         self.get(name).is_some()
     }
 
-    pub fn number(&self, name: &str) -> Option<i64> {
+    pub fn number<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
         self.get(name)?.trim().parse().ok()
     }
 }

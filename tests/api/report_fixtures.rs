@@ -480,7 +480,7 @@ pub async fn boss_queue(w: &World) -> [Value; 3] {
         .await;
     korsel::db::reports::set_review_flags(
         &mut w.app.db.connect(),
-        id(&olga),
+        korsel::domain::ids::ReportId(id(&olga)),
         Some(r#"["app_distance_differs"]"#),
     )
     .unwrap();

@@ -15,6 +15,8 @@ mod text;
 use chrono::NaiveDateTime;
 use thiserror::Error;
 
+use crate::domain::ids::{PersonId, ReportId};
+
 pub use super::report_state::{Action, ReportStatus, TransitionError};
 pub use text::{Account, Comment, Purpose, TextError};
 
@@ -25,7 +27,7 @@ use super::report_state as state;
 pub struct Actor {
     pub user_id: i64,
     /// The person linked to the user account (none for a technical or admin-only account).
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     pub admin: bool,
     pub approver: bool,
 }
@@ -77,9 +79,9 @@ impl Decision {
 /// The part of a report its transitions read and write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DriveReport {
-    pub id: i64,
+    pub id: ReportId,
     /// The person whose report it is.
-    pub owner: i64,
+    pub owner: PersonId,
     pub status: ReportStatus,
     pub version: i64,
     pub rejection_comment: Option<String>,
@@ -123,7 +125,7 @@ impl DriveReport {
         &self,
         actor: &Actor,
         decision: &Decision,
-        approvers: &[i64],
+        approvers: &[PersonId],
         now: NaiveDateTime,
     ) -> Result<Change, Refusal> {
         let from = self.status;

@@ -10,11 +10,11 @@ use proptest::prelude::*;
 use super::*;
 use crate::domain::allowance::rates::seed_rates;
 use crate::domain::allowance::{price_person, LedgerReport, RateKind, HIGH_RATE_LIMIT_UNITS};
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{PersonId, ReportId};
 
-const OWNER: i64 = 1;
-const LEADER: i64 = 2;
-const STRANGER: i64 = 3;
+const OWNER: PersonId = PersonId(1);
+const LEADER: PersonId = PersonId(2);
+const STRANGER: PersonId = PersonId(3);
 
 fn at(minute: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 3, 2)
@@ -25,7 +25,7 @@ fn at(minute: u32) -> NaiveDateTime {
 
 fn report(status: ReportStatus) -> DriveReport {
     DriveReport {
-        id: 7,
+        id: ReportId(7),
         owner: OWNER,
         status,
         version: 4,
@@ -39,8 +39,8 @@ fn report(status: ReportStatus) -> DriveReport {
 
 /// The actors of the matrix: user ids 10 + the person id, 99 for an account without a person.
 fn actors() -> Vec<(&'static str, Actor)> {
-    let person = |person: i64, admin, approver| Actor {
-        user_id: 10 + person,
+    let person = |person: PersonId, admin, approver| Actor {
+        user_id: 10 + person.0,
         person_id: Some(person),
         admin,
         approver,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::shape::ok_json;
 use crate::db::DbConnection;
+use crate::domain::ids::PersonId;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
 use crate::http::AppState;
@@ -16,7 +17,7 @@ use super::org::DateQuery;
 async fn mine<T: Send + 'static>(
     state: &AppState,
     user: &AuthUser,
-    f: impl FnOnce(&mut DbConnection, i64) -> Result<T, Error> + Send + 'static,
+    f: impl FnOnce(&mut DbConnection, PersonId) -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
     let id = user.id();
     state
@@ -32,7 +33,7 @@ async fn mine<T: Send + 'static>(
 async fn mine_json<T: Serialize + Send + 'static>(
     state: &AppState,
     user: &AuthUser,
-    f: impl FnOnce(&mut DbConnection, i64) -> Result<T, Error> + Send + 'static,
+    f: impl FnOnce(&mut DbConnection, PersonId) -> Result<T, Error> + Send + 'static,
 ) -> Result<HttpResponse, Error> {
     let out = mine(state, user, f).await?;
     Ok(HttpResponse::Ok().json(out))

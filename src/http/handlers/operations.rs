@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::shape::ok_json;
+use crate::domain::ids::PersonId;
 use crate::domain::users::Role;
 use crate::error::Error;
 use crate::http::extract::AuthUser;
@@ -63,7 +64,7 @@ pub async fn my_export(state: web::Data<AppState>, user: AuthUser) -> Result<Htt
 pub async fn erase_person(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<PersonId>,
 ) -> Result<HttpResponse, Error> {
     if !user.has(Role::Admin) {
         return Err(Error::forbidden("this requires the admin role"));

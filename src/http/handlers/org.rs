@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::db::DbConnection;
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::Error;
@@ -19,26 +20,26 @@ admin_handlers! {
     list list_org_units => org::list_org_units;
     create create_org_unit(org::CreateOrgUnit) => org::create_org_unit,
         |out: &org::OrgUnit| format!("/api/v1/org-units/{}", out.id);
-    show show_org_unit => org::get_org_unit;
-    update update_org_unit(org::UpdateOrgUnit) => org::update_org_unit;
+    show show_org_unit [OrgUnitId] => org::get_org_unit;
+    update update_org_unit(org::UpdateOrgUnit) [OrgUnitId] => org::update_org_unit;
 
     list list_persons => org::list_persons;
     create create_person(org::CreatePerson) => org::create_person,
         |out: &org::PersonDetail| format!("/api/v1/persons/{}", out.summary.id);
-    update update_person(org::UpdatePerson) => org::update_person;
-    update set_person_distance_to_border(org::DistanceToBorder) => org::set_distance_to_border;
-    create_under add_person_address(org::CreateAddress) =>
+    update update_person(org::UpdatePerson) [PersonId] => org::update_person;
+    update set_person_distance_to_border(org::DistanceToBorder) [PersonId] => org::set_distance_to_border;
+    create_under add_person_address(org::CreateAddress) [PersonId] =>
         |c, id, input| org::add_address(c, id, input, false),
         |id, _: &_| format!("/api/v1/persons/{id}/addresses");
-    create_under add_home_work_override(org::CreateOverride) => org::add_override,
+    create_under add_home_work_override(org::CreateOverride) [PersonId] => org::add_override,
         |id, _: &_| format!("/api/v1/persons/{id}/addresses");
-    create_under add_person_vehicle(org::CreateVehicle) => org::add_vehicle,
+    create_under add_person_vehicle(org::CreateVehicle) [PersonId] => org::add_vehicle,
         |id, _: &_| format!("/api/v1/persons/{id}/vehicles");
 
     create create_employment(org::CreateEmployment) => org::create_employment,
         |out: &org::Employment| format!("/api/v1/employments/{}", out.id);
-    show show_employment => org::get_employment;
-    update update_employment(org::UpdateEmployment) => org::update_employment;
+    show show_employment [EmploymentId] => org::get_employment;
+    update update_employment(org::UpdateEmployment) [EmploymentId] => org::update_employment;
 
     list list_substitutes => org::list_substitutes;
     create create_substitute(org::CreateSubstitute) => org::create_substitute,
@@ -61,7 +62,7 @@ admin_handlers! {
 pub async fn show_person(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<PersonId>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let (user_id, admin) = (user.id(), user.has(Role::Admin));
@@ -80,14 +81,14 @@ pub async fn show_person(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApproversQuery {
-    employment_id: i64,
+    employment_id: EmploymentId,
     date: NaiveDate,
 }
 
 pub async fn person_approvers(
     state: web::Data<AppState>,
     _: Admin,
-    id: web::Path<i64>,
+    id: web::Path<PersonId>,
     query: web::Query<ApproversQuery>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
@@ -107,7 +108,7 @@ pub async fn person_approvers(
 async fn own_or_admin<T: serde::Serialize + Send + 'static>(
     state: &AppState,
     user: &AuthUser,
-    id: i64,
+    id: PersonId,
     f: impl FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
 ) -> Result<HttpResponse, Error> {
     let (user_id, admin) = (user.id(), user.has(Role::Admin));
@@ -124,7 +125,7 @@ async fn own_or_admin<T: serde::Serialize + Send + 'static>(
 pub async fn person_addresses(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<PersonId>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     own_or_admin(&state, &user, id, move |c| org::addresses(c, id)).await
@@ -133,7 +134,7 @@ pub async fn person_addresses(
 pub async fn delete_person_address(
     state: web::Data<AppState>,
     _: Admin,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(PersonId, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (id, address) = path.into_inner();
     state
@@ -146,7 +147,7 @@ pub async fn delete_person_address(
 pub async fn person_vehicles(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<PersonId>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     own_or_admin(&state, &user, id, move |c| {
@@ -161,7 +162,7 @@ pub async fn person_vehicles(
 #[derive(Deserialize)]
 pub struct EmploymentFilter {
     #[serde(default)]
-    person_id: Option<i64>,
+    person_id: Option<PersonId>,
     #[serde(default)]
     page: Option<u32>,
     #[serde(default)]
@@ -218,7 +219,7 @@ impl DateQuery {
 pub async fn person_effective_addresses(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<PersonId>,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();

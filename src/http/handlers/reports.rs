@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 pub use super::shape::checked;
 use super::shape::ok_json;
+use crate::domain::ids::ReportId;
 use crate::domain::page::PageRequest;
 use crate::domain::report::{Account, Comment, TextError};
 use crate::domain::users::Role;
@@ -106,7 +107,7 @@ pub async fn create(
 pub async fn show(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
 ) -> Result<HttpResponse, Error> {
     let (caller, id) = (caller(&user), id.into_inner());
     let report = state.db.run(move |c| reports::get(c, caller, id)).await?;
@@ -117,7 +118,7 @@ pub async fn update(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
     body: web::Json<ReportInput>,
 ) -> Result<HttpResponse, Error> {
     let expected = if_match(&req)?;
@@ -143,7 +144,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
     query: web::Query<VersionQuery>,
 ) -> Result<HttpResponse, Error> {
     let expected = if_match(&req)?.or(query.into_inner().version.map(Expected::Body));
@@ -158,7 +159,7 @@ pub async fn delete(
 pub async fn history(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
 ) -> Result<HttpResponse, Error> {
     let (caller, id) = (caller(&user), id.into_inner());
     ok_json(&state, move |c| reports::history(c, caller, id)).await
@@ -184,7 +185,7 @@ async fn decide(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
     body: web::Bytes,
     make: MakeDecision,
 ) -> Result<HttpResponse, Error> {
@@ -224,7 +225,7 @@ macro_rules! decision_endpoint {
             state: web::Data<AppState>,
             user: AuthUser,
             req: HttpRequest,
-            id: web::Path<i64>,
+            id: web::Path<ReportId>,
             body: web::Bytes,
         ) -> Result<HttpResponse, Error> {
             decide(state, user, req, id, body, $make).await

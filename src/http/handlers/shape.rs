@@ -32,7 +32,8 @@ pub fn created<T: serde::Serialize>(location: String, body: &T) -> HttpResponse 
         .json(body)
 }
 
-/// Admin-only handlers, one line each: `kind name(Input) => service, location;`.
+/// Admin-only handlers, one line each: `kind name(Input) [IdType] => service, location;` (the id
+/// type, for the kinds with an `{id}`, is `i64` when left out).
 ///
 /// | kind | request | service call | answer |
 /// |---|---|---|---|
@@ -46,12 +47,12 @@ pub fn created<T: serde::Serialize>(location: String, body: &T) -> HttpResponse 
 /// The caller is an [`Admin`](crate::http::extract::Admin) (401/403 otherwise); the service
 /// function may be a path or a closure.
 macro_rules! admin_handlers {
-    ($($(#[$m:meta])* $kind:ident $name:ident $(($input:ty))? => $f:expr $(, $loc:expr)?;)*) => {$(
+    ($($(#[$m:meta])* $kind:ident $name:ident $(($input:ty))? $([$id:ty])? => $f:expr $(, $loc:expr)?;)*) => {$(
         $crate::http::handlers::shape::admin_handlers!(
-            @one $kind [$(#[$m])*] $name [$($input)?] [$f] [$($loc)?]
+            @one $kind [$(#[$m])*] $name [$($input)?] [$f] [$($loc)?] [$($id)?]
         );
     )*};
-    (@one list [$(#[$m:meta])*] $name:ident [] [$f:expr] []) => {
+    (@one list [$(#[$m:meta])*] $name:ident [] [$f:expr] [] [$($id:ty)?]) => {
         $(#[$m])*
         pub async fn $name(
             state: actix_web::web::Data<$crate::http::AppState>,
@@ -63,7 +64,7 @@ macro_rules! admin_handlers {
             Ok(actix_web::HttpResponse::Ok().json(out))
         }
     };
-    (@one create [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] [$loc:expr]) => {
+    (@one create [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] [$loc:expr] [$($id:ty)?]) => {
         $(#[$m])*
         pub async fn $name(
             state: actix_web::web::Data<$crate::http::AppState>,
@@ -75,29 +76,29 @@ macro_rules! admin_handlers {
             Ok($crate::http::handlers::shape::created(($loc)(&out), &out))
         }
     };
-    (@one show [$(#[$m:meta])*] $name:ident [] [$f:expr] []) => {
+    (@one show [$(#[$m:meta])*] $name:ident [] [$f:expr] [] [$($id:ty)?]) => {
         $crate::http::handlers::shape::admin_handlers!(
-            @id_only [$(#[$m])*] $name [$f] |out| actix_web::HttpResponse::Ok().json(out)
+            @id_only [$(#[$m])*] $name [$f] [$($id)?] |out| actix_web::HttpResponse::Ok().json(out)
         );
     };
-    (@one update [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] []) => {
+    (@one update [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] [] [$($id:ty)?]) => {
         $crate::http::handlers::shape::admin_handlers!(
-            @by_id [$(#[$m])*] $name [$input] [$f] |_id, out| actix_web::HttpResponse::Ok().json(out)
+            @by_id [$(#[$m])*] $name [$input] [$f] [$($id)?] |_id, out| actix_web::HttpResponse::Ok().json(out)
         );
     };
-    (@one create_under [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] [$loc:expr]) => {
+    (@one create_under [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] [$loc:expr] [$($id:ty)?]) => {
         $crate::http::handlers::shape::admin_handlers!(
-            @by_id [$(#[$m])*] $name [$input] [$f]
+            @by_id [$(#[$m])*] $name [$input] [$f] [$($id)?]
             |id, out| $crate::http::handlers::shape::created(($loc)(id, &out), &out)
         );
     };
     // A record's id in the path and a JSON body; `answer` turns (id, result) into the response.
-    (@by_id [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] $answer:expr) => {
+    (@by_id [$(#[$m:meta])*] $name:ident [$input:ty] [$f:expr] [$($id:ty)?] $answer:expr) => {
         $(#[$m])*
         pub async fn $name(
             state: actix_web::web::Data<$crate::http::AppState>,
             _: $crate::http::extract::Admin,
-            id: actix_web::web::Path<i64>,
+            id: actix_web::web::Path<$crate::http::handlers::shape::path_id!($($id)?)>,
             body: actix_web::web::Json<$input>,
         ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
             let (id, input) = (id.into_inner(), body.into_inner());
@@ -105,18 +106,18 @@ macro_rules! admin_handlers {
             Ok(($answer)(id, out))
         }
     };
-    (@one delete [$(#[$m:meta])*] $name:ident [] [$f:expr] []) => {
+    (@one delete [$(#[$m:meta])*] $name:ident [] [$f:expr] [] [$($id:ty)?]) => {
         $crate::http::handlers::shape::admin_handlers!(
-            @id_only [$(#[$m])*] $name [$f] |_| actix_web::HttpResponse::NoContent().finish()
+            @id_only [$(#[$m])*] $name [$f] [$($id)?] |_| actix_web::HttpResponse::NoContent().finish()
         );
     };
     // A record's id in the path and no body; `answer` turns the result into the response.
-    (@id_only [$(#[$m:meta])*] $name:ident [$f:expr] $answer:expr) => {
+    (@id_only [$(#[$m:meta])*] $name:ident [$f:expr] [$($id:ty)?] $answer:expr) => {
         $(#[$m])*
         pub async fn $name(
             state: actix_web::web::Data<$crate::http::AppState>,
             _: $crate::http::extract::Admin,
-            id: actix_web::web::Path<i64>,
+            id: actix_web::web::Path<$crate::http::handlers::shape::path_id!($($id)?)>,
         ) -> Result<actix_web::HttpResponse, $crate::error::Error> {
             let id = id.into_inner();
             let out = state.db.run(move |c| ($f)(c, id)).await?;
@@ -125,3 +126,15 @@ macro_rules! admin_handlers {
     };
 }
 pub(crate) use admin_handlers;
+
+/// The type of a handler's `{id}`: the entity's id type when the line names one (`[PersonId]`),
+/// else `i64`.
+macro_rules! path_id {
+    () => {
+        i64
+    };
+    ($id:ty) => {
+        $id
+    };
+}
+pub(crate) use path_id;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::shape::{checked, ok_json};
 use crate::domain::gps::{parse_gpx, GpxError, PipelineParams};
+use crate::domain::ids::{EmploymentId, TripId};
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
@@ -18,7 +19,7 @@ use crate::services::trips::{self, Reader, TripContext, TripUpload, Uploaded};
 #[serde(deny_unknown_fields)]
 pub struct GpxParams {
     client_trip_id: Option<Uuid>,
-    employment_id: Option<i64>,
+    employment_id: Option<EmploymentId>,
     vehicle_id: Option<i64>,
     purpose: Option<String>,
 }
@@ -161,7 +162,7 @@ pub async fn list(
 pub async fn show(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<TripId>,
 ) -> Result<HttpResponse, Error> {
     let (reader, id) = (reader(&user), id.into_inner());
     ok_json(&state, move |conn| trips::get(conn, reader, id)).await
@@ -170,7 +171,7 @@ pub async fn show(
 pub async fn track(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<i64>,
+    id: web::Path<TripId>,
 ) -> Result<HttpResponse, Error> {
     let (reader, id) = (reader(&user), id.into_inner());
     let geojson = state

@@ -17,6 +17,7 @@ use crate::config::PasswordLogin;
 use crate::db::app_api::{self as repo, TokenRow};
 use crate::db::org::{self as org_repo, EmploymentRow, PersonRow};
 use crate::db::{self, users, write_transaction, DbConnection};
+use crate::domain::ids::PersonId;
 use crate::domain::org::in_period;
 use crate::domain::os2app::{
     coordinate_text, date_timestamp, split_name, Authorization, Employment, OrgUnit, Profile, Rate,
@@ -64,7 +65,7 @@ fn new_guid() -> String {
 const MAX_EMPLOYMENTS: i64 = 1_000;
 
 /// A person's employments valid today.
-fn current_employments(conn: &mut DbConnection, person_id: i64) -> Result<Vec<EmploymentRow>> {
+fn current_employments(conn: &mut DbConnection, person_id: PersonId) -> Result<Vec<EmploymentRow>> {
     let today = org::today();
     Ok(
         org_repo::list_employments(conn, Some(person_id), 0, MAX_EMPLOYMENTS)?

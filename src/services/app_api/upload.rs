@@ -26,6 +26,7 @@ use crate::db::trips::{self as trips_repo, NewTrip};
 use crate::db::{self, org as org_repo, write_transaction, DbConnection};
 use crate::domain::allowance::{DistanceMode, RateKind};
 use crate::domain::gps::{encode_track, path_distance, PathParams, PathReport, TrackPoint};
+use crate::domain::ids::{EmploymentId, ReportId, TripId};
 use crate::domain::os2app::{guid_of_drive_object, parse_drive_object, DriveReport};
 use crate::domain::trip::{near_any, MAX_POINTS};
 use crate::error::{Error, Result};
@@ -59,7 +60,7 @@ pub struct UploadContext {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uploaded {
     Stored {
-        report_id: i64,
+        report_id: ReportId,
     },
     /// The `Uuid` was stored before: nothing new.
     Duplicate,
@@ -132,7 +133,7 @@ struct AppTrip {
     /// The apps send no time: noon (UTC) of the drive date stands in for start and end.
     at: DateTime<Utc>,
     date: NaiveDate,
-    employment_id: i64,
+    employment_id: EmploymentId,
     purpose: String,
     /// The first and last stops, with the distance to their registry address when one is near.
     start: (Location, Option<i64>),
@@ -272,7 +273,7 @@ fn prepare(
     };
     let facts = TripFacts {
         // Stored in the same transaction as the report, which learns the id there.
-        id: 0,
+        id: TripId(0),
         user_id: owner.user_id,
         local_date: report.date,
         distance_m,
@@ -353,7 +354,7 @@ fn store(
     body_sha256: &str,
     trip: Option<&AppTrip>,
     planned: &PlannedReport,
-) -> Result<Option<i64>> {
+) -> Result<Option<ReportId>> {
     if repo::upload_exists(c, user_id, &report.uuid)? {
         return Ok(None);
     }
@@ -385,7 +386,7 @@ fn insert_trip(
     body_sha256: &str,
     trip: &AppTrip,
     now: chrono::NaiveDateTime,
-) -> Result<i64> {
+) -> Result<TripId> {
     let path = &trip.path;
     // What the trip summary shows under `quality`: the path-only figures and the app's own.
     let quality = json!({

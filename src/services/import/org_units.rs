@@ -230,7 +230,7 @@ pub(super) fn apply(
     refused.finish()?;
     // The tree must stay a tree.
     let units = repo::all_org_units(conn)?;
-    let parents: HashMap<i64, Option<i64>> = units.iter().map(|u| (u.id, u.parent_id)).collect();
+    let parents: HashMap<_, _> = units.iter().map(|u| (u.id, u.parent_id)).collect();
     for u in &units {
         if let Some(parent) = u.parent_id {
             if crate::domain::org::would_cycle(&parents, u.id, parent) {

@@ -1,6 +1,7 @@
 //! A person's address history, home-work distance overrides and the addresses valid on a date.
 
 use super::*;
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,9 +14,9 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Serialize)]
 pub struct Address {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub kind: AddressKind,
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub registry_address_id: String,
     pub label: String,
     pub latitude: f64,
@@ -47,7 +48,7 @@ impl TryFrom<AddressRow> for Address {
 pub struct CreateAddress {
     pub kind: AddressKind,
     #[serde(default)]
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     pub registry_address_id: String,
     pub label: String,
     pub latitude: f64,
@@ -58,7 +59,7 @@ pub struct CreateAddress {
 #[derive(Debug, Clone, Serialize)]
 pub struct HomeWorkOverride {
     pub id: i64,
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub distance_m: i64,
     pub valid_from: NaiveDate,
 }
@@ -73,7 +74,7 @@ pub struct Addresses {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOverride {
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub distance_m: i64,
     pub valid_from: NaiveDate,
 }
@@ -82,7 +83,7 @@ pub struct CreateOverride {
 /// ones an employee may manage themselves.
 pub fn add_address(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     input: CreateAddress,
     self_service: bool,
 ) -> Result<Address> {
@@ -131,7 +132,11 @@ pub fn add_address(
     })
 }
 
-fn check_own_employment(conn: &mut DbConnection, person_id: i64, employment: i64) -> Result<()> {
+fn check_own_employment(
+    conn: &mut DbConnection,
+    person_id: PersonId,
+    employment: EmploymentId,
+) -> Result<()> {
     match repo::find_employment(conn, employment)? {
         Some(e) if e.person_id == person_id => Ok(()),
         _ => Err(Error::validation(
@@ -143,7 +148,7 @@ fn check_own_employment(conn: &mut DbConnection, person_id: i64, employment: i64
 
 pub fn add_override(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     input: CreateOverride,
 ) -> Result<HomeWorkOverride> {
     if !(0..=1_000_000).contains(&input.distance_m) {
@@ -176,7 +181,7 @@ pub fn add_override(
     })
 }
 
-pub fn addresses(conn: &mut DbConnection, person_id: i64) -> Result<Addresses> {
+pub fn addresses(conn: &mut DbConnection, person_id: PersonId) -> Result<Addresses> {
     if repo::find_person(conn, person_id)?.is_none() {
         return Err(Error::not_found("person"));
     }
@@ -202,7 +207,7 @@ pub fn addresses(conn: &mut DbConnection, person_id: i64) -> Result<Addresses> {
 /// Deletes one of a person's addresses; with `self_service`, only an alternative one.
 pub fn delete_address(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     address_id: i64,
     self_service: bool,
 ) -> Result<()> {
@@ -242,8 +247,8 @@ pub struct EffectiveAddress {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EffectiveWorkplace {
-    pub employment_id: i64,
-    pub org_unit_id: i64,
+    pub employment_id: EmploymentId,
+    pub org_unit_id: OrgUnitId,
     pub work: Option<EffectiveAddress>,
     pub alternative_work: Option<EffectiveAddress>,
     pub home_work_distance_override_m: Option<i64>,
@@ -263,7 +268,7 @@ pub struct EffectiveAddresses {
 /// `date`; a work address defaults to the employment's org unit address.
 pub fn addresses_on(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     date: NaiveDate,
 ) -> Result<EffectiveAddresses> {
     use crate::domain::org::valid_on;
@@ -272,7 +277,7 @@ pub fn addresses_on(
     }
     let history = repo::addresses_of(conn, person_id)?;
     let overrides = repo::overrides_of(conn, person_id)?;
-    let pick = |kind: AddressKind, employment: Option<i64>| {
+    let pick = |kind: AddressKind, employment: Option<EmploymentId>| {
         valid_on(
             history
                 .iter()

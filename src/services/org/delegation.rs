@@ -1,6 +1,7 @@
 //! Substitutes of an org unit's leader and personal approvers of a person.
 
 use super::*;
+use crate::domain::ids::{OrgUnitId, PersonId};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,8 +14,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Serialize)]
 pub struct Substitute {
     pub id: i64,
-    pub org_unit_id: i64,
-    pub substitute_person_id: i64,
+    pub org_unit_id: OrgUnitId,
+    pub substitute_person_id: PersonId,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub takes_over: bool,
@@ -36,8 +37,8 @@ impl From<repo::SubstituteRow> for Substitute {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSubstitute {
-    pub org_unit_id: i64,
-    pub substitute_person_id: i64,
+    pub org_unit_id: OrgUnitId,
+    pub substitute_person_id: PersonId,
     pub start_date: NaiveDate,
     #[serde(default)]
     pub end_date: Option<NaiveDate>,
@@ -88,8 +89,8 @@ pub fn list_substitutes(conn: &mut DbConnection, page: PageRequest) -> Result<Pa
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonalApprover {
     pub id: i64,
-    pub person_id: i64,
-    pub approver_person_id: i64,
+    pub person_id: PersonId,
+    pub approver_person_id: PersonId,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
 }
@@ -109,8 +110,8 @@ impl From<repo::PersonalApproverRow> for PersonalApprover {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePersonalApprover {
-    pub person_id: i64,
-    pub approver_person_id: i64,
+    pub person_id: PersonId,
+    pub approver_person_id: PersonId,
     pub start_date: NaiveDate,
     #[serde(default)]
     pub end_date: Option<NaiveDate>,

@@ -1,6 +1,7 @@
 //! Employments: the administration's create, read, update and list.
 
 use super::*;
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -12,9 +13,9 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Employment {
-    pub id: i64,
-    pub person_id: i64,
-    pub org_unit_id: i64,
+    pub id: EmploymentId,
+    pub person_id: PersonId,
+    pub org_unit_id: OrgUnitId,
     pub employment_number: String,
     pub position: String,
     pub start_date: NaiveDate,
@@ -42,8 +43,8 @@ impl From<EmploymentRow> for Employment {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEmployment {
-    pub person_id: i64,
-    pub org_unit_id: i64,
+    pub person_id: PersonId,
+    pub org_unit_id: OrgUnitId,
     pub employment_number: String,
     pub position: String,
     pub start_date: NaiveDate,
@@ -59,7 +60,7 @@ pub struct CreateEmployment {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEmployment {
-    pub org_unit_id: i64,
+    pub org_unit_id: OrgUnitId,
     pub position: String,
     pub start_date: NaiveDate,
     #[serde(default)]
@@ -102,7 +103,7 @@ pub fn create_employment(conn: &mut DbConnection, input: CreateEmployment) -> Re
 
 pub fn update_employment(
     conn: &mut DbConnection,
-    id: i64,
+    id: EmploymentId,
     input: UpdateEmployment,
 ) -> Result<Employment> {
     let changes = repo::EmploymentChanges {
@@ -124,7 +125,7 @@ pub fn update_employment(
     })
 }
 
-pub fn get_employment(conn: &mut DbConnection, id: i64) -> Result<Employment> {
+pub fn get_employment(conn: &mut DbConnection, id: EmploymentId) -> Result<Employment> {
     Ok(repo::find_employment(conn, id)?
         .ok_or_else(|| Error::not_found("employment"))?
         .into())
@@ -132,7 +133,7 @@ pub fn get_employment(conn: &mut DbConnection, id: i64) -> Result<Employment> {
 
 pub fn list_employments(
     conn: &mut DbConnection,
-    person: Option<i64>,
+    person: Option<PersonId>,
     page: PageRequest,
 ) -> Result<Page<Employment>> {
     let total = repo::count_employments(conn, person)?;

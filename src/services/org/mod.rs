@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::org::{self as repo, OrgUnitRow};
 use crate::db::{is_unique_violation, DbConnection};
+use crate::domain::ids::{OrgUnitId, PersonId};
 use crate::domain::org::{check_coordinates, check_period, optional_text, required_text, Name};
 use crate::error::{Error, ProblemKind, Result};
 
@@ -109,7 +110,7 @@ impl Location {
 /// The org unit columns that hold `location`.
 pub fn unit_changes(
     name: String,
-    parent_id: Option<i64>,
+    parent_id: Option<OrgUnitId>,
     four_km_rule_allowed: bool,
     distance_to_border_m: Option<i64>,
     location: Option<Location>,
@@ -146,13 +147,13 @@ pub fn current_unit_changes(u: &OrgUnitRow) -> repo::OrgUnitChanges {
     )
 }
 
-fn check_org_unit_ref(conn: &mut DbConnection, id: i64) -> Result<()> {
+fn check_org_unit_ref(conn: &mut DbConnection, id: OrgUnitId) -> Result<()> {
     repo::find_org_unit(conn, id)?
         .map(|_| ())
         .ok_or_else(|| Error::validation("org_unit_id", "no such org unit"))
 }
 
-fn check_person_ref(conn: &mut DbConnection, field: &str, id: i64) -> Result<()> {
+fn check_person_ref(conn: &mut DbConnection, field: &str, id: PersonId) -> Result<()> {
     repo::find_person(conn, id)?
         .map(|_| ())
         .ok_or_else(|| Error::validation(field, "no such person"))

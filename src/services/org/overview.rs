@@ -3,6 +3,7 @@
 //! the substitutes and personal approvers still to come).
 
 use super::*;
+use crate::domain::ids::{OrgUnitId, PersonId};
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,7 +25,7 @@ pub struct Delegate {
 
 #[derive(Debug, Clone)]
 pub struct UnitNode {
-    pub id: i64,
+    pub id: OrgUnitId,
     pub external_id: String,
     pub name: String,
     /// 0 for a root.
@@ -48,7 +49,7 @@ pub struct OrgOverview {
 
 /// Depth-first order of the tree; units in a cycle (which imports refuse) are left out.
 fn tree_order(units: &[OrgUnitRow]) -> Vec<(usize, usize)> {
-    let mut children: HashMap<Option<i64>, Vec<usize>> = HashMap::new();
+    let mut children: HashMap<Option<OrgUnitId>, Vec<usize>> = HashMap::new();
     for (i, u) in units.iter().enumerate() {
         children.entry(u.parent_id).or_default().push(i);
     }
@@ -89,7 +90,7 @@ pub fn overview(conn: &mut DbConnection, date: NaiveDate) -> Result<OrgOverview>
         .into_iter()
         .filter(|a| current(a.end_date))
         .collect();
-    let mut ids: Vec<i64> = leaders.iter().map(|e| e.person_id).collect();
+    let mut ids: Vec<PersonId> = leaders.iter().map(|e| e.person_id).collect();
     ids.extend(substitutes.iter().map(|s| s.substitute_person_id));
     ids.extend(
         approvers
@@ -98,11 +99,11 @@ pub fn overview(conn: &mut DbConnection, date: NaiveDate) -> Result<OrgOverview>
     );
     ids.sort_unstable();
     ids.dedup();
-    let persons: HashMap<i64, PersonSummary> = repo::persons_by_ids(conn, &ids)?
+    let persons: HashMap<PersonId, PersonSummary> = repo::persons_by_ids(conn, &ids)?
         .iter()
         .map(|p| (p.id, PersonSummary::from(p)))
         .collect();
-    let person = |id: i64| persons.get(&id).cloned();
+    let person = |id: PersonId| persons.get(&id).cloned();
     let units = tree_order(&units)
         .into_iter()
         .map(|(i, depth)| {

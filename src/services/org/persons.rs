@@ -1,6 +1,7 @@
 //! Persons: the administration's create, read, update and list, and the home-to-border distance.
 
 use super::*;
+use crate::domain::ids::PersonId;
 
 use std::fmt;
 
@@ -17,7 +18,7 @@ use crate::error::{Error, Result};
 /// A person as lists show them: never the CPR number.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonSummary {
-    pub id: i64,
+    pub id: PersonId,
     pub external_id: String,
     pub name: String,
     pub username: Option<String>,
@@ -163,7 +164,7 @@ pub fn create_person(conn: &mut DbConnection, input: CreatePerson) -> Result<Per
 
 pub fn update_person(
     conn: &mut DbConnection,
-    id: i64,
+    id: PersonId,
     input: UpdatePerson,
 ) -> Result<PersonDetail> {
     let name = input.name.map(|n| parse_name(&n)).transpose()?;
@@ -199,7 +200,7 @@ pub struct DistanceToBorder {
 
 pub fn set_distance_to_border(
     conn: &mut DbConnection,
-    id: i64,
+    id: PersonId,
     input: DistanceToBorder,
 ) -> Result<PersonDetail> {
     check_distance("distance_to_border_m", input.distance_to_border_m)?;
@@ -211,7 +212,7 @@ pub fn set_distance_to_border(
     })
 }
 
-pub fn get_person(conn: &mut DbConnection, id: i64) -> Result<PersonDetail> {
+pub fn get_person(conn: &mut DbConnection, id: PersonId) -> Result<PersonDetail> {
     Ok(repo::find_person(conn, id)?
         .ok_or_else(|| Error::not_found("person"))?
         .into())

@@ -57,16 +57,16 @@ fn load_snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
         org_units: repo::all_org_units(conn)?
             .into_iter()
             .map(|u| approvers::OrgUnit {
-                id: OrgUnitId(u.id),
-                parent_id: u.parent_id.map(OrgUnitId),
+                id: u.id,
+                parent_id: u.parent_id,
             })
             .collect(),
         employments: repo::all_employments(conn)?
             .into_iter()
             .map(|e| approvers::Employment {
-                id: EmploymentId(e.id),
-                person_id: PersonId(e.person_id),
-                org_unit_id: OrgUnitId(e.org_unit_id),
+                id: e.id,
+                person_id: e.person_id,
+                org_unit_id: e.org_unit_id,
                 from: e.start_date,
                 to: e.end_date,
                 is_leader: e.is_leader,
@@ -75,8 +75,8 @@ fn load_snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
         substitutes: repo::all_substitutes(conn)?
             .into_iter()
             .map(|s| approvers::Substitute {
-                scope: approvers::SubstituteScope::OrgUnit(OrgUnitId(s.org_unit_id)),
-                substitute_id: PersonId(s.substitute_person_id),
+                scope: approvers::SubstituteScope::OrgUnit(s.org_unit_id),
+                substitute_id: s.substitute_person_id,
                 from: s.start_date,
                 to: s.end_date,
                 takes_over: s.takes_over,
@@ -85,8 +85,8 @@ fn load_snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
         personal_approvers: repo::all_personal_approvers(conn)?
             .into_iter()
             .map(|p| approvers::PersonalApprover {
-                person_id: PersonId(p.person_id),
-                approver_id: PersonId(p.approver_person_id),
+                person_id: p.person_id,
+                approver_id: p.approver_person_id,
                 from: p.start_date,
                 to: p.end_date,
             })
@@ -96,7 +96,7 @@ fn load_snapshot(conn: &mut DbConnection) -> Result<OrgSnapshot> {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ApproverEntry {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub name: String,
     pub role: ApproverRole,
 }
@@ -104,12 +104,12 @@ pub struct ApproverEntry {
 /// Who approves reports of one employment on one date.
 #[derive(Debug, Clone, Serialize)]
 pub struct EmploymentApprovers {
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub employment_number: String,
-    pub org_unit_id: i64,
+    pub org_unit_id: OrgUnitId,
     pub date: NaiveDate,
     pub approvers: Vec<ApproverEntry>,
-    pub line_leaders: Vec<i64>,
+    pub line_leaders: Vec<PersonId>,
 }
 
 fn resolve(
@@ -118,15 +118,10 @@ fn resolve(
     employment: &EmploymentRow,
     date: NaiveDate,
 ) -> Result<EmploymentApprovers> {
-    let found = approvers::approvers_for(
-        org,
-        PersonId(employment.person_id),
-        EmploymentId(employment.id),
-        date,
-    )
-    .map_err(|e| Error::validation("date", e))?;
-    let ids: Vec<i64> = found.approvers.iter().map(|a| a.person_id.0).collect();
-    let names: HashMap<i64, String> = repo::persons_by_ids(conn, &ids)?
+    let found = approvers::approvers_for(org, employment.person_id, employment.id, date)
+        .map_err(|e| Error::validation("date", e))?;
+    let ids: Vec<PersonId> = found.approvers.iter().map(|a| a.person_id).collect();
+    let names: HashMap<PersonId, String> = repo::persons_by_ids(conn, &ids)?
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
@@ -139,20 +134,20 @@ fn resolve(
             .approvers
             .iter()
             .map(|a| ApproverEntry {
-                person_id: a.person_id.0,
-                name: names.get(&a.person_id.0).cloned().unwrap_or_default(),
+                person_id: a.person_id,
+                name: names.get(&a.person_id).cloned().unwrap_or_default(),
                 role: a.role,
             })
             .collect(),
-        line_leaders: found.line_leaders.iter().map(|p| p.0).collect(),
+        line_leaders: found.line_leaders.clone(),
     })
 }
 
 /// Approvers of one person's employment on a date (an administrator asking).
 pub fn approvers_of(
     conn: &mut DbConnection,
-    person_id: i64,
-    employment_id: i64,
+    person_id: PersonId,
+    employment_id: EmploymentId,
     date: NaiveDate,
 ) -> Result<EmploymentApprovers> {
     let employment = repo::find_employment(conn, employment_id)?
@@ -171,7 +166,7 @@ pub fn approvers_of(
 /// Approvers of every employment of a person valid on `date`.
 pub fn approvers_of_person(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     date: NaiveDate,
 ) -> Result<Vec<EmploymentApprovers>> {
     let org = snapshot(conn)?;
@@ -188,19 +183,19 @@ pub fn approvers_of_person(
 /// The persons whose reports `approver` may approve on `date` (any of their valid employments).
 pub fn approvees(
     conn: &mut DbConnection,
-    approver: i64,
+    approver: PersonId,
     date: NaiveDate,
 ) -> Result<Vec<PersonSummary>> {
     let org = snapshot(conn)?;
-    let mut ids: Vec<i64> = org
+    let mut ids: Vec<PersonId> = org
         .employments
         .iter()
         .filter(|e| e.valid_on(date))
         .filter(|e| {
             approvers::approvers_for(&org, e.person_id, e.id, date)
-                .is_ok_and(|a| a.contains(PersonId(approver)))
+                .is_ok_and(|a| a.contains(approver))
         })
-        .map(|e| e.person_id.0)
+        .map(|e| e.person_id)
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -213,8 +208,8 @@ pub fn approvees(
 /// Whether `approver` may approve any report of `person` on `date`.
 pub fn approves(
     conn: &mut DbConnection,
-    approver: i64,
-    person: i64,
+    approver: PersonId,
+    person: PersonId,
     date: NaiveDate,
 ) -> Result<bool> {
     Ok(approvees(conn, approver, date)?
@@ -250,7 +245,7 @@ pub fn access_to_person(
     conn: &mut DbConnection,
     user_id: i64,
     admin: bool,
-    person: i64,
+    person: PersonId,
 ) -> Result<Access> {
     if admin {
         return Ok(Access::Full);

@@ -1,6 +1,7 @@
 //! Org units: the administration's create, read, update and list.
 
 use super::*;
+use crate::domain::ids::OrgUnitId;
 
 use std::collections::HashMap;
 
@@ -15,10 +16,10 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgUnit {
-    pub id: i64,
+    pub id: OrgUnitId,
     pub external_id: String,
     pub name: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<OrgUnitId>,
     pub four_km_rule_allowed: bool,
     pub distance_to_border_m: Option<i64>,
     /// The default work address of the unit's employees.
@@ -47,7 +48,7 @@ pub struct CreateOrgUnit {
     pub external_id: String,
     pub name: String,
     #[serde(default)]
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<OrgUnitId>,
     #[serde(default)]
     pub four_km_rule_allowed: bool,
     #[serde(default)]
@@ -62,7 +63,7 @@ pub struct CreateOrgUnit {
 pub struct UpdateOrgUnit {
     pub name: String,
     #[serde(default)]
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<OrgUnitId>,
     pub four_km_rule_allowed: bool,
     #[serde(default)]
     pub distance_to_border_m: Option<i64>,
@@ -71,13 +72,17 @@ pub struct UpdateOrgUnit {
 }
 
 /// The parent must exist and must not be the unit itself or one of its descendants.
-fn check_parent(conn: &mut DbConnection, unit: Option<i64>, parent: Option<i64>) -> Result<()> {
+fn check_parent(
+    conn: &mut DbConnection,
+    unit: Option<OrgUnitId>,
+    parent: Option<OrgUnitId>,
+) -> Result<()> {
     let Some(parent) = parent else { return Ok(()) };
     if repo::find_org_unit(conn, parent)?.is_none() {
         return Err(Error::validation("parent_id", "no such org unit"));
     }
     if let Some(unit) = unit {
-        let parents: HashMap<i64, Option<i64>> = repo::all_org_units(conn)?
+        let parents: HashMap<OrgUnitId, Option<OrgUnitId>> = repo::all_org_units(conn)?
             .into_iter()
             .map(|u| (u.id, u.parent_id))
             .collect();
@@ -120,7 +125,11 @@ pub fn create_org_unit(conn: &mut DbConnection, input: CreateOrgUnit) -> Result<
     })
 }
 
-pub fn update_org_unit(conn: &mut DbConnection, id: i64, input: UpdateOrgUnit) -> Result<OrgUnit> {
+pub fn update_org_unit(
+    conn: &mut DbConnection,
+    id: OrgUnitId,
+    input: UpdateOrgUnit,
+) -> Result<OrgUnit> {
     let changes = unit_changes(
         parse_name(&input.name)?,
         input.parent_id,
@@ -139,7 +148,7 @@ pub fn update_org_unit(conn: &mut DbConnection, id: i64, input: UpdateOrgUnit) -
     })
 }
 
-pub fn get_org_unit(conn: &mut DbConnection, id: i64) -> Result<OrgUnit> {
+pub fn get_org_unit(conn: &mut DbConnection, id: OrgUnitId) -> Result<OrgUnit> {
     Ok(repo::find_org_unit(conn, id)?
         .ok_or_else(|| Error::not_found("org unit"))?
         .into())

@@ -1,6 +1,7 @@
 //! A person's vehicles (licence plates), one of them primary.
 
 use super::*;
+use crate::domain::ids::PersonId;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +13,7 @@ use crate::error::{Error, ProblemKind, Result};
 #[derive(Debug, Clone, Serialize)]
 pub struct Vehicle {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub plate: String,
     pub description: String,
     pub is_primary: bool,
@@ -40,7 +41,7 @@ pub struct CreateVehicle {
     pub is_primary: bool,
 }
 
-pub fn vehicles(conn: &mut DbConnection, person_id: i64) -> Result<Vec<Vehicle>> {
+pub fn vehicles(conn: &mut DbConnection, person_id: PersonId) -> Result<Vec<Vehicle>> {
     Ok(repo::vehicles_of(conn, person_id)?
         .into_iter()
         .map(Vehicle::from)
@@ -50,7 +51,7 @@ pub fn vehicles(conn: &mut DbConnection, person_id: i64) -> Result<Vec<Vehicle>>
 /// Adds a plate. The first plate of a person is primary; a new primary demotes the old one.
 pub fn add_vehicle(
     conn: &mut DbConnection,
-    person_id: i64,
+    person_id: PersonId,
     input: CreateVehicle,
 ) -> Result<Vehicle> {
     let plate = normalize_plate(&input.plate).map_err(|e| Error::validation("plate", e))?;
@@ -81,13 +82,17 @@ pub fn add_vehicle(
     })
 }
 
-fn own_vehicle(conn: &mut DbConnection, person_id: i64, id: i64) -> Result<repo::VehicleRow> {
+fn own_vehicle(conn: &mut DbConnection, person_id: PersonId, id: i64) -> Result<repo::VehicleRow> {
     repo::find_vehicle(conn, id)?
         .filter(|v| v.person_id == person_id)
         .ok_or_else(|| Error::not_found("vehicle"))
 }
 
-pub fn make_primary_vehicle(conn: &mut DbConnection, person_id: i64, id: i64) -> Result<Vehicle> {
+pub fn make_primary_vehicle(
+    conn: &mut DbConnection,
+    person_id: PersonId,
+    id: i64,
+) -> Result<Vehicle> {
     write_transaction(conn, |conn| {
         own_vehicle(conn, person_id, id)?;
         repo::clear_primary_vehicle(conn, person_id)?;
@@ -97,7 +102,7 @@ pub fn make_primary_vehicle(conn: &mut DbConnection, person_id: i64, id: i64) ->
 }
 
 /// Deletes a plate; when it was the primary one, the oldest remaining plate becomes primary.
-pub fn delete_vehicle(conn: &mut DbConnection, person_id: i64, id: i64) -> Result<()> {
+pub fn delete_vehicle(conn: &mut DbConnection, person_id: PersonId, id: i64) -> Result<()> {
     write_transaction(conn, |conn| {
         let vehicle = own_vehicle(conn, person_id, id)?;
         repo::delete_vehicle(conn, id).map_err(|e| {

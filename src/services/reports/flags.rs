@@ -12,6 +12,7 @@ use super::Report;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::DbConnection;
 use crate::domain::allowance::{DistanceMode, RateKind};
+use crate::domain::ids::{ReportId, TripId};
 use crate::error::Result;
 
 /// A GPS distance is flagged when its uncertainty is at least this share of it (percent).
@@ -36,10 +37,10 @@ pub enum Flag {
 /// What the flags of one report are read from.
 #[derive(Clone)]
 struct Facts<'a> {
-    id: i64,
+    id: ReportId,
     typed: bool,
     four_km_rule: bool,
-    trip_id: Option<i64>,
+    trip_id: Option<TripId>,
     review_flags: &'a [String],
 }
 
@@ -86,7 +87,7 @@ pub(super) fn flagged(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<Vec
         .collect();
     let (by_columns, rest): (Vec<&Facts<'_>>, Vec<&Facts<'_>>) =
         facts.iter().partition(|f| !f.own_flags().is_empty());
-    let mut flagged: HashSet<i64> = by_columns.iter().map(|f| f.id).collect();
+    let mut flagged: HashSet<ReportId> = by_columns.iter().map(|f| f.id).collect();
     let rest: Vec<Facts<'_>> = rest.into_iter().cloned().collect();
     for (f, flags) in rest.iter().zip(of_facts(conn, &rest)?) {
         if !flags.is_empty() {
@@ -112,19 +113,19 @@ impl Facts<'_> {
 
 /// Three queries for any number of reports: their lines, their rejections and their trips.
 fn of_facts(conn: &mut DbConnection, reports: &[Facts<'_>]) -> Result<Vec<Vec<Flag>>> {
-    let ids: Vec<i64> = reports.iter().map(|r| r.id).collect();
-    let mut kinds: HashMap<i64, HashSet<RateKind>> = HashMap::new();
+    let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
+    let mut kinds: HashMap<ReportId, HashSet<RateKind>> = HashMap::new();
     for line in repo::lines_of(conn, &ids)? {
         kinds
             .entry(line.report_id)
             .or_default()
             .insert(line.rate_kind);
     }
-    let rejected: HashSet<i64> = repo::reports_with_event(conn, &ids, "reject")?
+    let rejected: HashSet<ReportId> = repo::reports_with_event(conn, &ids, "reject")?
         .into_iter()
         .collect();
-    let trip_ids: Vec<i64> = reports.iter().filter_map(|r| r.trip_id).collect();
-    let uncertain: HashSet<i64> = repo::trip_uncertainties(conn, &trip_ids)?
+    let trip_ids: Vec<TripId> = reports.iter().filter_map(|r| r.trip_id).collect();
+    let uncertain: HashSet<TripId> = repo::trip_uncertainties(conn, &trip_ids)?
         .into_iter()
         .filter(|&(_, distance_m, uncertainty_m)| {
             uncertainty_m * 100 >= distance_m.max(1) * GPS_UNCERTAIN_PERCENT

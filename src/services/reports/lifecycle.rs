@@ -14,6 +14,7 @@ use crate::db::reports::{
     self as repo, ReportContent, ReportFigures, ReportRow, StatusChange, TripFacts,
 };
 use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::ids::{ReportId, TripId};
 use crate::domain::report::{Change, Comment, Decision, Refusal};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::report_limits;
@@ -81,7 +82,7 @@ pub fn create_in(
     c: &mut DbConnection,
     user_id: i64,
     planned: &PlannedReport,
-    trip_id: Option<i64>,
+    trip_id: Option<TripId>,
     submit: bool,
 ) -> Result<Report> {
     let plan = &planned.plan;
@@ -152,7 +153,7 @@ pub fn create_in(
 pub async fn update(
     ctx: &Context,
     caller: Caller,
-    id: i64,
+    id: ReportId,
     header: Option<Expected>,
     input: ReportInput,
 ) -> Result<Report> {
@@ -218,7 +219,7 @@ pub async fn update(
 pub fn decide(
     conn: &mut DbConnection,
     caller: Caller,
-    id: i64,
+    id: ReportId,
     expected: Option<Expected>,
     decision: Decision,
 ) -> Result<Report> {
@@ -287,7 +288,7 @@ pub fn decide(
 pub fn delete(
     conn: &mut DbConnection,
     caller: Caller,
-    id: i64,
+    id: ReportId,
     expected: Option<Expected>,
 ) -> Result<()> {
     let expected = expected.ok_or_else(precondition_required)?;
@@ -340,7 +341,7 @@ fn store(
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BulkItem {
-    pub id: i64,
+    pub id: ReportId,
     pub version: i64,
 }
 
@@ -353,7 +354,7 @@ pub enum BulkOutcome {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BulkResult {
-    pub id: i64,
+    pub id: ReportId,
     pub outcome: BulkOutcome,
     /// The new version (approved).
     pub version: Option<i64>,

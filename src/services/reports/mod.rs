@@ -42,6 +42,7 @@ use serde_json::Value;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::{Database, DbConnection};
 use crate::domain::allowance::{AllowanceError, DistanceMode, RateKind};
+use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId};
 use crate::domain::report::{Actor, DriveReport, Refusal, ReportStatus, TransitionError};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::RouteService;
@@ -143,7 +144,7 @@ impl Expected {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportInput {
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     /// `car_high` (with a driving authorisation), `car_low` or `bicycle`.
     pub rate_kind: RateKind,
     #[serde(default)]
@@ -171,7 +172,7 @@ pub struct ReportInput {
     pub ends_at_home: Option<bool>,
     /// `gps` only: the caller's trip.
     #[serde(default)]
-    pub trip_id: Option<i64>,
+    pub trip_id: Option<TripId>,
     #[serde(default)]
     pub four_km_rule: bool,
     /// Edits only, when no `If-Match` is sent.
@@ -192,14 +193,14 @@ pub struct Line {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub id: i64,
-    pub person_id: i64,
+    pub id: ReportId,
+    pub person_id: PersonId,
     pub person_name: String,
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub rate_type_id: i64,
     pub rate_kind: RateKind,
     pub vehicle_id: Option<i64>,
-    pub trip_id: Option<i64>,
+    pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,
     pub remark: Option<String>,
@@ -319,7 +320,7 @@ fn years_of(dates: impl IntoIterator<Item = NaiveDate>) -> Vec<i32> {
         .collect()
 }
 
-fn reload(conn: &mut DbConnection, id: i64) -> Result<ReportRow> {
+fn reload(conn: &mut DbConnection, id: ReportId) -> Result<ReportRow> {
     repo::find_report(conn, id)?.ok_or_else(|| Error::not_found("report"))
 }
 

@@ -3,6 +3,7 @@
 
 use super::pricing::RateBook;
 use super::*;
+use crate::domain::ids::PersonId;
 
 use crate::db::org::{self as org_repo};
 use crate::db::reports::{self as repo, ReportContent, TripFacts};
@@ -52,7 +53,7 @@ struct Routes {
 /// Everything checked and decided before the routes are known.
 #[derive(Debug, Clone)]
 pub(super) struct Plan {
-    pub(super) person_id: i64,
+    pub(super) person_id: PersonId,
     pub(super) content: ReportContent,
     mode: DistanceMode,
     /// Typed (read) or trip (gps) metres; routed modes take `Routes::driven`.

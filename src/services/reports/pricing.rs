@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::domain::allowance::{
     price_person, AllowanceLine, FrozenReport, LedgerReport, PricedFigures, RateKind, RatePeriod,
 };
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{PersonId, ReportId};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::org::{self};
 use crate::services::tf_codes;
@@ -48,7 +48,12 @@ impl RateBook {
     }
 
     /// The stored lines of priced figures (see `services::tf_codes`).
-    fn line_rows(&self, report_id: i64, date: NaiveDate, lines: &[AllowanceLine]) -> Vec<LineRow> {
+    fn line_rows(
+        &self,
+        report_id: ReportId,
+        date: NaiveDate,
+        lines: &[AllowanceLine],
+    ) -> Vec<LineRow> {
         tf_codes::line_rows(report_id, lines, |kind| self.row_for(kind, date))
     }
 }
@@ -60,18 +65,18 @@ impl RateBook {
 pub(super) fn reprice(
     conn: &mut DbConnection,
     rates: &RateBook,
-    person_id: i64,
+    person_id: PersonId,
     years: &[i32],
-    acting: i64,
+    acting: ReportId,
     now: NaiveDateTime,
 ) -> Result<()> {
     let rows = repo::reports_of_person_in_years(conn, person_id, years)?;
     if rows.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<ReportId> = rows.iter().map(|r| r.id).collect();
     let stored_lines = repo::lines_of(conn, &ids)?;
-    let mut lines_by_report: HashMap<i64, Vec<&LineRow>> = HashMap::new();
+    let mut lines_by_report: HashMap<ReportId, Vec<&LineRow>> = HashMap::new();
     for line in &stored_lines {
         lines_by_report
             .entry(line.report_id)
@@ -90,7 +95,7 @@ pub(super) fn reprice(
             None
         };
         ledger.push(LedgerReport {
-            report_id: ReportId(row.id),
+            report_id: row.id,
             drive_date: row.drive_date,
             rate_kind: rates.kind_of(row.rate_type_id)?,
             distance_m: row.reimbursable_m + row.four_km_deduction_m,
@@ -124,7 +129,7 @@ fn write_figures(
     row: &ReportRow,
     figures: &PricedFigures,
     stored: Option<&Vec<&LineRow>>,
-    acting: i64,
+    acting: ReportId,
     now: NaiveDateTime,
 ) -> Result<()> {
     let new_lines = rates.line_rows(row.id, row.drive_date, &figures.lines);

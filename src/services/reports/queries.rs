@@ -12,7 +12,7 @@ use crate::db::reports::{self as repo, EventRow, ReportFilter, ReportRow};
 use crate::db::{self, DbConnection};
 use crate::domain::allowance::{RateKind, HIGH_RATE_LIMIT_UNITS};
 use crate::domain::approvers::{self as approver_rules, ApproverError, OrgSnapshot};
-use crate::domain::ids::{EmploymentId, PersonId};
+use crate::domain::ids::{EmploymentId, PersonId, ReportId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, Result};
@@ -23,27 +23,19 @@ pub(super) fn responsible_approvers(
     org: &OrgSnapshot,
     row: &ReportRow,
     today: NaiveDate,
-) -> Vec<i64> {
-    let resolve = |date| {
-        approver_rules::approvers_for(
-            org,
-            PersonId(row.person_id),
-            EmploymentId(row.employment_id),
-            date,
-        )
-    };
-    let found = match resolve(today) {
+) -> Vec<PersonId> {
+    let resolve = |date| approver_rules::approvers_for(org, row.person_id, row.employment_id, date);
+    match resolve(today) {
         Ok(found) => found.person_ids(),
         Err(ApproverError::EmploymentNotValid { .. }) => resolve(row.drive_date)
             .map(|found| found.person_ids())
             .unwrap_or_default(),
         Err(_) => Vec::new(),
-    };
-    found.into_iter().map(|p| p.0).collect()
+    }
 }
 
 /// The responsible approvers of `row` today.
-pub(super) fn approvers_today(conn: &mut DbConnection, row: &ReportRow) -> Result<Vec<i64>> {
+pub(super) fn approvers_today(conn: &mut DbConnection, row: &ReportRow) -> Result<Vec<PersonId>> {
     let org_snapshot = org::snapshot(conn)?;
     Ok(responsible_approvers(&org_snapshot, row, org::today()))
 }
@@ -51,7 +43,7 @@ pub(super) fn approvers_today(conn: &mut DbConnection, row: &ReportRow) -> Resul
 /// Report `id` when the caller may see it: its owner, an administrator, payroll, or one of its
 /// responsible approvers today. Anyone else is told it does not exist (404, never 403), so ids
 /// cannot be probed.
-pub(super) fn visible(conn: &mut DbConnection, caller: Caller, id: i64) -> Result<ReportRow> {
+pub(super) fn visible(conn: &mut DbConnection, caller: Caller, id: ReportId) -> Result<ReportRow> {
     let row = reload(conn, id)?;
     if caller.sees_all() {
         return Ok(row);
@@ -70,8 +62,8 @@ pub(super) fn visible(conn: &mut DbConnection, caller: Caller, id: i64) -> Resul
 
 fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
     let rates = RateBook::load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut lines: HashMap<i64, Vec<Line>> = HashMap::new();
+    let ids: Vec<ReportId> = rows.iter().map(|r| r.id).collect();
+    let mut lines: HashMap<ReportId, Vec<Line>> = HashMap::new();
     for l in repo::lines_of(conn, &ids)? {
         lines.entry(l.report_id).or_default().push(Line {
             position: l.position,
@@ -132,8 +124,8 @@ fn views(conn: &mut DbConnection, rows: Vec<ReportRow>) -> Result<Vec<Report>> {
 }
 
 /// The names of the rows' persons, by person id.
-fn person_names(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<HashMap<i64, String>> {
-    let person_ids: Vec<i64> = rows
+fn person_names(conn: &mut DbConnection, rows: &[ReportRow]) -> Result<HashMap<PersonId, String>> {
+    let person_ids: Vec<PersonId> = rows
         .iter()
         .map(|r| r.person_id)
         .collect::<BTreeSet<_>>()
@@ -151,12 +143,12 @@ pub(super) fn view(conn: &mut DbConnection, row: ReportRow) -> Result<Report> {
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("report view lost")))
 }
 
-pub fn get(conn: &mut DbConnection, caller: Caller, id: i64) -> Result<Report> {
+pub fn get(conn: &mut DbConnection, caller: Caller, id: ReportId) -> Result<Report> {
     let row = visible(conn, caller, id)?;
     view(conn, row)
 }
 
-pub fn history(conn: &mut DbConnection, caller: Caller, id: i64) -> Result<Vec<Event>> {
+pub fn history(conn: &mut DbConnection, caller: Caller, id: ReportId) -> Result<Vec<Event>> {
     visible(conn, caller, id)?;
     let events = repo::events_of(conn, id)?;
     let mut usernames: HashMap<i64, Option<String>> = HashMap::new();
@@ -212,7 +204,7 @@ pub struct ListQuery {
     pub to: Option<NaiveDate>,
     /// Administrators and payroll only: someone else's reports.
     #[serde(default)]
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
 }
 
 pub fn list(
@@ -245,9 +237,9 @@ pub fn list(
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct QueueQuery {
     #[serde(default)]
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     #[serde(default)]
-    pub employment_id: Option<i64>,
+    pub employment_id: Option<EmploymentId>,
     #[serde(default)]
     pub from: Option<NaiveDate>,
     #[serde(default)]
@@ -355,7 +347,7 @@ pub fn summary(conn: &mut DbConnection, caller: Caller, year: i32) -> Result<Sum
     }
     let me = org::my_person(conn, caller.user_id)?;
     let rows = repo::reports_of_person_in_years(conn, me.id, &[year])?;
-    let counted: Vec<i64> = rows
+    let counted: Vec<ReportId> = rows
         .iter()
         .filter(|r| r.status.is_counted())
         .map(|r| r.id)

@@ -2,6 +2,7 @@
 //! the approvers' daily digest and for payroll chasing late approvers before a deadline.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -10,6 +11,7 @@ use super::queries::responsible_approvers;
 use crate::db::org as org_repo;
 use crate::db::reports::{self as repo, ReportFilter};
 use crate::db::DbConnection;
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 use crate::domain::report_state::ReportStatus;
 use crate::error::Result;
 use crate::services::org;
@@ -34,8 +36,8 @@ impl Waiting {
 
 /// The pending reports of one approver or one org unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WaitingGroup {
-    pub id: i64,
+pub struct WaitingGroup<Id> {
+    pub id: Id,
     pub name: String,
     #[serde(flatten)]
     pub waiting: Waiting,
@@ -46,18 +48,18 @@ pub struct WaitingOverview {
     /// Every pending report.
     pub total: Option<Waiting>,
     /// By the org unit of the report's employment; oldest drive date first.
-    pub per_org_unit: Vec<WaitingGroup>,
+    pub per_org_unit: Vec<WaitingGroup<OrgUnitId>>,
     /// By every person who may approve the report today (leader, substitute or personal
     /// approver; a report counts for each of them); oldest drive date first.
-    pub per_approver: Vec<WaitingGroup>,
+    pub per_approver: Vec<WaitingGroup<PersonId>>,
     /// Pending reports nobody may approve today.
     pub without_approver: Option<Waiting>,
 }
 
 struct Counts {
     total: Option<Waiting>,
-    units: BTreeMap<i64, Option<Waiting>>,
-    approvers: BTreeMap<i64, Option<Waiting>>,
+    units: BTreeMap<OrgUnitId, Option<Waiting>>,
+    approvers: BTreeMap<PersonId, Option<Waiting>>,
     without_approver: Option<Waiting>,
 }
 
@@ -69,10 +71,10 @@ fn counts(conn: &mut DbConnection) -> Result<Counts> {
         to: None,
     };
     let org_snapshot = org::snapshot(conn)?;
-    let unit_of: HashMap<i64, i64> = org_snapshot
+    let unit_of: HashMap<EmploymentId, OrgUnitId> = org_snapshot
         .employments
         .iter()
-        .map(|e| (e.id.0, e.org_unit_id.0))
+        .map(|e| (e.id, e.org_unit_id))
         .collect();
     let today = org::today();
     let mut out = Counts {
@@ -100,7 +102,9 @@ fn counts(conn: &mut DbConnection) -> Result<Counts> {
 
 /// For every person who may approve a pending report today (leader, substitute or personal
 /// approver): how many reports wait for them and the oldest drive date among those.
-pub fn waiting_per_approver(conn: &mut DbConnection) -> Result<BTreeMap<i64, (i64, NaiveDate)>> {
+pub fn waiting_per_approver(
+    conn: &mut DbConnection,
+) -> Result<BTreeMap<PersonId, (i64, NaiveDate)>> {
     Ok(counts(conn)?
         .approvers
         .into_iter()
@@ -109,11 +113,11 @@ pub fn waiting_per_approver(conn: &mut DbConnection) -> Result<BTreeMap<i64, (i6
 }
 
 /// Named groups, oldest drive date first (then by name).
-fn groups(
-    counted: BTreeMap<i64, Option<Waiting>>,
-    names: &HashMap<i64, String>,
-) -> Vec<WaitingGroup> {
-    let mut out: Vec<WaitingGroup> = counted
+fn groups<Id: Copy + Ord + Hash>(
+    counted: BTreeMap<Id, Option<Waiting>>,
+    names: &HashMap<Id, String>,
+) -> Vec<WaitingGroup<Id>> {
+    let mut out: Vec<WaitingGroup<Id>> = counted
         .into_iter()
         .filter_map(|(id, w)| {
             Some(WaitingGroup {
@@ -133,12 +137,12 @@ fn groups(
 /// godkendelse").
 pub fn waiting_overview(conn: &mut DbConnection) -> Result<WaitingOverview> {
     let counted = counts(conn)?;
-    let unit_names: HashMap<i64, String> = org_repo::all_org_units(conn)?
+    let unit_names: HashMap<OrgUnitId, String> = org_repo::all_org_units(conn)?
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
-    let ids: Vec<i64> = counted.approvers.keys().copied().collect();
-    let person_names: HashMap<i64, String> = org_repo::persons_by_ids(conn, &ids)?
+    let ids: Vec<PersonId> = counted.approvers.keys().copied().collect();
+    let person_names: HashMap<PersonId, String> = org_repo::persons_by_ids(conn, &ids)?
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();

@@ -10,6 +10,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::domain::ids::{OrgUnitId, PersonId};
 use crate::domain::page::Page;
 use crate::error::{Error, ProblemKind};
 use crate::http::handlers::reports::context;
@@ -121,7 +122,7 @@ async fn load(state: &AppState, signed: &Signed, params: &QueueParams) -> Result
         .run(move |c| {
             let page = reports::queue(c, caller, query, page)?;
             let flags = flags::of_reports(c, &page.items)?;
-            let mut unit_names: HashMap<i64, String> = HashMap::new();
+            let mut unit_names: HashMap<OrgUnitId, String> = HashMap::new();
             let mut units = Vec::with_capacity(page.items.len());
             for r in &page.items {
                 let unit = org::get_employment(c, r.employment_id)?.org_unit_id;
@@ -152,7 +153,7 @@ fn page(
     bulk: Vec<BulkLine>,
     bulk_error: Option<&'static str>,
 ) -> QueuePage {
-    let person: Option<i64> = params.person.as_deref().and_then(|p| p.parse().ok());
+    let person: Option<PersonId> = params.person.as_deref().and_then(|p| p.parse().ok());
     let mut filters = Vec::new();
     for (name, value) in [
         ("person", &params.person),
@@ -273,13 +274,14 @@ pub async fn bulk_approve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::ReportId;
 
     #[test]
     fn selections_are_id_and_version() {
         let items = selected(vec!["4:2", "x:1", "5", "7:3"]);
         assert_eq!(
             items.iter().map(|i| (i.id, i.version)).collect::<Vec<_>>(),
-            [(4, 2), (7, 3)]
+            [(ReportId(4), 2), (ReportId(7), 3)]
         );
     }
 }

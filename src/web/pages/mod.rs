@@ -17,6 +17,7 @@ pub mod reports;
 pub mod trips;
 pub mod year;
 
+use crate::domain::ids::ReportId;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::ReportStatus;
 use crate::services::reports::Report;
@@ -67,7 +68,7 @@ impl Pager {
 
 /// A report as a row of a table.
 pub struct ReportRow {
-    pub id: i64,
+    pub id: ReportId,
     pub href: String,
     pub date: String,
     pub purpose: String,

@@ -8,6 +8,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::domain::gps::PipelineParams;
+use crate::domain::ids::ReportId;
 use crate::domain::report::{Account, Comment, TextError};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, ProblemKind};
@@ -100,7 +101,7 @@ pub fn unseen(e: Error) -> Error {
     }
 }
 
-async fn load(state: &AppState, signed: &Signed, id: i64) -> Result<Loaded, Error> {
+async fn load(state: &AppState, signed: &Signed, id: ReportId) -> Result<Loaded, Error> {
     let caller = signed.caller();
     state
         .db
@@ -247,7 +248,7 @@ impl Framed for ReportPage {
 pub async fn show(
     state: web::Data<AppState>,
     signed: Signed,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let loaded = load(&state, &signed, id.into_inner()).await?;
@@ -291,7 +292,7 @@ fn act_of(form: &crate::web::session::FormData) -> Option<Result<Act, Error>> {
 /// special-cased.
 pub async fn act(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
     form: SignedForm,
 ) -> Result<HttpResponse, WebError> {
     let SignedForm { signed, form } = form;

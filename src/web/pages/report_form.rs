@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
 use crate::domain::gps::PipelineParams;
+use crate::domain::ids::{EmploymentId, ReportId, TripId};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, ProblemKind};
 use crate::http::handlers::reports::context;
@@ -83,7 +84,7 @@ pub struct FieldError {
 
 /// The trip a GPS report is made from.
 pub struct TripView {
-    pub id: i64,
+    pub id: TripId,
     pub date: String,
     pub km: String,
     pub uncertainty: String,
@@ -95,7 +96,7 @@ pub struct TripView {
 /// Everything the form shows, whether new, re-shown with errors, or an edit.
 #[derive(Default)]
 pub struct Fields {
-    pub employment: Option<i64>,
+    pub employment: Option<EmploymentId>,
     pub date: String,
     pub purpose: String,
     pub rate: String,
@@ -108,7 +109,7 @@ pub struct Fields {
     pub read: bool,
     pub km: String,
     pub remark: String,
-    pub trip: Option<i64>,
+    pub trip: Option<TripId>,
     pub version: Option<i64>,
 }
 
@@ -152,7 +153,7 @@ struct Options {
     trip: Option<(Trip, Vec<(f64, f64)>)>,
 }
 
-async fn options(state: &AppState, caller: Caller, trip: Option<i64>) -> Result<Options, Error> {
+async fn options(state: &AppState, caller: Caller, trip: Option<TripId>) -> Result<Options, Error> {
     state
         .db
         .run(move |c| {
@@ -346,7 +347,7 @@ fn input_of(f: &Fields) -> Result<ReportInput, Vec<FieldError>> {
     let mut errors = Vec::new();
     let employment_id = f.employment.unwrap_or_else(|| {
         errors.push(refused("employment_id"));
-        0
+        EmploymentId(0)
     });
     let rate_kind: RateKind = f.rate.parse().unwrap_or_else(|_| {
         errors.push(refused("rate_kind"));
@@ -425,7 +426,7 @@ fn field_errors(e: Error) -> Result<Vec<FieldError>, WebError> {
 
 #[derive(Deserialize)]
 pub struct NewParams {
-    tur: Option<i64>,
+    tur: Option<TripId>,
 }
 
 pub async fn new(
@@ -520,7 +521,7 @@ pub async fn create(
     state: web::Data<AppState>,
     form: SignedForm,
 ) -> Result<HttpResponse, WebError> {
-    let heading = if form.form.number("tur").is_some() {
+    let heading = if form.form.number::<i64>("tur").is_some() {
         DA.from_trip_title
     } else {
         DA.new_report_title
@@ -537,7 +538,7 @@ pub async fn create(
 struct Target {
     heading: String,
     action: String,
-    editing: Option<(i64, ReportStatus)>,
+    editing: Option<(ReportId, ReportStatus)>,
 }
 
 /// A submitted form, new or edited: one more via point, or the save (then the send, when
@@ -616,7 +617,7 @@ fn fields_of_report(r: &Report) -> Fields {
 }
 
 /// The report to edit: the owner's, through the same read as the API (404 otherwise).
-async fn editable(state: &AppState, signed: &Signed, id: i64) -> Result<Report, WebError> {
+async fn editable(state: &AppState, signed: &Signed, id: ReportId) -> Result<Report, WebError> {
     let caller = signed.caller();
     let report = state
         .db
@@ -637,7 +638,7 @@ async fn editable(state: &AppState, signed: &Signed, id: i64) -> Result<Report, 
 pub async fn edit(
     state: web::Data<AppState>,
     signed: Signed,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
 ) -> Result<HttpResponse, WebError> {
     let report = editable(&state, &signed, id.into_inner()).await?;
     let fields = fields_of_report(&report);
@@ -655,7 +656,7 @@ pub async fn edit(
 
 pub async fn save(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<ReportId>,
     form: SignedForm,
 ) -> Result<HttpResponse, WebError> {
     let report = editable(&state, &form.signed, id.into_inner()).await?;
@@ -684,7 +685,7 @@ mod tests {
     #[test]
     fn typed_km_become_metres_and_unchosen_addresses_are_refused() {
         let fields = Fields {
-            employment: Some(3),
+            employment: Some(EmploymentId(3)),
             date: "2026-12-01".into(),
             purpose: " Hjemmebesøg ".into(),
             rate: "car_high".into(),

@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::gps::PipelineParams;
+use crate::domain::ids::TripId;
 use crate::http::AppState;
 use crate::services::trips::{self, Reader, Trip, TripEnd};
 use crate::web::error::WebError;
@@ -81,7 +82,7 @@ pub async fn list(
 struct TripPage {
     layout: Layout,
     t: &'static Texts,
-    id: i64,
+    id: TripId,
     row: TripRow,
     map: Option<Drawing>,
     own: bool,
@@ -90,7 +91,7 @@ struct TripPage {
 pub async fn show(
     state: web::Data<AppState>,
     signed: Signed,
-    id: web::Path<i64>,
+    id: web::Path<TripId>,
 ) -> Result<HttpResponse, WebError> {
     let caller = signed.caller();
     let reader = Reader {

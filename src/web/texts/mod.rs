@@ -8,6 +8,7 @@ pub mod settings;
 
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
+use crate::domain::ids::ReportId;
 use crate::domain::report_state::ReportStatus;
 use crate::error::ProblemKind;
 use crate::services::reports::Flag;
@@ -575,7 +576,7 @@ pub fn page_of(page: i64, pages: i64) -> String {
 }
 
 /// `Indberetning 17`.
-pub fn report_heading(id: i64) -> String {
+pub fn report_heading(id: ReportId) -> String {
     format!("Indberetning {id}")
 }
 
@@ -596,7 +597,7 @@ pub fn login_throttled(seconds: u64) -> String {
 }
 
 /// A report's line in a bulk result: `Indberetning 17: Godkendt`.
-pub fn bulk_line(id: i64, outcome: &str) -> String {
+pub fn bulk_line(id: ReportId, outcome: &str) -> String {
     format!("Indberetning {id}: {outcome}")
 }
 

@@ -9,6 +9,7 @@ use korsel::db::org::{insert_employment, insert_org_unit, insert_person};
 use korsel::db::org::{NewEmployment, NewOrgUnit, NewPerson};
 use korsel::db::schema::{drive_reports, rate_types, report_lines, users};
 use korsel::db::{utc_now, DbConnection};
+use korsel::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 
 /// The version an approved report has here: created, submitted, approved.
 pub const APPROVED_VERSION: i64 = 3;
@@ -17,7 +18,7 @@ pub const APPROVED_VERSION: i64 = 3;
 pub type Line = (&'static str, i64, i64, i64);
 
 /// A person's employment: (person id, employment id).
-pub type Employee = (i64, i64);
+pub type Employee = (PersonId, EmploymentId);
 
 pub fn date(text: &str) -> NaiveDate {
     text.parse().expect("a YYYY-MM-DD date")
@@ -25,7 +26,7 @@ pub fn date(text: &str) -> NaiveDate {
 
 pub struct Seeder<'c> {
     conn: &'c mut DbConnection,
-    unit: i64,
+    unit: OrgUnitId,
     rate_type: i64,
     creator: i64,
 }

@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::db::org::{self as repo, EmploymentChanges, PersonChanges};
 use crate::db::{self, DbConnection};
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
 use crate::error::Result;
 use crate::services::csv_table::csv_error;
 use crate::services::staff_extras;
@@ -21,8 +22,8 @@ use super::{PersonFields, StaffLine};
 /// What the database holds that the import reads.
 struct Stored {
     /// Org units: external id → id, and id → external id.
-    units: HashMap<String, i64>,
-    unit_keys: HashMap<i64, String>,
+    units: HashMap<String, OrgUnitId>,
+    unit_keys: HashMap<OrgUnitId, String>,
     persons: HashMap<String, repo::PersonRow>,
     /// Username → the external id of the person who has it, kept as the rows are decided.
     usernames: HashMap<String, String>,
@@ -56,7 +57,11 @@ impl Stored {
 
     /// Decides the person of a row (its first row): stored id (None: new) and outcome. A
     /// username another person has refuses the file at once, as the unique index did.
-    fn person(&mut self, l: &StaffLine, change: &mut LineChange) -> Result<(Option<i64>, Outcome)> {
+    fn person(
+        &mut self,
+        l: &StaffLine,
+        change: &mut LineChange,
+    ) -> Result<(Option<PersonId>, Outcome)> {
         let stored = self.persons.get(&l.external_id);
         let old_username = match stored {
             Some(p) => {
@@ -104,8 +109,8 @@ impl Stored {
 /// What a row does to its employment.
 enum EmploymentWrite {
     Unchanged,
-    Update(i64, EmploymentChanges),
-    Insert(i64),
+    Update(EmploymentId, EmploymentChanges),
+    Insert(OrgUnitId),
 }
 
 /// A row's employment: the write, and what the preview shows (fields, and the row's kind when
@@ -119,8 +124,8 @@ struct EmploymentPlan {
 fn plan_employment(
     stored: &Stored,
     l: &StaffLine,
-    person_id: Option<i64>,
-    org_unit_id: i64,
+    person_id: Option<PersonId>,
+    org_unit_id: OrgUnitId,
 ) -> Result<EmploymentPlan> {
     let changes = EmploymentChanges {
         org_unit_id,
@@ -196,9 +201,9 @@ fn plan_employment(
 fn write_persons(
     conn: &mut DbConnection,
     lines: &[StaffLine],
-    persons: &[(usize, Option<i64>, Outcome)],
+    persons: &[(usize, Option<PersonId>, Outcome)],
     now: NaiveDateTime,
-) -> Result<HashMap<String, i64>> {
+) -> Result<HashMap<String, PersonId>> {
     let mut ids = HashMap::with_capacity(persons.len());
     let mut new = Vec::new();
     for &(i, id, outcome) in persons {
@@ -247,7 +252,7 @@ fn write_persons(
 fn store_extras(
     conn: &mut DbConnection,
     l: &StaffLine,
-    id: i64,
+    id: PersonId,
     summary: &mut StaffImportSummary,
     now: NaiveDateTime,
     change: &mut LineChange,
@@ -300,8 +305,8 @@ pub(in crate::services::import) fn apply(
     let mut changes = vec![LineChange::unchanged(); lines.len()];
     let mut stored = Stored::load(conn)?;
     // Pass 1, decided in memory: persons (first row of each) and employments.
-    let mut persons: Vec<(usize, Option<i64>, Outcome)> = Vec::new();
-    let mut person_of: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut persons: Vec<(usize, Option<PersonId>, Outcome)> = Vec::new();
+    let mut person_of: HashMap<&str, Option<PersonId>> = HashMap::new();
     let mut employments: Vec<Option<EmploymentPlan>> = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {
         let person_id = match person_of.get(l.external_id.as_str()) {
@@ -402,7 +407,7 @@ pub(in crate::services::import) fn apply(
 }
 
 /// The stored personal approvers by (person, approver, from): the first of each.
-struct Approvers(HashMap<(i64, i64, NaiveDate), repo::PersonalApproverRow>);
+struct Approvers(HashMap<(PersonId, PersonId, NaiveDate), repo::PersonalApproverRow>);
 
 impl Approvers {
     fn load(conn: &mut DbConnection) -> Result<Approvers> {
@@ -420,9 +425,9 @@ impl Approvers {
         &self,
         conn: &mut DbConnection,
         l: &StaffLine,
-        person_id: i64,
+        person_id: PersonId,
         (approver, from, to): &(String, NaiveDate, Option<NaiveDate>),
-        person_ids: &HashMap<String, i64>,
+        person_ids: &HashMap<String, PersonId>,
         stored: &Stored,
         now: NaiveDateTime,
     ) -> Result<(Outcome, Vec<FieldChange>, Option<repo::NewPersonalApprover>)> {
@@ -474,7 +479,7 @@ impl Approvers {
 fn store_substitute(
     conn: &mut DbConnection,
     l: &StaffLine,
-    person_id: i64,
+    person_id: PersonId,
     (unit, from, to, takes_over): &(String, NaiveDate, Option<NaiveDate>, bool),
     substitutes: &[repo::SubstituteRow],
     stored: &Stored,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
+use crate::domain::ids::{EmploymentId, PersonId};
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
 use crate::http::AppState;
 use crate::services::org;
@@ -64,7 +65,7 @@ struct PersonPage {
 pub async fn show(
     state: web::Data<AppState>,
     Administrator(signed): Administrator,
-    id: web::Path<i64>,
+    id: web::Path<PersonId>,
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let today = org::today();
@@ -94,11 +95,11 @@ pub async fn show(
             ))
         })
         .await?;
-    let numbers: HashMap<i64, String> = employments
+    let numbers: HashMap<EmploymentId, String> = employments
         .iter()
         .map(|e| (e.id, e.employment_number.clone()))
         .collect();
-    let number = |id: Option<i64>| {
+    let number = |id: Option<EmploymentId>| {
         id.and_then(|id| numbers.get(&id).cloned())
             .unwrap_or_default()
     };

@@ -193,7 +193,9 @@ pub async fn set_tf_codes(
     match saved {
         Ok(_) => Ok(see_other("/admin/takster?besked=loenarter-gemt")),
         Err(Error::Problem(p)) if p.kind == ProblemKind::Validation => {
-            let year = form.number("aar").and_then(|y| i32::try_from(y).ok());
+            let year = form
+                .number::<i64>("aar")
+                .and_then(|y| i32::try_from(y).ok());
             let page = page(&state, &signed, None, Some(year.unwrap_or(0)), None).await?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

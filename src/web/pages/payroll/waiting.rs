@@ -27,7 +27,7 @@ impl WaitingRow {
         }
     }
 
-    fn rows(groups: &[WaitingGroup]) -> Vec<WaitingRow> {
+    fn rows<Id>(groups: &[WaitingGroup<Id>]) -> Vec<WaitingRow> {
         groups
             .iter()
             .map(|g| WaitingRow::of(&g.name, &g.waiting))
