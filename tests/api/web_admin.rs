@@ -1,21 +1,18 @@
 //! The administration pages over plain HTTP: only administrators see them (404 for everyone
 //! else), a preview writes nothing, applying applies exactly what the preview showed, a file with
 //! bad rows applies nothing and names every row, a preview is its uploader's and used once, and
-//! the user pages' one-time passwords. Without JavaScript the upload forms post
-//! `multipart/form-data` and land on the same pages.
+//! the user pages' one-time passwords. (The upload forms without JavaScript: `web_admin_forms`.)
 
 use std::time::Duration;
 
 use diesel::prelude::*;
 use reqwest::header::{COOKIE, LOCATION};
-use reqwest::multipart::{Form, Part};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{spawn_app, TestApp};
 use crate::import::{
-    app_with_the_organisation, import_addresses, import_example, import_ok, person_id, ADDRESSES,
-    ORG, STAFF,
+    app_with_the_organisation, import_addresses, import_ok, person_id, ADDRESSES, ORG, STAFF,
 };
 use crate::org::get_ok;
 use crate::web_session::{
@@ -40,22 +37,6 @@ async fn upload(
         .unwrap()
 }
 
-/// Posts an upload form as a browser without JavaScript does: `multipart/form-data`, the parts
-/// in the form's order (`csrf`, for addresses `format`, then the file `fil`).
-async fn post_form_upload(app: &TestApp, session: &str, path: &str, form: Form) -> Response {
-    client()
-        .post(app.url(path))
-        .header(COOKIE, session)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn file(name: &str, content: &str) -> Part {
-    Part::text(content.to_string()).file_name(name.to_string())
-}
-
 /// Uploads an org-units or staff file; returns its preview's path.
 async fn preview_path(app: &TestApp, who: &(String, String), kind: &str, csv: &str) -> String {
     let res = upload(
@@ -75,7 +56,7 @@ async fn preview_path(app: &TestApp, who: &(String, String), kind: &str, csv: &s
 }
 
 /// Rows of the organisation and staff tables.
-fn stored(app: &TestApp) -> [i64; 4] {
+pub(crate) fn stored(app: &TestApp) -> [i64; 4] {
     use korsel::db::schema::{employments, org_units, personal_approvers, persons};
     let mut conn = app.db.connect();
     [
@@ -90,7 +71,7 @@ fn stored(app: &TestApp) -> [i64; 4] {
 }
 
 /// The rows of the table with `id` in a page (the `<tr>`s of its `<tbody>`).
-fn table_rows(html: &str, id: &str) -> Vec<String> {
+pub(crate) fn table_rows(html: &str, id: &str) -> Vec<String> {
     let Some(table) = html.split(&format!("<table id=\"{id}\"")).nth(1) else {
         return Vec::new();
     };
@@ -105,7 +86,7 @@ fn table_rows(html: &str, id: &str) -> Vec<String> {
 }
 
 /// The count in the preview's count table for a label (`Nye`, `Ændrede`, …).
-fn count(html: &str, label: &str) -> u64 {
+pub(crate) fn count(html: &str, label: &str) -> u64 {
     table_rows(html, "optaelling")
         .iter()
         .find(|r| r.contains(&format!(">{label}<")))
@@ -113,6 +94,19 @@ fn count(html: &str, label: &str) -> u64 {
         .and_then(|s| s.split('<').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no count {label} in {html}"))
+}
+
+/// Polls a run's status fragment until the run is no longer running; returns the fragment.
+pub(crate) async fn finished_run(app: &TestApp, session: &str, run: &str) -> String {
+    let mut html = String::new();
+    for _ in 0..120 {
+        html = page_text(app, &format!("{run}/status"), session).await.1;
+        if !html.contains("hx-trigger") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    html
 }
 
 #[tokio::test]
@@ -165,7 +159,7 @@ async fn only_administrators_open_the_administration_pages() {
 
 /// The example staff file with employment 10000 (row 2) given a new position and employment
 /// 10021 (row 5) ended.
-fn changed_staff() -> String {
+pub(crate) fn changed_staff() -> String {
     STAFF
         .replace(
             ",Kommunaldirektør,2015-08-01,,",
@@ -524,14 +518,7 @@ async fn the_address_registry_imports_in_the_background_and_autocomplete_finds_i
     .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let run = res.headers()[LOCATION].to_str().unwrap().to_string();
-    let mut html = String::new();
-    for _ in 0..120 {
-        html = page_text(&app, &format!("{run}/status"), &admin.0).await.1;
-        if !html.contains("hx-trigger") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let html = finished_run(&app, &admin.0, &run).await;
     assert!(html.contains("Færdig"), "{html}");
     assert!(
         table_rows(&html, "adresse-resultat")
@@ -562,13 +549,7 @@ async fn the_address_registry_imports_in_the_background_and_autocomplete_finds_i
     )
     .await;
     let run = res.headers()[LOCATION].to_str().unwrap().to_string();
-    for _ in 0..120 {
-        html = page_text(&app, &format!("{run}/status"), &admin.0).await.1;
-        if !html.contains("hx-trigger") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let html = finished_run(&app, &admin.0, &run).await;
     assert!(html.contains("Mislykkedes"), "{html}");
     let found = get_ok(
         &app,
@@ -577,177 +558,4 @@ async fn the_address_registry_imports_in_the_background_and_autocomplete_finds_i
     )
     .await;
     assert!(!found.as_array().unwrap().is_empty());
-}
-
-/// Polls a run's status fragment until the run is no longer running; returns the fragment.
-async fn finished_run(app: &TestApp, session: &str, run: &str) -> String {
-    let mut html = String::new();
-    for _ in 0..120 {
-        html = page_text(app, &format!("{run}/status"), session).await.1;
-        if !html.contains("hx-trigger") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    html
-}
-
-#[tokio::test]
-async fn without_javascript_a_staff_file_is_a_form_post_that_lands_on_its_preview() {
-    let app = spawn_app().await;
-    let token = app.admin_token().await;
-    import_example(&app, &token).await;
-    let admin = admin_browser(&app).await;
-
-    // The page's form as it stands: the token field before the file input.
-    let (_, page) = page_text(&app, "/admin/indlaesning", &admin.0).await;
-    let form = page
-        .split("action=\"/admin/indlaesning/medarbejdere\"")
-        .nth(1)
-        .unwrap()
-        .split("</form>")
-        .next()
-        .unwrap();
-    let (csrf_at, file_at) = (
-        form.find("name=\"csrf\"").unwrap(),
-        form.find("name=\"fil\"").unwrap(),
-    );
-    assert!(csrf_at < file_at, "{form}");
-
-    let form = Form::new()
-        .text("csrf", admin.1.clone())
-        .part("fil", file(" medarbejdere.csv ", &changed_staff()));
-    let res = post_form_upload(&app, &admin.0, "/admin/indlaesning/medarbejdere", form).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let preview = res.headers()[LOCATION].to_str().unwrap().to_string();
-    assert!(
-        preview.starts_with("/admin/indlaesning/forhaandsvisning/"),
-        "{preview}"
-    );
-    let (status, html) = page_text(&app, &preview, &admin.0).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(
-        html.contains(">medarbejdere.csv<"),
-        "the trimmed file name: {html}"
-    );
-    assert_eq!(count(&html, "Ændrede"), 1);
-    assert_eq!(count(&html, "Afsluttede"), 1);
-    let rows = table_rows(&html, "aendringer");
-    assert_eq!(rows.len(), 2, "{rows:?}");
-    assert!(
-        rows[0].contains("Kommunaldirektør og stadsdirektør"),
-        "{}",
-        rows[0]
-    );
-}
-
-#[tokio::test]
-async fn without_javascript_an_address_file_is_a_form_post_that_starts_a_run() {
-    let app = spawn_app().await;
-    let admin = admin_browser(&app).await;
-    let form = Form::new()
-        .text("csrf", admin.1.clone())
-        .text("format", "csv")
-        .part("fil", file("fanoe.csv", ADDRESSES));
-    let res = post_form_upload(&app, &admin.0, "/admin/indlaesning/adresser", form).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let run = res.headers()[LOCATION].to_str().unwrap().to_string();
-    assert!(run.starts_with("/admin/indlaesning/adresser/"), "{run}");
-    let (status, html) = page_text(&app, &run, &admin.0).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("fanoe.csv"), "{html}");
-    // While it runs the page links to itself ("Opdater status"), for a browser without htmx.
-    if html.contains("hx-trigger") {
-        assert!(
-            html.contains(&format!("<a href=\"{run}\">Opdater status</a>")),
-            "{html}"
-        );
-    }
-    let html = finished_run(&app, &admin.0, &run).await;
-    assert!(html.contains("Færdig"), "{html}");
-    let (_, html) = page_text(&app, &run, &admin.0).await;
-    assert!(
-        !html.contains("Opdater status"),
-        "nothing to update once done: {html}"
-    );
-
-    // A format the form does not offer is refused before anything is read.
-    let form = Form::new()
-        .text("csrf", admin.1.clone())
-        .text("format", "xml")
-        .part("fil", file("fanoe.csv", ADDRESSES));
-    let res = post_form_upload(&app, &admin.0, "/admin/indlaesning/adresser", form).await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-}
-
-#[tokio::test]
-async fn a_form_upload_needs_its_token_before_the_file_and_a_well_formed_body() {
-    let app = spawn_app_with(|s| s.addresses.max_import_bytes = 100).await;
-    let admin = admin_browser(&app).await;
-    let refused = [
-        ("no token", Form::new().part("fil", file("x.csv", ORG))),
-        (
-            "a wrong token",
-            Form::new()
-                .text("csrf", "wrong")
-                .part("fil", file("x.csv", ORG)),
-        ),
-        (
-            "the token after the file",
-            Form::new()
-                .part("fil", file("x.csv", ORG))
-                .text("csrf", admin.1.clone()),
-        ),
-    ];
-    for (what, form) in refused {
-        let res = post_form_upload(&app, &admin.0, "/admin/indlaesning/organisation", form).await;
-        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{what}");
-        assert!(
-            res.text()
-                .await
-                .unwrap()
-                .contains("Formularen kunne ikke godkendes"),
-            "{what}"
-        );
-    }
-    assert_eq!(stored(&app)[0], 0);
-
-    // Larger than the address file limit: the Danish 413 page, and no run.
-    let form = Form::new()
-        .text("csrf", admin.1.clone())
-        .text("format", "csv")
-        .part("fil", file("stor.csv", &"x".repeat(2000)));
-    let res = post_form_upload(&app, &admin.0, "/admin/indlaesning/adresser", form).await;
-    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let html = res.text().await.unwrap();
-    assert!(html.contains("Formularen eller filen er større"), "{html}");
-    let (_, page) = page_text(&app, "/admin/indlaesning", &admin.0).await;
-    assert!(!page.contains("stor.csv"), "no run of a refused file");
-
-    // Not multipart at all despite its type, no boundary, an unknown field: the Danish 400 page.
-    let bodies = [
-        ("multipart/form-data; boundary=graense", "noget helt andet"),
-        ("multipart/form-data", "--x\r\n\r\n"),
-        (
-            "multipart/form-data; boundary=x",
-            "--x\r\ncontent-disposition: form-data; name=\"andet\"\r\n\r\n1\r\n--x--\r\n",
-        ),
-    ];
-    for (content_type, body) in bodies {
-        let res = client()
-            .post(app.url("/admin/indlaesning/organisation"))
-            .header(COOKIE, &admin.0)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            res.status(),
-            StatusCode::BAD_REQUEST,
-            "{content_type}: {body}"
-        );
-        let html = res.text().await.unwrap();
-        assert!(html.contains("Oplysningerne kan ikke bruges"), "{html}");
-    }
 }
