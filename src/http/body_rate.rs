@@ -101,10 +101,27 @@ impl Stream for MinRatePayload {
     }
 }
 
-/// Streams an upload into an anonymous temporary file (never the whole body in memory),
+/// A request body's chunks with its read errors as [`unreadable_body`] says (408 or 400).
+pub fn body_chunks(
+    body: actix_web::web::Payload,
+) -> impl Stream<Item = Result<Bytes, Error>> + Unpin {
+    use futures_util::StreamExt;
+    body.map(|chunk| chunk.map_err(unreadable_body))
+}
+
+/// Streams an upload's body into an anonymous temporary file (never the whole body in memory),
 /// refusing more than `limit` bytes; returns the file, rewound, and its size.
 pub async fn spool_to_file(
-    mut body: actix_web::web::Payload,
+    body: actix_web::web::Payload,
+    limit: u64,
+) -> Result<(std::fs::File, u64), Error> {
+    spool_stream_to_file(body_chunks(body), limit).await
+}
+
+/// [`spool_to_file`] of any stream of chunks, such as the file part of a form post (whose
+/// request body keeps [`MinRatePayload`]'s deadline underneath).
+pub async fn spool_stream_to_file(
+    mut body: impl Stream<Item = Result<Bytes, Error>> + Unpin,
     limit: u64,
 ) -> Result<(std::fs::File, u64), Error> {
     use futures_util::StreamExt;
@@ -113,7 +130,7 @@ pub async fn spool_to_file(
         .map_err(|e| anyhow::anyhow!("cannot create a temporary file for the upload: {e}"))?;
     let mut size = 0u64;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(unreadable_body)?;
+        let chunk = chunk?;
         size += chunk.len() as u64;
         if size > limit {
             return Err(Error::problem(

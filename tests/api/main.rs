@@ -32,6 +32,7 @@ mod user_deactivation;
 mod users;
 mod web;
 mod web_admin;
+mod web_admin_forms;
 mod web_attacks;
 mod web_payroll;
 mod web_session;

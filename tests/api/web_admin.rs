@@ -1,7 +1,7 @@
 //! The administration pages over plain HTTP: only administrators see them (404 for everyone
 //! else), a preview writes nothing, applying applies exactly what the preview showed, a file with
 //! bad rows applies nothing and names every row, a preview is its uploader's and used once, and
-//! the user pages' one-time passwords.
+//! the user pages' one-time passwords. (The upload forms without JavaScript: `web_admin_forms`.)
 
 use std::time::Duration;
 
@@ -56,7 +56,7 @@ async fn preview_path(app: &TestApp, who: &(String, String), kind: &str, csv: &s
 }
 
 /// Rows of the organisation and staff tables.
-fn stored(app: &TestApp) -> [i64; 4] {
+pub(crate) fn stored(app: &TestApp) -> [i64; 4] {
     use korsel::db::schema::{employments, org_units, personal_approvers, persons};
     let mut conn = app.db.connect();
     [
@@ -71,7 +71,7 @@ fn stored(app: &TestApp) -> [i64; 4] {
 }
 
 /// The rows of the table with `id` in a page (the `<tr>`s of its `<tbody>`).
-fn table_rows(html: &str, id: &str) -> Vec<String> {
+pub(crate) fn table_rows(html: &str, id: &str) -> Vec<String> {
     let Some(table) = html.split(&format!("<table id=\"{id}\"")).nth(1) else {
         return Vec::new();
     };
@@ -86,7 +86,7 @@ fn table_rows(html: &str, id: &str) -> Vec<String> {
 }
 
 /// The count in the preview's count table for a label (`Nye`, `Ændrede`, …).
-fn count(html: &str, label: &str) -> u64 {
+pub(crate) fn count(html: &str, label: &str) -> u64 {
     table_rows(html, "optaelling")
         .iter()
         .find(|r| r.contains(&format!(">{label}<")))
@@ -94,6 +94,19 @@ fn count(html: &str, label: &str) -> u64 {
         .and_then(|s| s.split('<').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no count {label} in {html}"))
+}
+
+/// Polls a run's status fragment until the run is no longer running; returns the fragment.
+pub(crate) async fn finished_run(app: &TestApp, session: &str, run: &str) -> String {
+    let mut html = String::new();
+    for _ in 0..120 {
+        html = page_text(app, &format!("{run}/status"), session).await.1;
+        if !html.contains("hx-trigger") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    html
 }
 
 #[tokio::test]
@@ -146,7 +159,7 @@ async fn only_administrators_open_the_administration_pages() {
 
 /// The example staff file with employment 10000 (row 2) given a new position and employment
 /// 10021 (row 5) ended.
-fn changed_staff() -> String {
+pub(crate) fn changed_staff() -> String {
     STAFF
         .replace(
             ",Kommunaldirektør,2015-08-01,,",
@@ -505,14 +518,7 @@ async fn the_address_registry_imports_in_the_background_and_autocomplete_finds_i
     .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let run = res.headers()[LOCATION].to_str().unwrap().to_string();
-    let mut html = String::new();
-    for _ in 0..120 {
-        html = page_text(&app, &format!("{run}/status"), &admin.0).await.1;
-        if !html.contains("hx-trigger") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let html = finished_run(&app, &admin.0, &run).await;
     assert!(html.contains("Færdig"), "{html}");
     assert!(
         table_rows(&html, "adresse-resultat")
@@ -543,13 +549,7 @@ async fn the_address_registry_imports_in_the_background_and_autocomplete_finds_i
     )
     .await;
     let run = res.headers()[LOCATION].to_str().unwrap().to_string();
-    for _ in 0..120 {
-        html = page_text(&app, &format!("{run}/status"), &admin.0).await.1;
-        if !html.contains("hx-trigger") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let html = finished_run(&app, &admin.0, &run).await;
     assert!(html.contains("Mislykkedes"), "{html}");
     let found = get_ok(
         &app,

@@ -30,6 +30,11 @@ fn scratch_file(name: &str, text: &str) -> String {
 /// Picks `file` in the upload form for `kind` and sends it; waits for the next page.
 async fn upload(b: &Browser, kind: &str, file: &str) {
     b.goto("/admin/indlaesning").await;
+    upload_picked(b, kind, file).await;
+}
+
+/// Picks `file` in the open page's upload form for `kind` and sends it.
+async fn upload_picked(b: &Browser, kind: &str, file: &str) {
     b.find(&format!("#fil-{kind}"))
         .await
         .send_keys(file)
@@ -223,6 +228,61 @@ async fn an_administrator_manages_users_and_reads_the_organisation() {
         assert!(b.body().await.contains("ikke knyttet til en person"));
         assert!(!b.exists("#morgenoversigt").await);
         b.check_page("beskeder-uden-person").await;
+    })
+    .await;
+}
+
+/// Picks `file` in the upload form for `kind` as a browser without scripts sends it: the form's
+/// `data-upload` taken off, so `korsel.js` leaves it alone and the browser posts the form
+/// (`multipart/form-data`) itself and follows the 303.
+async fn upload_as_a_form(b: &Browser, kind: &str, file: &str) {
+    b.goto("/admin/indlaesning").await;
+    b.client
+        .execute(
+            "document.querySelectorAll('form[data-upload]')\
+             .forEach(function (f) { f.removeAttribute('data-upload'); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    upload_picked(b, kind, file).await;
+}
+
+#[tokio::test]
+async fn without_scripts_the_upload_forms_land_on_the_same_pages() {
+    let app = spawn_app().await;
+    let base = app.address.clone();
+    run("admin imports as forms", &base, move |b| async move {
+        b.sign_in("admin", ADMIN_PASSWORD).await;
+        upload_as_a_form(
+            &b,
+            "adresser",
+            &repo_file("../shared/fixtures/addresses/dawa-fano-2015/adgangsadresser.csv"),
+        )
+        .await;
+        let run_page = b.path().await;
+        assert!(
+            run_page.starts_with("/admin/indlaesning/adresser/"),
+            "{run_page}"
+        );
+        // The page links to itself while the run goes on ("Opdater status").
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while b.exists(&format!("main a[href='{run_page}']")).await {
+            assert!(std::time::Instant::now() < deadline, "{}", b.body().await);
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            b.follow(&format!("main a[href='{run_page}']")).await;
+        }
+        assert!(b
+            .text("#adresse-status [data-state]")
+            .await
+            .contains("Færdig"));
+
+        upload_as_a_form(&b, "organisation", &repo_file("examples/org_units.csv")).await;
+        assert!(b
+            .path()
+            .await
+            .starts_with("/admin/indlaesning/forhaandsvisning/"));
+        assert_eq!(count(&b, "Nye").await, "Nye 6");
     })
     .await;
 }

@@ -510,8 +510,8 @@ pub fn problem(kind: ProblemKind) -> (&'static str, &'static str) {
             "Der skete en uventet fejl. Prøv igen; hvis fejlen bliver ved, så kontakt support og oplys fejlnummeret.",
         ),
         ProblemKind::PayloadTooLarge => (
-            "For meget tekst",
-            "Formularen indeholder mere tekst, end Korsel kan modtage. Gå tilbage, forkort teksten, og prøv igen.",
+            "For meget at modtage",
+            "Formularen eller filen er større, end Korsel kan modtage. Gå tilbage, forkort teksten eller vælg en mindre fil, og prøv igen.",
         ),
         ProblemKind::Validation | ProblemKind::BadRequest | ProblemKind::MalformedJson => (
             "Oplysningerne kan ikke bruges",

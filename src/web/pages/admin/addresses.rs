@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::error::Error;
-use crate::http::body_rate::spool_to_file;
+use crate::http::body_rate::spool_stream_to_file;
 use crate::http::AppState;
 use crate::services::addresses::runs::{self, AddressRun, RunState};
 use crate::services::addresses::ImportFormat;
@@ -16,7 +16,7 @@ use crate::web::session::Administrator;
 use crate::web::texts::admin::{self as texts, AdminTexts, ADMIN};
 use crate::web::{ok, Layout};
 
-use super::{check_upload_csrf, created, UploadQuery};
+use super::upload::{self, UploadQuery};
 
 fn format_of(name: Option<&str>) -> Result<ImportFormat, WebError> {
     Ok(match name.unwrap_or("auto") {
@@ -35,7 +35,8 @@ fn format_of(name: Option<&str>) -> Result<ImportFormat, WebError> {
     })
 }
 
-/// The upload: streamed to a temporary file, then imported in the background.
+/// The upload (the script's body or a form post): streamed to a temporary file, then imported
+/// in the background.
 pub async fn upload(
     state: web::Data<AppState>,
     Administrator(signed): Administrator,
@@ -43,19 +44,21 @@ pub async fn upload(
     query: web::Query<UploadQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, WebError> {
-    check_upload_csrf(&req, &signed)?;
-    let format = format_of(query.format.as_deref())?;
+    let upload = upload::receive(&req, &signed, query.into_inner(), body).await?;
+    let format = format_of(upload.query.format())?;
     let limit = state.settings.addresses.max_import_bytes;
-    let (file, size) = spool_to_file(body, limit).await?;
+    let (file, size) = spool_stream_to_file(upload.file, limit).await?;
     let user_id = signed.user.user_id;
-    let name = query.file_name();
+    let name = upload.query.file_name();
     let id = state
         .db
         .run(move |c| runs::start(c, user_id, &name, size))
         .await?;
     let (db, registry) = (state.db.clone(), state.addresses.clone());
     actix_web::rt::spawn(runs::run(db, registry, id.clone(), file, format));
-    Ok(created(&format!("/admin/indlaesning/adresser/{id}")))
+    Ok(upload
+        .reply
+        .next(&format!("/admin/indlaesning/adresser/{id}")))
 }
 
 /// What the status fragment shows of a run.
@@ -105,6 +108,8 @@ struct RunPage {
     a: &'static AdminTexts,
     file_name: String,
     started: String,
+    /// While the run goes on, the page itself: a link that shows the progress without htmx.
+    refresh: Option<String>,
     run: RunView,
 }
 
@@ -130,6 +135,8 @@ pub async fn status(
         a: &ADMIN,
         file_name: run.file_name.clone(),
         started: format::date_time(run.created_at.and_utc()),
+        refresh: (run.state == RunState::Running)
+            .then(|| format!("/admin/indlaesning/adresser/{}", run.id)),
         run: view(&run),
     })
 }

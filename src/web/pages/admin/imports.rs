@@ -20,7 +20,8 @@ use crate::web::session::{AdminForm, Administrator};
 use crate::web::texts::admin::{self as texts, AdminTexts, ADMIN};
 use crate::web::{ok, render, see_other, Layout, NoticeQuery};
 
-use super::{check_upload_csrf, created, notice, read_body, UploadQuery};
+use super::notice;
+use super::upload::{self, read_body, UploadQuery};
 
 /// Largest org-units or staff file (50,000 staff rows are about 10 MB).
 pub const MAX_CSV_BYTES: u64 = 64 * 1024 * 1024;
@@ -98,8 +99,8 @@ pub async fn page(
     })
 }
 
-/// The upload of an org-units or staff file (the body): kept for its preview, which is where
-/// the upload script goes next.
+/// The upload of an org-units or staff file (the script's body or a form post): kept for its
+/// preview, which is where the uploader goes next.
 pub async fn upload(
     state: web::Data<AppState>,
     Administrator(signed): Administrator,
@@ -111,17 +112,17 @@ pub async fn upload(
     let kind = kind_of(&kind).ok_or_else(|| {
         WebError::Service(Error::problem(ProblemKind::NotFound, "no such import"))
     })?;
-    check_upload_csrf(&req, &signed)?;
-    let data = read_body(body, MAX_CSV_BYTES).await?;
+    let upload = upload::receive(&req, &signed, query.into_inner(), body).await?;
+    let data = read_body(upload.file, MAX_CSV_BYTES).await?;
     let user_id = signed.user.user_id;
-    let name = query.file_name();
+    let name = upload.query.file_name();
     let id = state
         .db
         .run(move |c| pending::store(c, user_id, kind, &name, data, db::utc_now()))
         .await?;
-    Ok(created(&format!(
-        "/admin/indlaesning/forhaandsvisning/{id}"
-    )))
+    Ok(upload
+        .reply
+        .next(&format!("/admin/indlaesning/forhaandsvisning/{id}")))
 }
 
 pub struct ChangeRow {
