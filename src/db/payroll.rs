@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
 
 use crate::domain::allowance::RateKind;
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{ReportId, UserId};
 use crate::domain::report_state::ReportStatus;
 
 use super::queries::table_queries;
@@ -28,7 +28,7 @@ pub struct BatchRow {
     pub format: String,
     pub up_to: NaiveDate,
     pub settings: String,
-    pub created_by_user_id: Option<i64>,
+    pub created_by_user_id: Option<UserId>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub report_count: i64,
@@ -51,7 +51,7 @@ pub struct NewBatch<'a> {
     pub format: &'a str,
     pub up_to: NaiveDate,
     pub settings: &'a str,
-    pub created_by_user_id: Option<i64>,
+    pub created_by_user_id: Option<UserId>,
     pub created_by: &'a str,
     pub created_at: NaiveDateTime,
     pub report_count: i64,
@@ -393,7 +393,7 @@ pub fn move_reports(
 
 /// One audit event per report of the batch, at the report's current version.
 pub struct BatchEvent<'a> {
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     pub at: NaiveDateTime,
     pub action: &'a str,
     pub from_status: ReportStatus,

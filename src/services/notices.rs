@@ -18,7 +18,7 @@ use crate::config::MailSettings;
 use crate::db::outbox::{self as repo, NewMail, FAILED, PENDING, SENT, UNDELIVERABLE};
 use crate::db::reports::ReportRow;
 use crate::db::{self, Database, DbConnection};
-use crate::domain::ids::PersonId;
+use crate::domain::ids::{PersonId, UserId};
 use crate::domain::notices::{backoff, ExportedReport, Notice};
 use crate::domain::users::Role;
 use crate::error::{Error, Result};
@@ -157,20 +157,20 @@ pub struct Preferences {
     pub email: Option<String>,
 }
 
-fn my_person(conn: &mut DbConnection, user_id: i64) -> Result<PersonId> {
+fn my_person(conn: &mut DbConnection, user_id: UserId) -> Result<PersonId> {
     org::person_of_user_id(conn, user_id)?
         .map(|p| p.id)
         .ok_or_else(|| Error::not_found("person of this user"))
 }
 
-pub fn preferences(conn: &mut DbConnection, user_id: i64) -> Result<Preferences> {
+pub fn preferences(conn: &mut DbConnection, user_id: UserId) -> Result<Preferences> {
     let person_id = my_person(conn, user_id)?;
     let (email, digest) =
         repo::person_contact(conn, person_id)?.ok_or_else(|| Error::not_found("person"))?;
     Ok(Preferences { digest, email })
 }
 
-pub fn set_digest(conn: &mut DbConnection, user_id: i64, digest: bool) -> Result<Preferences> {
+pub fn set_digest(conn: &mut DbConnection, user_id: UserId, digest: bool) -> Result<Preferences> {
     let person_id = my_person(conn, user_id)?;
     repo::set_digest(conn, person_id, digest)?;
     preferences(conn, user_id)

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::PayrollSettings;
 use crate::db::payroll::{self as repo, BatchEvent, BatchRow, FileLineRow};
 use crate::db::{self, is_unique_violation, write_transaction, Database, DbConnection};
+use crate::domain::ids::UserId;
 use crate::domain::org::required_text;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::{Action, ReportStatus};
@@ -63,12 +64,12 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 /// Who makes or cancels a batch: a signed-in user, or the command line (the system).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
-    User(i64),
+    User(UserId),
     CommandLine,
 }
 
 impl Actor {
-    fn user_id(self) -> Option<i64> {
+    fn user_id(self) -> Option<UserId> {
         match self {
             Actor::User(id) => Some(id),
             Actor::CommandLine => None,
@@ -90,7 +91,7 @@ impl Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Puller {
     Connector(String),
-    User(i64),
+    User(UserId),
 }
 
 impl Puller {
