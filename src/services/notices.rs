@@ -18,7 +18,7 @@ use crate::config::MailSettings;
 use crate::db::outbox::{self as repo, NewMail, FAILED, PENDING, SENT, UNDELIVERABLE};
 use crate::db::reports::ReportRow;
 use crate::db::{self, Database, DbConnection};
-use crate::domain::ids::{PersonId, UserId};
+use crate::domain::ids::{BatchId, PersonId, UserId};
 use crate::domain::notices::{backoff, ExportedReport, Notice};
 use crate::domain::users::Role;
 use crate::error::{Error, Result};
@@ -79,7 +79,11 @@ pub fn report_rejected(conn: &mut DbConnection, row: &ReportRow, now: NaiveDateT
 }
 
 /// Each employee with reports in batch `batch_id` (just made) is told which went to payroll.
-pub fn batch_exported(conn: &mut DbConnection, batch_id: i64, now: NaiveDateTime) -> Result<()> {
+pub fn batch_exported(
+    conn: &mut DbConnection,
+    batch_id: BatchId,
+    now: NaiveDateTime,
+) -> Result<()> {
     let rows = repo::batch_reports(conn, batch_id)?;
     for mine in rows.chunk_by(|a, b| a.person_id == b.person_id) {
         let person_id = mine[0].person_id;
