@@ -448,7 +448,7 @@ pub fn release_ledger(
 #[derive(Debug, Clone, PartialEq, Queryable)]
 pub struct FileLineRow {
     pub seq: i64,
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub tf_code: String,
     pub distance_m: i64,
     pub ore_per_km: i64,
@@ -536,7 +536,7 @@ pub fn employment_tf_totals(
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = payroll_ledger)]
 pub struct LedgerRow {
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub report_version: i64,
     pub employment_number: String,
     pub person_name: String,

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::PayrollSettings;
 use crate::db::payroll::{self as repo, BatchEvent, BatchRow, FileLineRow};
 use crate::db::{self, is_unique_violation, write_transaction, Database, DbConnection};
-use crate::domain::ids::{BatchId, UserId};
+use crate::domain::ids::{BatchId, ReportId, UserId};
 use crate::domain::org::required_text;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::{Action, ReportStatus};
@@ -391,7 +391,7 @@ pub struct EmploymentTfTotal {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BatchReport {
-    pub report_id: i64,
+    pub report_id: ReportId,
     /// The report's version when it was exported.
     pub report_version: i64,
     pub employment_number: String,
