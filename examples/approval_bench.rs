@@ -24,7 +24,7 @@ use korsel::app::open_database;
 use korsel::config::DatabaseUrl;
 use korsel::db::{Database, DbConnection};
 use korsel::domain::allowance::{DistanceMode, RateKind};
-use korsel::domain::ids::{EmploymentId, OrgUnitId, PersonId};
+use korsel::domain::ids::{EmploymentId, OrgUnitId, PersonId, UserId};
 use korsel::domain::users::{Role, Roles};
 use korsel::services::org::{self, CreateEmployment, CreateOrgUnit, CreatePerson};
 use korsel::services::reports::{
@@ -257,7 +257,7 @@ fn seed(db: &Database, units: usize, staff_per_unit: usize) -> anyhow::Result<Se
     })
 }
 
-fn caller(user_id: i64, approver: bool) -> Caller {
+fn caller(user_id: UserId, approver: bool) -> Caller {
     Caller {
         user_id,
         admin: false,

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use korsel::db::app_api;
+use korsel::domain::ids::UserId;
 use korsel::services::tokens::sha256_hex;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -108,7 +109,7 @@ async fn guids_and_app_passwords_are_never_logged_or_stored_in_clear() {
         .json()
         .await
         .unwrap();
-    let stored = app_api::password_hash(&mut conn, me["id"].as_i64().unwrap())
+    let stored = app_api::password_hash(&mut conn, UserId(me["id"].as_i64().unwrap()))
         .unwrap()
         .unwrap();
     assert!(stored.starts_with("$argon2id$"), "{stored}");

@@ -2,6 +2,7 @@
 //! for its preview to be applied or cancelled) and `address_import_runs` (address registry
 //! imports running in the background).
 
+use crate::domain::ids::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -15,7 +16,7 @@ pub struct PreviewRow {
     pub kind: String,
     pub file_name: String,
     pub data: Vec<u8>,
-    pub created_by: i64,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
 }
@@ -30,7 +31,7 @@ pub fn insert_preview(conn: &mut DbConnection, row: &PreviewRow) -> QueryResult<
 pub fn find_preview(
     conn: &mut DbConnection,
     id: &str,
-    user_id: i64,
+    user_id: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<Option<PreviewRow>> {
     import_previews::table
@@ -43,7 +44,7 @@ pub fn find_preview(
 }
 
 /// Deletes a preview of `user_id`; the count says whether it was there.
-pub fn delete_preview(conn: &mut DbConnection, id: &str, user_id: i64) -> QueryResult<usize> {
+pub fn delete_preview(conn: &mut DbConnection, id: &str, user_id: UserId) -> QueryResult<usize> {
     diesel::delete(
         import_previews::table
             .filter(import_previews::id.eq(id))
@@ -60,7 +61,7 @@ pub fn delete_expired_previews(conn: &mut DbConnection, now: NaiveDateTime) -> Q
 #[diesel(table_name = address_import_runs)]
 pub struct AddressRunRow {
     pub id: String,
-    pub created_by: i64,
+    pub created_by: UserId,
     pub file_name: String,
     pub file_bytes: i64,
     pub state: String,

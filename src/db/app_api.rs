@@ -4,14 +4,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::domain::ids::{ReportId, TripId};
+use crate::domain::ids::{ReportId, TripId, UserId};
 
 use super::schema::{app_passwords, app_tokens, app_uploads};
 use super::DbConnection;
 
 // ---------------------------------------------------------------- app passwords
 
-pub fn password_hash(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<String>> {
+pub fn password_hash(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Option<String>> {
     app_passwords::table
         .find(user_id)
         .select(app_passwords::password_hash)
@@ -22,7 +22,7 @@ pub fn password_hash(conn: &mut DbConnection, user_id: i64) -> QueryResult<Optio
 /// Sets (or replaces) a user's app password hash.
 pub fn set_password_hash(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -50,7 +50,7 @@ pub fn set_password_hash(
 #[diesel(table_name = app_tokens)]
 pub struct TokenRow {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
@@ -59,7 +59,7 @@ pub struct TokenRow {
 
 pub fn insert_token(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
@@ -101,7 +101,7 @@ pub fn touch_token(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Quer
 /// A user's GuIds, newest first.
 pub fn tokens_of(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<TokenRow>> {
@@ -114,7 +114,7 @@ pub fn tokens_of(
         .load(conn)
 }
 
-pub fn count_tokens_of(conn: &mut DbConnection, user_id: i64) -> QueryResult<i64> {
+pub fn count_tokens_of(conn: &mut DbConnection, user_id: UserId) -> QueryResult<i64> {
     app_tokens::table
         .filter(app_tokens::user_id.eq(user_id))
         .count()
@@ -134,7 +134,7 @@ pub fn revoke_token(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Que
 /// Revokes every live GuId of a user; returns how many.
 pub fn revoke_tokens_of(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -152,7 +152,7 @@ pub fn revoke_tokens_of(
 #[diesel(table_name = app_uploads)]
 pub struct UploadRow {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub uuid: String,
     pub body_sha256: String,
     pub trip_id: Option<TripId>,
@@ -164,7 +164,7 @@ pub struct UploadRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = app_uploads)]
 pub struct NewUpload<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub uuid: &'a str,
     pub body_sha256: &'a str,
     pub trip_id: Option<TripId>,
@@ -181,7 +181,7 @@ pub fn insert_upload(conn: &mut DbConnection, new: &NewUpload<'_>) -> QueryResul
         .get_result(conn)
 }
 
-pub fn upload_exists(conn: &mut DbConnection, user_id: i64, uuid: &str) -> QueryResult<bool> {
+pub fn upload_exists(conn: &mut DbConnection, user_id: UserId, uuid: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         app_uploads::table
             .filter(app_uploads::user_id.eq(user_id))

@@ -25,7 +25,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::DbConnection;
 use crate::domain::allowance::{DistanceMode, RateKind};
-use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId, ReportId, TripId, UserId};
+use crate::domain::ids::{BatchId, EmploymentId, OrgUnitId, PersonId, ReportId, TripId, UserId};
 use crate::domain::report_state::ReportStatus;
 use crate::domain::users::{Role, Roles};
 
@@ -202,7 +202,7 @@ macro_rules! bigint_ids {
     };
 }
 
-bigint_ids!(PersonId, OrgUnitId, EmploymentId, ReportId, TripId, UserId);
+bigint_ids! { PersonId, OrgUnitId, EmploymentId, ReportId, TripId, UserId, BatchId }
 
 #[cfg(test)]
 mod tests {

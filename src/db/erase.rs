@@ -8,7 +8,7 @@ use super::schema::{
     persons, refresh_tokens, report_events, report_lines, substitutes, trips, users, vehicles,
 };
 use super::DbConnection;
-use crate::domain::ids::{EmploymentId, PersonId, ReportId};
+use crate::domain::ids::{EmploymentId, PersonId, ReportId, UserId};
 
 /// What [`erase_person`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -28,7 +28,7 @@ pub struct Erased {
 pub fn erase_person(
     conn: &mut DbConnection,
     person_id: PersonId,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
 ) -> QueryResult<Erased> {
     let mut out = Erased::default();
     let reports: Vec<ReportId> = drive_reports::table

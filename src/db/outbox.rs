@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::domain::ids::{PersonId, ReportId};
+use crate::domain::ids::{BatchId, PersonId, ReportId};
 
 use super::schema::{drive_reports, mail_outbox, payroll_ledger, persons, users};
 use super::{is_unique_violation, DbConnection};
@@ -216,7 +216,7 @@ pub struct BatchReport {
 }
 
 /// The reports of batch `batch_id`, by person.
-pub fn batch_reports(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Vec<BatchReport>> {
+pub fn batch_reports(conn: &mut DbConnection, batch_id: BatchId) -> QueryResult<Vec<BatchReport>> {
     payroll_ledger::table
         .inner_join(drive_reports::table)
         .filter(payroll_ledger::batch_id.eq(batch_id))

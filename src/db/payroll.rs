@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
 
 use crate::domain::allowance::RateKind;
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{BatchId, ReportId, UserId};
 use crate::domain::report_state::ReportStatus;
 
 use super::queries::table_queries;
@@ -24,11 +24,11 @@ use super::DbConnection;
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = payroll_batches)]
 pub struct BatchRow {
-    pub id: i64,
+    pub id: BatchId,
     pub format: String,
     pub up_to: NaiveDate,
     pub settings: String,
-    pub created_by_user_id: Option<i64>,
+    pub created_by_user_id: Option<UserId>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub report_count: i64,
@@ -51,7 +51,7 @@ pub struct NewBatch<'a> {
     pub format: &'a str,
     pub up_to: NaiveDate,
     pub settings: &'a str,
-    pub created_by_user_id: Option<i64>,
+    pub created_by_user_id: Option<UserId>,
     pub created_by: &'a str,
     pub created_at: NaiveDateTime,
     pub report_count: i64,
@@ -60,7 +60,7 @@ pub struct NewBatch<'a> {
     pub total_amount_ore: i64,
 }
 
-table_queries!(payroll_batches => BatchRow {
+table_queries!(payroll_batches: BatchId => BatchRow {
     insert insert_batch(NewBatch<'_>);
     find find_batch;
     count count_batches;
@@ -91,7 +91,7 @@ pub struct LedgerTotals {
     pub amount_ore: i64,
 }
 
-pub fn ledger_totals(conn: &mut DbConnection, batch_id: i64) -> QueryResult<LedgerTotals> {
+pub fn ledger_totals(conn: &mut DbConnection, batch_id: BatchId) -> QueryResult<LedgerTotals> {
     diesel::sql_query(
         "SELECT COUNT(*) AS reports, CAST(COALESCE(SUM(distance_m), 0) AS BIGINT) AS distance_m, \
                 CAST(COALESCE(SUM(amount_ore), 0) AS BIGINT) AS amount_ore \
@@ -103,7 +103,7 @@ pub fn ledger_totals(conn: &mut DbConnection, batch_id: i64) -> QueryResult<Ledg
 
 pub fn set_totals(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     totals: LedgerTotals,
     line_count: i64,
 ) -> QueryResult<usize> {
@@ -122,7 +122,7 @@ pub fn set_totals(
 /// this matches nothing) or waits for this one.
 pub fn cancel_batch(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     now: NaiveDateTime,
     by: &str,
     reason: &str,
@@ -167,7 +167,11 @@ pub fn fetched_unacknowledged(
         .load(conn)
 }
 
-pub fn mark_fetched(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime) -> QueryResult<()> {
+pub fn mark_fetched(
+    conn: &mut DbConnection,
+    ids: &[BatchId],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(payroll_batches::table.filter(payroll_batches::id.eq_any(ids)))
         .set(payroll_batches::last_fetched_at.eq(now))
         .execute(conn)?;
@@ -184,7 +188,7 @@ pub fn mark_fetched(conn: &mut DbConnection, ids: &[i64], now: NaiveDateTime) ->
 /// Acknowledges a live, unacknowledged batch; returns whether it did (see [`cancel_batch`]).
 pub fn acknowledge_batch(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     now: NaiveDateTime,
     by: &str,
 ) -> QueryResult<bool> {
@@ -225,7 +229,7 @@ pub fn lock_approved_up_to(
 /// CPR only if `with_cpr`, date, purpose, distance and amount). Returns the number of rows.
 pub fn insert_ledger(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     with_cpr: bool,
     status: ReportStatus,
     up_to: NaiveDate,
@@ -274,7 +278,7 @@ pub fn totals_up_to(
 /// without a rate type are left as they are.
 pub fn reports_with_stale_tf_codes(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
 ) -> QueryResult<Vec<(ReportId, NaiveDate)>> {
     #[derive(QueryableByName)]
     struct Stale {
@@ -314,7 +318,7 @@ pub fn reports_with_stale_tf_codes(
 /// the report's drive date and the code.
 pub fn batch_line_with_tf_code_like(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     pattern: &str,
 ) -> QueryResult<Option<(RateKind, NaiveDate, String)>> {
     #[derive(QueryableByName)]
@@ -355,7 +359,7 @@ pub fn earliest_unexported_drive_date(
 
 /// Copies the priced lines of the batch's reports, numbered in file order: employment number
 /// (byte-wise, by the column's collation), drive date, report, line position.
-pub fn insert_lines(conn: &mut DbConnection, batch_id: i64) -> QueryResult<usize> {
+pub fn insert_lines(conn: &mut DbConnection, batch_id: BatchId) -> QueryResult<usize> {
     diesel::sql_query(
         "INSERT INTO payroll_lines (batch_id, seq, report_id, tf_code, distance_m, ore_per_km, \
                 amount_ore) \
@@ -375,7 +379,7 @@ pub fn insert_lines(conn: &mut DbConnection, batch_id: i64) -> QueryResult<usize
 /// how many moved: fewer than the batch holds means someone else changed one meanwhile.
 pub fn move_reports(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     from: ReportStatus,
     to: ReportStatus,
     now: NaiveDateTime,
@@ -393,7 +397,7 @@ pub fn move_reports(
 
 /// One audit event per report of the batch, at the report's current version.
 pub struct BatchEvent<'a> {
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     pub at: NaiveDateTime,
     pub action: &'a str,
     pub from_status: ReportStatus,
@@ -403,7 +407,7 @@ pub struct BatchEvent<'a> {
 
 pub fn insert_events(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     event: &BatchEvent<'_>,
 ) -> QueryResult<usize> {
     diesel::sql_query(
@@ -426,7 +430,7 @@ pub fn insert_events(
 /// Frees the batch's reports for a later batch; the rows stay as history.
 pub fn release_ledger(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -444,7 +448,7 @@ pub fn release_ledger(
 #[derive(Debug, Clone, PartialEq, Queryable)]
 pub struct FileLineRow {
     pub seq: i64,
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub tf_code: String,
     pub distance_m: i64,
     pub ore_per_km: i64,
@@ -460,7 +464,7 @@ pub struct FileLineRow {
 /// Up to `limit` lines after `after_seq`, in file order.
 pub fn file_lines(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     after_seq: i64,
     limit: i64,
 ) -> QueryResult<Vec<FileLineRow>> {
@@ -511,7 +515,7 @@ pub struct EmploymentTfTotalRow {
 /// Per employment and TF code, in byte-wise order of both.
 pub fn employment_tf_totals(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
 ) -> QueryResult<Vec<EmploymentTfTotalRow>> {
     diesel::sql_query(
         "SELECT l.employment_number, MIN(l.person_name) AS person_name, pl.tf_code, \
@@ -532,7 +536,7 @@ pub fn employment_tf_totals(
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = payroll_ledger)]
 pub struct LedgerRow {
-    pub report_id: i64,
+    pub report_id: ReportId,
     pub report_version: i64,
     pub employment_number: String,
     pub person_name: String,
@@ -545,7 +549,7 @@ pub struct LedgerRow {
 /// A page of the batch's reports in file order (employment number, drive date, report).
 pub fn ledger_page(
     conn: &mut DbConnection,
-    batch_id: i64,
+    batch_id: BatchId,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<LedgerRow>> {

@@ -1,5 +1,6 @@
 //! The `refresh_tokens` table. Only SHA-256 hashes of tokens are stored.
 
+use crate::domain::ids::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,7 +11,7 @@ use super::DbConnection;
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub family_id: String,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
@@ -22,7 +23,7 @@ pub struct RefreshTokenRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct NewRefreshToken<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub family_id: &'a str,
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,
@@ -75,7 +76,7 @@ pub fn revoke_family(
 
 pub fn revoke_all_for_user(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(

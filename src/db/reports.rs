@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::{DistanceMode, RateKind};
-use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId};
+use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId, UserId};
 use crate::domain::report_state::ReportStatus;
 
 use super::schema::{drive_reports, persons, report_events, report_lines, trips};
@@ -40,8 +40,8 @@ pub struct ReportRow {
     pub rejection_comment: Option<String>,
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
-    pub decided_by_user_id: Option<i64>,
-    pub created_by_user_id: i64,
+    pub decided_by_user_id: Option<UserId>,
+    pub created_by_user_id: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// The account an approver booked the report to, if not the employment's default.
@@ -89,7 +89,7 @@ pub struct StatusChange {
     pub rejection_comment: Option<String>,
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
-    pub decided_by_user_id: Option<i64>,
+    pub decided_by_user_id: Option<UserId>,
     pub account: Option<String>,
 }
 
@@ -98,7 +98,7 @@ pub fn insert_report(
     person_id: PersonId,
     content: &ReportContent,
     status: ReportStatus,
-    user_id: i64,
+    user_id: UserId,
     now: NaiveDateTime,
 ) -> QueryResult<ReportId> {
     diesel::insert_into(drive_reports::table)
@@ -332,7 +332,7 @@ pub fn replace_lines(
 pub struct EventRow {
     pub id: i64,
     pub report_id: ReportId,
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     pub at: NaiveDateTime,
     pub action: String,
     pub from_status: Option<ReportStatus>,
@@ -346,7 +346,7 @@ pub struct EventRow {
 #[diesel(table_name = report_events)]
 pub struct NewEvent<'a> {
     pub report_id: ReportId,
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     pub at: NaiveDateTime,
     pub action: &'a str,
     pub from_status: Option<ReportStatus>,
@@ -402,7 +402,7 @@ pub fn trip_uncertainties(
 #[diesel(table_name = trips)]
 pub struct TripFacts {
     pub id: TripId,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub local_date: NaiveDate,
     pub distance_m: i64,
     pub starts_at_home: bool,

@@ -5,14 +5,14 @@ use diesel::prelude::*;
 
 use super::schema::trips;
 use super::DbConnection;
-use crate::domain::ids::{EmploymentId, TripId};
+use crate::domain::ids::{EmploymentId, TripId, UserId};
 
 /// Everything of a trip but its track (lists and summaries never need the track).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = trips)]
 pub struct TripRow {
     pub id: TripId,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub client_trip_id: String,
     pub body_sha256: String,
     pub employment_id: Option<EmploymentId>,
@@ -47,7 +47,7 @@ pub struct TripRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = trips)]
 pub struct NewTrip<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub client_trip_id: &'a str,
     pub body_sha256: &'a str,
     pub employment_id: Option<EmploymentId>,
@@ -99,7 +99,7 @@ pub fn find(conn: &mut DbConnection, id: TripId) -> QueryResult<Option<TripRow>>
 
 pub fn find_by_client_id(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     client_trip_id: &str,
 ) -> QueryResult<Option<TripRow>> {
     trips::table
@@ -121,7 +121,7 @@ pub fn track(conn: &mut DbConnection, id: TripId) -> QueryResult<Option<Vec<u8>>
 /// A user's trips, newest first.
 pub fn list_of_user(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<TripRow>> {
@@ -134,7 +134,7 @@ pub fn list_of_user(
         .load(conn)
 }
 
-pub fn count_of_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<i64> {
+pub fn count_of_user(conn: &mut DbConnection, user_id: UserId) -> QueryResult<i64> {
     trips::table
         .filter(trips::user_id.eq(user_id))
         .count()

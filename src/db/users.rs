@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::ids::UserId;
 use crate::domain::users::Roles;
 
 use super::queries::table_queries;
@@ -12,7 +13,7 @@ use super::DbConnection;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub password_hash: String,
     pub roles: Roles,
@@ -34,7 +35,7 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-table_queries!(users => UserRow {
+table_queries!(users: UserId => UserRow {
     insert insert(NewUser<'_>);
     find find;
     count count;
@@ -44,7 +45,7 @@ table_queries!(users => UserRow {
 
 pub fn set_roles(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     roles: &Roles,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -55,7 +56,7 @@ pub fn set_roles(
 
 pub fn set_password_hash(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     password_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -69,7 +70,7 @@ pub fn set_password_hash(
 }
 
 /// The password is a one-time password: the user must replace it before using the service.
-pub fn require_password_change(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+pub fn require_password_change(conn: &mut DbConnection, id: UserId) -> QueryResult<usize> {
     diesel::update(users::table.find(id))
         .set(users::must_change_password.eq(true))
         .execute(conn)
@@ -78,7 +79,7 @@ pub fn require_password_change(conn: &mut DbConnection, id: i64) -> QueryResult<
 /// Sets (`Some`) or clears (`None`) the deactivation. Returns the rows changed.
 pub fn set_deactivated_at(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -88,7 +89,7 @@ pub fn set_deactivated_at(
 }
 
 /// Whether the user exists and is not deactivated (the check behind every access token).
-pub fn is_active(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+pub fn is_active(conn: &mut DbConnection, id: UserId) -> QueryResult<bool> {
     let found: Option<Option<NaiveDateTime>> = users::table
         .find(id)
         .select(users::deactivated_at)

@@ -1,5 +1,6 @@
 //! The `web_sessions` table: browser sign-ins. Only SHA-256 hashes of the cookie are stored.
 
+use crate::domain::ids::UserId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,7 +11,7 @@ use super::DbConnection;
 #[diesel(table_name = web_sessions)]
 pub struct WebSessionRow {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub token_hash: String,
     pub csrf_token: String,
     pub created_at: NaiveDateTime,
@@ -22,7 +23,7 @@ pub struct WebSessionRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = web_sessions)]
 pub struct NewWebSession<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub token_hash: &'a str,
     pub csrf_token: &'a str,
     pub created_at: NaiveDateTime,
@@ -63,6 +64,6 @@ pub fn delete_idle(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResul
     diesel::delete(web_sessions::table.filter(web_sessions::last_seen_at.lt(cutoff))).execute(conn)
 }
 
-pub fn delete_all_for_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+pub fn delete_all_for_user(conn: &mut DbConnection, user_id: UserId) -> QueryResult<usize> {
     diesel::delete(web_sessions::table.filter(web_sessions::user_id.eq(user_id))).execute(conn)
 }

@@ -46,4 +46,6 @@ entity_ids!(
     TripId,
     /// A login account (linked to a person by its username, or not at all).
     UserId,
+    /// A payroll batch: the reports sent to payroll together, and their file.
+    BatchId,
 );

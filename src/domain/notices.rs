@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{BatchId, ReportId};
 use crate::payroll::{format_metres_km, format_ore_kr};
 
 /// One report of an [`Notice::Exported`] notice.
@@ -34,14 +34,14 @@ pub enum Notice {
     },
     /// To the employee: approved reports went to payroll in batch `batch_id`.
     Exported {
-        batch_id: i64,
+        batch_id: BatchId,
         reports: Vec<ExportedReport>,
     },
     /// To an approver, in the morning: reports wait for them (also as substitute).
     Digest { waiting: i64, oldest: NaiveDate },
     /// To payroll: a connector fetched a batch and did not acknowledge it in time.
     PayrollOverdue {
-        batch_id: i64,
+        batch_id: BatchId,
         reports: i64,
         minutes: u64,
     },
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn exported_lists_the_reports_and_the_total() {
         let mail = Notice::Exported {
-            batch_id: 3,
+            batch_id: BatchId(3),
             reports: vec![
                 ExportedReport {
                     report_id: ReportId(1),
@@ -268,7 +268,7 @@ mod tests {
     #[test]
     fn payloads_round_trip_as_json() {
         let notice = Notice::PayrollOverdue {
-            batch_id: 4,
+            batch_id: BatchId(4),
             reports: 10,
             minutes: 30,
         };

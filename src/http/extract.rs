@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::db::users;
+use crate::domain::ids::UserId;
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
 use crate::http::body_rate::unreadable_body;
@@ -19,7 +20,7 @@ use crate::services::tokens::Principal;
 pub struct AuthUser(pub Principal);
 
 impl AuthUser {
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> UserId {
         self.0.user_id
     }
 

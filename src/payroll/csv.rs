@@ -57,6 +57,7 @@
 //! Excel drops leading zeros of all-digit fields such as employment number
 //! `000123` or a CPR starting with 0 unless the column is imported as text.
 
+use crate::domain::ids::ReportId;
 use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -215,7 +216,7 @@ impl<W: Write> CsvWriter<W> {
                     let report = g
                         .report_ids
                         .iter()
-                        .map(i64::to_string)
+                        .map(ReportId::to_string)
                         .collect::<Vec<_>>()
                         .join(" ");
                     let row = Row {
@@ -324,7 +325,7 @@ struct Group<'a> {
     amount_ore: i64,
     /// `Some` while all lines share one rate.
     rate: Option<i64>,
-    report_ids: Vec<i64>,
+    report_ids: Vec<ReportId>,
 }
 
 /// `lines` must already be in detail order.
@@ -446,7 +447,7 @@ mod tests {
 
     fn line(report_id: i64, emp: &str, tf: &str, d: NaiveDate, m: i64, rate: i64) -> ExportLine {
         ExportLine {
-            report_id,
+            report_id: ReportId(report_id),
             employment_number: emp.to_string(),
             person_name: "Åse Ørum".to_string(),
             cpr: Some("0101901234".to_string()),

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use super::csv::{write_csv, CsvOptions};
 use super::ind01::{write_ind01, EmploymentCodes, Ind01Config};
 use super::ExportLine;
+use crate::domain::ids::ReportId;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -33,7 +34,7 @@ fn l(
     account: Option<&str>,
 ) -> ExportLine {
     ExportLine {
-        report_id,
+        report_id: ReportId(report_id),
         employment_number: emp.to_string(),
         person_name: name.to_string(),
         cpr: Some(cpr.to_string()),
@@ -203,7 +204,10 @@ fn golden_ind01() {
     let mut buf = Vec::new();
     let out = write_ind01(&mut buf, data_set(), &ind01_config()).unwrap();
     assert_eq!(out.records.len(), 6);
-    assert_eq!(out.written_report_ids(), vec![101, 102, 103, 104, 105]);
+    assert_eq!(
+        out.written_report_ids(),
+        [101, 102, 103, 104, 105].map(ReportId)
+    );
     assert_golden("ind01.txt", &buf);
 }
 

@@ -36,6 +36,7 @@
 //! order), year, month, TF code, account (no account first, then byte-wise)**.
 //! The input order never matters.
 
+use crate::domain::ids::ReportId;
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -165,7 +166,7 @@ pub struct Ind01Record {
     /// Summed metres, before truncation.
     pub distance_m: i64,
     /// Reports in this record, ascending, without duplicates.
-    pub report_ids: Vec<i64>,
+    pub report_ids: Vec<ReportId>,
 }
 
 impl Ind01Record {
@@ -199,13 +200,13 @@ pub struct Ind01Output {
     pub records: Vec<Ind01Record>,
     /// Reports that went into no record because their group's distance
     /// field was `000000` and `skip_zero_distance` was set (ascending).
-    pub zero_distance_report_ids: Vec<i64>,
+    pub zero_distance_report_ids: Vec<ReportId>,
 }
 
 impl Ind01Output {
     /// Every report id in the file, ascending, without duplicates.
-    pub fn written_report_ids(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
+    pub fn written_report_ids(&self) -> Vec<ReportId> {
+        let mut ids: Vec<ReportId> = self
             .records
             .iter()
             .flat_map(|r| r.report_ids.iter().copied())
@@ -235,7 +236,7 @@ where
     B: Borrow<ExportLine>,
 {
     config.validate()?;
-    let mut groups: BTreeMap<GroupKey, (i64, Vec<i64>, NaiveDate)> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, (i64, Vec<ReportId>, NaiveDate)> = BTreeMap::new();
     let mut cprs: BTreeMap<String, String> = BTreeMap::new();
 
     for line in lines {
@@ -445,7 +446,7 @@ mod tests {
     /// The data of `OpusFileGeneratorTest/FileRecordTest.cs`.
     fn reference_line(account: Option<&str>) -> ExportLine {
         ExportLine {
-            report_id: 1,
+            report_id: ReportId(1),
             employment_number: "1".to_string(),
             person_name: "Test".to_string(),
             cpr: Some("8512481230".to_string()),
@@ -478,7 +479,7 @@ mod tests {
         account: Option<&str>,
     ) -> ExportLine {
         ExportLine {
-            report_id,
+            report_id: ReportId(report_id),
             employment_number: emp.to_string(),
             person_name: format!("Person {emp}"),
             cpr: Some(format!("01019{:05}", emp.parse::<u32>().unwrap())),
@@ -557,7 +558,14 @@ mod tests {
             line(7, "1", "1111", date(2026, 1, 31), 1_000, Some("  ")),
         ];
         let records = build_records(&lines, &reference_config()).unwrap();
-        type Summary = (String, String, Option<String>, NaiveDate, i64, Vec<i64>);
+        type Summary = (
+            String,
+            String,
+            Option<String>,
+            NaiveDate,
+            i64,
+            Vec<ReportId>,
+        );
         let summary: Vec<Summary> = records
             .iter()
             .map(|r| {
@@ -580,7 +588,7 @@ mod tests {
                     None,
                     date(2025, 1, 31),
                     3_000,
-                    vec![5]
+                    vec![ReportId(5)]
                 ),
                 (
                     "1".into(),
@@ -588,7 +596,7 @@ mod tests {
                     None,
                     date(2026, 1, 31),
                     16_000,
-                    vec![1, 2, 7]
+                    vec![ReportId(1), ReportId(2), ReportId(7)]
                 ),
                 (
                     "1".into(),
@@ -596,7 +604,7 @@ mod tests {
                     Some("1234567890".into()),
                     date(2026, 1, 31),
                     1_000,
-                    vec![3]
+                    vec![ReportId(3)]
                 ),
                 (
                     "1".into(),
@@ -604,7 +612,7 @@ mod tests {
                     None,
                     date(2026, 2, 28),
                     2_000,
-                    vec![4]
+                    vec![ReportId(4)]
                 ),
                 (
                     "2".into(),
@@ -612,7 +620,7 @@ mod tests {
                     None,
                     date(2026, 1, 31),
                     4_000,
-                    vec![6]
+                    vec![ReportId(6)]
                 ),
             ]
         );
@@ -647,7 +655,7 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(&got[0][19..29], "1111004200");
         assert_eq!(&got[1][19..29], "9999004200");
-        assert_eq!(out.written_report_ids(), vec![10]);
+        assert_eq!(out.written_report_ids(), vec![ReportId(10)]);
     }
 
     #[test]
@@ -708,8 +716,8 @@ mod tests {
         ];
         let (text, out) = write(&lines, &reference_config());
         assert_eq!(text.split_terminator("\r\n").count(), 1);
-        assert_eq!(out.zero_distance_report_ids, vec![1, 2]);
-        assert_eq!(out.written_report_ids(), vec![3]);
+        assert_eq!(out.zero_distance_report_ids, vec![ReportId(1), ReportId(2)]);
+        assert_eq!(out.written_report_ids(), vec![ReportId(3)]);
 
         let mut keep = reference_config();
         keep.skip_zero_distance = false;

@@ -19,6 +19,7 @@ pub mod ind01;
 #[cfg(test)]
 mod golden_tests;
 
+use crate::domain::ids::ReportId;
 use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
@@ -37,7 +38,7 @@ use self::ind01::{Ind01Config, Ind01Writer};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportLine {
     /// The report this line comes from.
-    pub report_id: i64,
+    pub report_id: ReportId,
     /// OS2 `Employment.EmploymentId` ("MaNr"); leading zeros are significant.
     pub employment_number: String,
     /// Display name of the employee.
@@ -255,21 +256,30 @@ pub enum PayrollError {
     #[error("invalid configuration: {0}")]
     Config(String),
     #[error("report {report_id}: no CPR number (required by IND01)")]
-    MissingCpr { report_id: i64 },
+    MissingCpr { report_id: ReportId },
     #[error("report {report_id}: CPR must be 10 digits, got {len} characters")]
-    InvalidCpr { report_id: i64, len: usize },
+    InvalidCpr { report_id: ReportId, len: usize },
     #[error("employment {employment_number}: lines carry different CPR numbers")]
     InconsistentCpr { employment_number: String },
     #[error(
         "report {report_id}: TF code {tf_code:?} must be exactly 4 printable ASCII characters"
     )]
-    InvalidTfCode { report_id: i64, tf_code: String },
+    InvalidTfCode {
+        report_id: ReportId,
+        tf_code: String,
+    },
     #[error(
         "report {report_id}: account {account:?} must be at most 13 printable ASCII characters"
     )]
-    InvalidAccount { report_id: i64, account: String },
+    InvalidAccount {
+        report_id: ReportId,
+        account: String,
+    },
     #[error("report {report_id}: negative distance {distance_m} m cannot be sent in IND01")]
-    NegativeDistance { report_id: i64, distance_m: i64 },
+    NegativeDistance {
+        report_id: ReportId,
+        distance_m: i64,
+    },
     #[error(
         "employment {employment_number}, TF {tf_code}, {year}-{month:02}: \
          {distance_m} m does not fit the 6-digit IND01 field (max 9999.99 km)"
@@ -375,7 +385,7 @@ mod tests {
     #[test]
     fn employment_runs_hand_over_complete_employments() {
         let line = |report_id, emp: &str| ExportLine {
-            report_id,
+            report_id: ReportId(report_id),
             employment_number: emp.to_string(),
             person_name: String::new(),
             cpr: None,
@@ -389,7 +399,7 @@ mod tests {
         };
         let mut runs = EmploymentRuns::default();
         let ids =
-            |lines: Vec<ExportLine>| -> Vec<i64> { lines.iter().map(|l| l.report_id).collect() };
+            |lines: Vec<ExportLine>| -> Vec<i64> { lines.iter().map(|l| l.report_id.0).collect() };
         assert!(runs.push(line(1, "A")).is_none());
         assert!(runs.push(line(2, "A")).is_none());
         assert_eq!(runs.push(line(3, "B")).map(ids), Some(vec![1, 2]));

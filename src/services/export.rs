@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::db::{self, outbox, DbConnection};
 use crate::domain::gps::decode_track;
+use crate::domain::ids::UserId;
 use crate::domain::page::{Page, PageRequest, MAX_PER_PAGE};
 use crate::error::Result;
 use crate::services::notices::internal;
@@ -35,7 +36,7 @@ fn to_value(v: impl serde::Serialize) -> Result<Value> {
 
 /// The caller's data: account, person, employments, addresses, vehicles, GPS trips with their
 /// points, reports with their audit trails, e-mail notices, phone-app logins and sign-in events.
-pub fn export(conn: &mut DbConnection, user_id: i64) -> Result<Value> {
+pub fn export(conn: &mut DbConnection, user_id: UserId) -> Result<Value> {
     let user = users::get(conn, user_id)?;
     let person = org::person_of_user_id(conn, user_id)?;
     let trips = all_pages(|page| trips::list_mine(conn, user_id, page))?

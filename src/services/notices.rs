@@ -18,7 +18,7 @@ use crate::config::MailSettings;
 use crate::db::outbox::{self as repo, NewMail, FAILED, PENDING, SENT, UNDELIVERABLE};
 use crate::db::reports::ReportRow;
 use crate::db::{self, Database, DbConnection};
-use crate::domain::ids::PersonId;
+use crate::domain::ids::{BatchId, PersonId, UserId};
 use crate::domain::notices::{backoff, ExportedReport, Notice};
 use crate::domain::users::Role;
 use crate::error::{Error, Result};
@@ -79,7 +79,11 @@ pub fn report_rejected(conn: &mut DbConnection, row: &ReportRow, now: NaiveDateT
 }
 
 /// Each employee with reports in batch `batch_id` (just made) is told which went to payroll.
-pub fn batch_exported(conn: &mut DbConnection, batch_id: i64, now: NaiveDateTime) -> Result<()> {
+pub fn batch_exported(
+    conn: &mut DbConnection,
+    batch_id: BatchId,
+    now: NaiveDateTime,
+) -> Result<()> {
     let rows = repo::batch_reports(conn, batch_id)?;
     for mine in rows.chunk_by(|a, b| a.person_id == b.person_id) {
         let person_id = mine[0].person_id;
@@ -157,20 +161,20 @@ pub struct Preferences {
     pub email: Option<String>,
 }
 
-fn my_person(conn: &mut DbConnection, user_id: i64) -> Result<PersonId> {
+fn my_person(conn: &mut DbConnection, user_id: UserId) -> Result<PersonId> {
     org::person_of_user_id(conn, user_id)?
         .map(|p| p.id)
         .ok_or_else(|| Error::not_found("person of this user"))
 }
 
-pub fn preferences(conn: &mut DbConnection, user_id: i64) -> Result<Preferences> {
+pub fn preferences(conn: &mut DbConnection, user_id: UserId) -> Result<Preferences> {
     let person_id = my_person(conn, user_id)?;
     let (email, digest) =
         repo::person_contact(conn, person_id)?.ok_or_else(|| Error::not_found("person"))?;
     Ok(Preferences { digest, email })
 }
 
-pub fn set_digest(conn: &mut DbConnection, user_id: i64, digest: bool) -> Result<Preferences> {
+pub fn set_digest(conn: &mut DbConnection, user_id: UserId, digest: bool) -> Result<Preferences> {
     let person_id = my_person(conn, user_id)?;
     repo::set_digest(conn, person_id, digest)?;
     preferences(conn, user_id)

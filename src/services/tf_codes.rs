@@ -18,7 +18,7 @@ use crate::db::reports::{self as reports_repo, LineRow};
 use crate::db::DbConnection;
 use crate::domain::allowance::rates::{is_placeholder_tf_code, PLACEHOLDER_TF_PREFIX};
 use crate::domain::allowance::{AllowanceLine, RateKind};
-use crate::domain::ids::ReportId;
+use crate::domain::ids::{BatchId, ReportId};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::services::org::today;
@@ -91,7 +91,7 @@ pub(crate) fn priced_lines(rows: &[&LineRow]) -> Result<Vec<AllowanceLine>> {
 /// Inside the batch's transaction, before its lines are copied: rewrites the lines of the
 /// batch's reports whose TF codes are not those in force now, then refuses the batch (422,
 /// naming the rate type) when a line still carries a placeholder code.
-pub(crate) fn apply_codes_in_force(conn: &mut DbConnection, batch_id: i64) -> Result<()> {
+pub(crate) fn apply_codes_in_force(conn: &mut DbConnection, batch_id: BatchId) -> Result<()> {
     let stale = payroll_repo::reports_with_stale_tf_codes(conn, batch_id)?;
     let rates = org_repo::all_rate_types(conn)?;
     for chunk in stale.chunks(REFRESH_CHUNK) {
@@ -107,7 +107,7 @@ pub(crate) fn apply_codes_in_force(conn: &mut DbConnection, batch_id: i64) -> Re
     }
     if !stale.is_empty() {
         tracing::info!(
-            batch_id,
+            batch_id = batch_id.0,
             reports = stale.len(),
             "payroll batch: TF codes brought up to the rate types in force"
         );

@@ -9,6 +9,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::domain::ids::UserId;
 use crate::domain::users::{Role, Roles};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,7 +28,7 @@ pub struct Claims {
 /// The caller, as proven by a valid access token.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub roles: Roles,
     /// The user must set a new password before anything else.
     pub must_change_password: bool,
@@ -64,7 +65,7 @@ impl TokenKeys {
 
     pub fn issue(
         &self,
-        user_id: i64,
+        user_id: UserId,
         roles: &Roles,
         must_change_password: bool,
     ) -> anyhow::Result<String> {
@@ -155,15 +156,15 @@ mod tests {
     #[test]
     fn round_trip() {
         let roles = Roles::new([Role::Admin]);
-        let token = keys().issue(7, &roles, false).unwrap();
+        let token = keys().issue(UserId(7), &roles, false).unwrap();
         let p = keys().verify(&token).unwrap();
-        assert_eq!(p.user_id, 7);
+        assert_eq!(p.user_id, UserId(7));
         assert_eq!(p.roles, roles);
     }
 
     #[test]
     fn other_secret_fails() {
-        let token = keys().issue(7, &Roles::default(), false).unwrap();
+        let token = keys().issue(UserId(7), &Roles::default(), false).unwrap();
         let other = TokenKeys::new(
             b"another secret another secret !!",
             Duration::from_secs(900),

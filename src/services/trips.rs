@@ -15,7 +15,7 @@ use crate::domain::gps::{
     compute_distance, decode_track, encode_track, path_distance, CleanPoint, DistanceReport,
     DroppedCounts, Gap, PathParams, PipelineParams, TrackPoint,
 };
-use crate::domain::ids::{EmploymentId, PersonId, TripId};
+use crate::domain::ids::{EmploymentId, PersonId, TripId, UserId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report::Purpose;
 use crate::domain::trip::{self, PointProblem, MAX_POINTS};
@@ -167,7 +167,7 @@ pub struct TripEnd {
 #[derive(Debug, Clone, Serialize)]
 pub struct Trip {
     pub id: TripId,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub client_trip_id: String,
     pub employment_id: Option<EmploymentId>,
     pub vehicle_id: Option<i64>,
@@ -256,7 +256,7 @@ fn point_problem(p: PointProblem) -> Error {
 /// unique `(user_id, client_trip_id)` key: one inserts, the others find its row.
 pub fn upload(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     upload: TripUpload,
     ctx: &TripContext<'_>,
 ) -> Result<Uploaded> {
@@ -448,7 +448,7 @@ fn nearest_address(ctx: &TripContext<'_>, p: &CleanPoint) -> Option<MatchedAddre
 /// Who is asking.
 #[derive(Debug, Clone, Copy)]
 pub struct Reader {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub is_admin: bool,
 }
 
@@ -482,7 +482,11 @@ pub fn get(conn: &mut DbConnection, reader: Reader, id: TripId) -> Result<Trip> 
 }
 
 /// The caller's own trips, newest first.
-pub fn list_mine(conn: &mut DbConnection, user_id: i64, page: PageRequest) -> Result<Page<Trip>> {
+pub fn list_mine(
+    conn: &mut DbConnection,
+    user_id: UserId,
+    page: PageRequest,
+) -> Result<Page<Trip>> {
     let total = repo::count_of_user(conn, user_id)?;
     let items = repo::list_of_user(conn, user_id, page.offset(), page.limit())?
         .into_iter()

@@ -7,6 +7,7 @@ use crate::db::app_api;
 use crate::db::{
     self, is_unique_violation, refresh_tokens, users, web_sessions, write_transaction, DbConnection,
 };
+use crate::domain::ids::UserId;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::users::{normalize_username, validate_password, validate_username, Role, Roles};
 use crate::error::{Error, ProblemKind, Result};
@@ -15,7 +16,7 @@ use crate::services::passwords;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub roles: Roles,
     pub created_at: DateTime<Utc>,
@@ -70,7 +71,7 @@ pub fn create(
     get(conn, id)
 }
 
-pub fn get(conn: &mut DbConnection, id: i64) -> Result<User> {
+pub fn get(conn: &mut DbConnection, id: UserId) -> Result<User> {
     users::find(conn, id)?
         .ok_or_else(|| Error::not_found("user"))?
         .try_into()
@@ -91,7 +92,7 @@ pub fn list(conn: &mut DbConnection, page: PageRequest) -> Result<Page<User>> {
     Ok(Page::new(items, page, total))
 }
 
-pub fn set_roles(conn: &mut DbConnection, id: i64, roles: &Roles) -> Result<User> {
+pub fn set_roles(conn: &mut DbConnection, id: UserId, roles: &Roles) -> Result<User> {
     write_transaction(conn, |conn| {
         if users::set_roles(conn, id, roles, db::utc_now())? == 0 {
             return Err(Error::not_found("user"));
@@ -101,14 +102,14 @@ pub fn set_roles(conn: &mut DbConnection, id: i64, roles: &Roles) -> Result<User
 }
 
 /// Sets a new password and ends every session of the user (API tokens and browser sign-ins).
-pub fn set_password(conn: &mut DbConnection, id: i64, password: &str) -> Result<()> {
+pub fn set_password(conn: &mut DbConnection, id: UserId, password: &str) -> Result<()> {
     validate_password(password).map_err(|e| Error::validation("password", e))?;
     let hash = passwords::hash(password)?;
     write_transaction(conn, |conn| store_password(conn, id, &hash))
 }
 
 /// Inside a transaction: the new hash, and every session of the user ended.
-fn store_password(conn: &mut DbConnection, id: i64, hash: &str) -> Result<()> {
+fn store_password(conn: &mut DbConnection, id: UserId, hash: &str) -> Result<()> {
     let now = db::utc_now();
     if users::set_password_hash(conn, id, hash, now)? == 0 {
         return Err(Error::not_found("user"));
@@ -121,7 +122,7 @@ fn store_password(conn: &mut DbConnection, id: i64, hash: &str) -> Result<()> {
 /// Replaces the password by a generated one-time password, which the user must change at the
 /// first sign-in; every session of the user ends. The password is returned to be shown once
 /// and is stored only hashed.
-pub fn reset_password(conn: &mut DbConnection, id: i64) -> Result<String> {
+pub fn reset_password(conn: &mut DbConnection, id: UserId) -> Result<String> {
     let password = passwords::generate();
     let hash = passwords::hash(&password)?;
     write_transaction(conn, |conn| {
@@ -164,8 +165,8 @@ pub fn search(conn: &mut DbConnection, text: &str, page: PageRequest) -> Result<
 /// An administrator cannot deactivate themselves. Both are recorded in `auth_events`.
 pub fn set_active(
     conn: &mut DbConnection,
-    admin_id: i64,
-    user_id: i64,
+    admin_id: UserId,
+    user_id: UserId,
     active: bool,
 ) -> Result<User> {
     if !active && admin_id == user_id {
@@ -211,7 +212,7 @@ pub const REACTIVATED: &str = "user-reactivated";
 /// A user changing their own password must prove they know the current one.
 pub fn change_own_password(
     conn: &mut DbConnection,
-    id: i64,
+    id: UserId,
     current: &str,
     new: &str,
 ) -> Result<()> {

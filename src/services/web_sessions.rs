@@ -7,6 +7,7 @@ use chrono::{Duration as ChronoDuration, NaiveDateTime};
 
 use crate::config::PasswordLogin;
 use crate::db::{self, users, web_sessions, write_transaction, DbConnection};
+use crate::domain::ids::UserId;
 use crate::domain::users::Roles;
 use crate::error::Result;
 use crate::services::auth;
@@ -26,7 +27,7 @@ pub struct NewSession {
 /// request, so a role change applies at once.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub roles: Roles,
     pub csrf_token: String,
@@ -62,7 +63,7 @@ pub fn sign_in(
 pub fn open(
     conn: &mut DbConnection,
     idle: Duration,
-    user_id: i64,
+    user_id: UserId,
     id_token_hint: Option<&str>,
 ) -> Result<NewSession> {
     let token = new_opaque_token();

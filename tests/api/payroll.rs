@@ -859,7 +859,7 @@ async fn batches_fetched_and_not_acknowledged_in_time_are_logged_loudly() {
     );
     let overdue = service::overdue_acknowledgements(&mut conn, later, timeout).unwrap();
     assert_eq!(
-        overdue.iter().map(|b| b.id).collect::<Vec<_>>(),
+        overdue.iter().map(|b| b.id.0).collect::<Vec<_>>(),
         vec![fetched]
     );
 

@@ -15,6 +15,7 @@ fn user_id(app: &TestApp, username: &str) -> i64 {
         .unwrap()
         .unwrap()
         .id
+        .0
 }
 
 async fn set_active(app: &TestApp, token: &str, id: i64, active: bool) -> reqwest::Response {

@@ -15,7 +15,7 @@ mod text;
 use chrono::NaiveDateTime;
 use thiserror::Error;
 
-use crate::domain::ids::{PersonId, ReportId};
+use crate::domain::ids::{PersonId, ReportId, UserId};
 
 pub use super::report_state::{Action, ReportStatus, TransitionError};
 pub use text::{Account, Comment, Purpose, TextError};
@@ -25,7 +25,7 @@ use super::report_state as state;
 /// Who acts on a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The person linked to the user account (none for a technical or admin-only account).
     pub person_id: Option<PersonId>,
     pub admin: bool,
@@ -87,7 +87,7 @@ pub struct DriveReport {
     pub rejection_comment: Option<String>,
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
-    pub decided_by_user_id: Option<i64>,
+    pub decided_by_user_id: Option<UserId>,
     pub account: Option<String>,
 }
 
@@ -99,7 +99,7 @@ pub struct Change {
     pub rejection_comment: Option<String>,
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
-    pub decided_by_user_id: Option<i64>,
+    pub decided_by_user_id: Option<UserId>,
     pub account: Option<String>,
 }
 

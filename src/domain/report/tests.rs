@@ -40,7 +40,7 @@ fn report(status: ReportStatus) -> DriveReport {
 /// The actors of the matrix: user ids 10 + the person id, 99 for an account without a person.
 fn actors() -> Vec<(&'static str, Actor)> {
     let person = |person: PersonId, admin, approver| Actor {
-        user_id: 10 + person.0,
+        user_id: UserId(10 + person.0),
         person_id: Some(person),
         admin,
         approver,
@@ -58,7 +58,7 @@ fn actors() -> Vec<(&'static str, Actor)> {
         (
             "administrator",
             Actor {
-                user_id: 99,
+                user_id: UserId(99),
                 person_id: None,
                 admin: true,
                 approver: false,
@@ -67,7 +67,7 @@ fn actors() -> Vec<(&'static str, Actor)> {
         (
             "approver without a person",
             Actor {
-                user_id: 98,
+                user_id: UserId(98),
                 person_id: None,
                 admin: false,
                 approver: true,

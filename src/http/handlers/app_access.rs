@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::shape::{checked, ok_json};
+use crate::domain::ids::UserId;
 use crate::domain::page::PageRequest;
 use crate::error::Error;
 use crate::http::extract::{Admin, AuthUser};
@@ -44,7 +45,7 @@ pub async fn set_own_password(
 pub async fn set_password(
     state: web::Data<AppState>,
     _: Admin,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
     body: web::Json<AppPassword>,
 ) -> Result<HttpResponse, Error> {
     let (id, password) = (id.into_inner(), body.into_inner().app_password);
@@ -57,7 +58,7 @@ pub async fn set_password(
 
 async fn list(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     let page = checked(page)?;
@@ -68,7 +69,7 @@ async fn list(
     .await
 }
 
-async fn revoke(state: &AppState, user_id: i64, token_id: i64) -> Result<HttpResponse, Error> {
+async fn revoke(state: &AppState, user_id: UserId, token_id: i64) -> Result<HttpResponse, Error> {
     let max_age = state.settings.app_api.token_max_age;
     ok_json(state, move |c| {
         access::revoke_token(c, user_id, token_id, max_age)
@@ -95,7 +96,7 @@ pub async fn revoke_my_token(
 pub async fn user_tokens(
     state: web::Data<AppState>,
     _: Admin,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     list(&state, id.into_inner(), page).await
@@ -104,7 +105,7 @@ pub async fn user_tokens(
 pub async fn revoke_user_token(
     state: web::Data<AppState>,
     _: Admin,
-    ids: web::Path<(i64, i64)>,
+    ids: web::Path<(UserId, i64)>,
 ) -> Result<HttpResponse, Error> {
     let (user_id, token_id) = ids.into_inner();
     revoke(&state, user_id, token_id).await

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::shape::ok_json;
+use crate::domain::ids::BatchId;
 use crate::domain::page::PageRequest;
 use crate::error::{Error, ProblemKind};
 use crate::http::extract::PayrollOrAdmin;
@@ -61,7 +62,7 @@ pub async fn list_batches(
 pub async fn show_batch(
     state: web::Data<AppState>,
     _: PayrollOrAdmin,
-    id: web::Path<i64>,
+    id: web::Path<BatchId>,
     page: web::Query<PageRequest>,
 ) -> Result<HttpResponse, Error> {
     let (id, page) = (id.into_inner(), checked(page.into_inner())?);
@@ -71,7 +72,7 @@ pub async fn show_batch(
 pub async fn cancel_batch(
     state: web::Data<AppState>,
     user: PayrollOrAdmin,
-    id: web::Path<i64>,
+    id: web::Path<BatchId>,
     body: web::Json<payroll::CancelBatch>,
 ) -> Result<HttpResponse, Error> {
     let (id, input, actor) = (id.into_inner(), body.into_inner(), Actor::User(user.id()));
@@ -133,7 +134,7 @@ impl Write for ChunkSender {
 pub async fn batch_file(
     state: web::Data<AppState>,
     _: PayrollOrAdmin,
-    id: web::Path<i64>,
+    id: web::Path<BatchId>,
     query: web::Query<FileQuery>,
 ) -> Result<HttpResponse, Error> {
     file_response(&state, id.into_inner(), query.into_inner()).await
@@ -143,7 +144,7 @@ pub async fn batch_file(
 /// give the same bytes).
 pub async fn file_response(
     state: &AppState,
-    id: i64,
+    id: BatchId,
     FileQuery { grouped, style }: FileQuery,
 ) -> Result<HttpResponse, Error> {
     let info = state
@@ -169,11 +170,11 @@ pub async fn file_response(
                 .map_err(|e| Error::Internal(e.into()))
         });
         match written {
-            Ok(rows) => tracing::info!(batch_id = id, rows, "payroll file sent"),
+            Ok(rows) => tracing::info!(batch_id = id.0, rows, "payroll file sent"),
             Err(e) => {
                 // The status line is gone already: end the body with an error, so the client
                 // sees a broken download instead of a short file.
-                tracing::error!(batch_id = id, error = %e, "payroll file not completed");
+                tracing::error!(batch_id = id.0, error = %e, "payroll file not completed");
                 let _ = sender.blocking_send(Err(e));
             }
         }

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::domain::ids::UserId;
 use crate::domain::users::{Role, Roles};
 use crate::error::Error;
 use crate::http::extract::Admin;
@@ -43,14 +44,14 @@ admin_handlers! {
     create create(CreateUser) =>
         |c, u: CreateUser| users::create(c, &u.username, &u.password, &Roles::new(u.roles)),
         |out: &users::User| format!("/api/v1/users/{}", out.id);
-    show show => users::get;
-    update set_roles(SetRoles) => |c, id, input: SetRoles| users::set_roles(c, id, &Roles::new(input.roles));
+    show show [UserId] => users::get;
+    update set_roles(SetRoles) [UserId] => |c, id, input: SetRoles| users::set_roles(c, id, &Roles::new(input.roles));
 }
 
 pub async fn set_password(
     state: web::Data<AppState>,
     _: Admin,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
     body: web::Json<SetPassword>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
@@ -67,7 +68,7 @@ pub async fn set_password(
 pub async fn set_active(
     state: web::Data<AppState>,
     admin: Admin,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
     body: web::Json<SetActive>,
 ) -> Result<HttpResponse, Error> {
     let (admin_id, id, active) = (admin.id(), id.into_inner(), body.active);

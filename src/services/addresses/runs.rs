@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::db::admin_imports::{self as repo, AddressRunRow};
 use crate::db::{self, Database, DbConnection};
+use crate::domain::ids::UserId;
 use crate::error::{Error, Result};
 
 use super::Registry;
@@ -69,7 +70,7 @@ impl RunState {
 #[derive(Debug, Clone)]
 pub struct AddressRun {
     pub id: String,
-    pub created_by: i64,
+    pub created_by: UserId,
     pub file_name: String,
     pub file_bytes: u64,
     pub state: RunState,
@@ -124,7 +125,7 @@ pub fn import_and_install<R: Read>(
 /// Records a new run of `file_name` for `user_id`; returns its id.
 pub fn start(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     file_name: &str,
     file_bytes: u64,
 ) -> Result<String> {

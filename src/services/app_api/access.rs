@@ -17,7 +17,7 @@ use crate::config::PasswordLogin;
 use crate::db::app_api::{self as repo, TokenRow};
 use crate::db::org::{self as org_repo, EmploymentRow, PersonRow};
 use crate::db::{self, users, write_transaction, DbConnection};
-use crate::domain::ids::PersonId;
+use crate::domain::ids::{PersonId, UserId};
 use crate::domain::org::in_period;
 use crate::domain::os2app::{
     coordinate_text, date_timestamp, split_name, Authorization, Employment, OrgUnit, Profile, Rate,
@@ -34,7 +34,7 @@ use crate::services::tokens::hash_opaque_token;
 /// The owner of a valid GuId.
 #[derive(Debug, Clone)]
 pub struct AppUser {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub person: PersonRow,
 }
 
@@ -77,7 +77,7 @@ fn current_employments(conn: &mut DbConnection, person_id: PersonId) -> Result<V
 
 /// The person of a user, when they have an employment today; otherwise the user may not use
 /// the app (and their GuIds are revoked).
-fn active_person(conn: &mut DbConnection, user_id: i64) -> Result<Option<PersonRow>> {
+fn active_person(conn: &mut DbConnection, user_id: UserId) -> Result<Option<PersonRow>> {
     let Some(person) = org::person_of_user_id(conn, user_id)? else {
         return Ok(None);
     };
@@ -227,7 +227,7 @@ fn user_info(conn: &mut DbConnection, person: &PersonRow, guid: String) -> Resul
 // ================================================================ korsel's own API
 
 /// Sets a user's app password and revokes every GuId they hold.
-pub fn set_app_password(conn: &mut DbConnection, user_id: i64, password: &str) -> Result<()> {
+pub fn set_app_password(conn: &mut DbConnection, user_id: UserId, password: &str) -> Result<()> {
     validate_password(password).map_err(|e| Error::validation("app_password", e))?;
     if users::find(conn, user_id)?.is_none() {
         return Err(Error::not_found("user"));
@@ -244,7 +244,7 @@ pub fn set_app_password(conn: &mut DbConnection, user_id: i64, password: &str) -
 /// A user sets their own app password, proving they know their korsel password.
 pub fn change_own_app_password(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     current_password: &str,
     app_password: &str,
 ) -> Result<()> {
@@ -295,7 +295,7 @@ fn token_view(row: TokenRow, max_age: Option<Duration>, now: NaiveDateTime) -> A
 /// A user's GuIds, newest first.
 pub fn list_tokens(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     max_age: Option<Duration>,
     page: PageRequest,
 ) -> Result<Page<AppToken>> {
@@ -315,7 +315,7 @@ pub fn list_tokens(
 /// harmless.
 pub fn revoke_token(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     token_id: i64,
     max_age: Option<Duration>,
 ) -> Result<AppToken> {

@@ -26,7 +26,7 @@ use crate::db::trips::{self as trips_repo, NewTrip};
 use crate::db::{self, org as org_repo, write_transaction, DbConnection};
 use crate::domain::allowance::{DistanceMode, RateKind};
 use crate::domain::gps::{encode_track, path_distance, PathParams, PathReport, TrackPoint};
-use crate::domain::ids::{EmploymentId, ReportId, TripId};
+use crate::domain::ids::{EmploymentId, ReportId, TripId, UserId};
 use crate::domain::os2app::{guid_of_drive_object, parse_drive_object, DriveReport};
 use crate::domain::trip::{near_any, MAX_POINTS};
 use crate::error::{Error, Result};
@@ -349,7 +349,7 @@ fn named_stop(ctx: &UploadContext, lat: f64, lon: f64) -> (Location, Option<i64>
 /// The writes, in the caller's transaction. `None`: the Uuid was stored meanwhile.
 fn store(
     c: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     report: &DriveReport,
     body_sha256: &str,
     trip: Option<&AppTrip>,
@@ -381,7 +381,7 @@ fn store(
 
 fn insert_trip(
     c: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     report: &DriveReport,
     body_sha256: &str,
     trip: &AppTrip,

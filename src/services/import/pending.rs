@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::db::admin_imports::{self as repo, PreviewRow};
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::ids::UserId;
 use crate::error::{Error, Result};
 use crate::services::staff_extras::AddressSource;
 
@@ -49,7 +50,7 @@ fn gone() -> Error {
 /// Keeps an uploaded file for `user_id`'s preview; returns its id. Expired files go.
 pub fn store(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     kind: FileKind,
     file_name: &str,
     data: Vec<u8>,
@@ -79,7 +80,7 @@ pub fn store(
 pub fn find(
     conn: &mut DbConnection,
     id: &str,
-    user_id: i64,
+    user_id: UserId,
     now: NaiveDateTime,
 ) -> Result<Pending> {
     pending_of(repo::find_preview(conn, id, user_id, now)?.ok_or_else(gone)?)
@@ -89,7 +90,7 @@ pub fn find(
 pub fn show(
     conn: &mut DbConnection,
     id: &str,
-    user_id: i64,
+    user_id: UserId,
     addresses: AddressSource,
     now: NaiveDateTime,
 ) -> Result<(Pending, Result<FileImport>)> {
@@ -102,7 +103,7 @@ pub fn show(
 pub fn apply(
     conn: &mut DbConnection,
     id: &str,
-    user_id: i64,
+    user_id: UserId,
     addresses: AddressSource,
     now: NaiveDateTime,
 ) -> Result<(Pending, FileImport)> {
@@ -117,7 +118,7 @@ pub fn apply(
 }
 
 /// Drops the waiting file.
-pub fn cancel(conn: &mut DbConnection, id: &str, user_id: i64) -> Result<()> {
+pub fn cancel(conn: &mut DbConnection, id: &str, user_id: UserId) -> Result<()> {
     if repo::delete_preview(conn, id, user_id)? == 0 {
         return Err(gone());
     }

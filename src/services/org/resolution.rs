@@ -12,7 +12,7 @@ use crate::db::org::{self as repo, EmploymentRow, PersonRow};
 use crate::db::org_generation::{self, OrgGeneration};
 use crate::db::{self, DbConnection};
 use crate::domain::approvers::{self, ApproverRole, OrgSnapshot};
-use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId, UserId};
 use crate::domain::org::in_period;
 use crate::error::{Error, ProblemKind, Result};
 
@@ -223,7 +223,7 @@ pub fn today() -> NaiveDate {
 }
 
 /// The person linked to a user account, if any.
-pub fn person_of_user_id(conn: &mut DbConnection, user_id: i64) -> Result<Option<PersonRow>> {
+pub fn person_of_user_id(conn: &mut DbConnection, user_id: UserId) -> Result<Option<PersonRow>> {
     let Some(user) = db::users::find(conn, user_id)? else {
         return Ok(None);
     };
@@ -243,7 +243,7 @@ pub enum Access {
 /// How much of `person` the user `user_id` (an administrator when `admin`) may see today.
 pub fn access_to_person(
     conn: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     admin: bool,
     person: PersonId,
 ) -> Result<Access> {
@@ -263,7 +263,7 @@ pub fn access_to_person(
 }
 
 /// A user's own person record, or 404 when none is linked.
-pub fn my_person(conn: &mut DbConnection, user_id: i64) -> Result<PersonRow> {
+pub fn my_person(conn: &mut DbConnection, user_id: UserId) -> Result<PersonRow> {
     person_of_user_id(conn, user_id)?.ok_or_else(|| {
         Error::problem(
             ProblemKind::NotFound,
@@ -272,7 +272,7 @@ pub fn my_person(conn: &mut DbConnection, user_id: i64) -> Result<PersonRow> {
     })
 }
 
-pub fn my_employments(conn: &mut DbConnection, user_id: i64) -> Result<Vec<Employment>> {
+pub fn my_employments(conn: &mut DbConnection, user_id: UserId) -> Result<Vec<Employment>> {
     let me = my_person(conn, user_id)?;
     Ok(repo::all_employments(conn)?
         .into_iter()

@@ -2,6 +2,7 @@
 //! batch, so every download gives the same bytes (see the module above).
 
 use super::*;
+use crate::domain::ids::BatchId;
 
 /// What a download of a batch's file is called and how it is served.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +15,7 @@ pub struct FileInfo {
 /// given) fit its format, before any byte is sent.
 pub fn file_info(
     conn: &mut DbConnection,
-    id: i64,
+    id: BatchId,
     grouped: Option<bool>,
     style_given: bool,
 ) -> Result<FileInfo> {
@@ -55,7 +56,7 @@ pub fn file_info(
 /// none while it waits.
 pub fn write_batch_file<W: Write>(
     db: &Database,
-    id: i64,
+    id: BatchId,
     layout: CsvLayout,
     out: W,
 ) -> Result<usize> {

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::PayrollSettings;
 use crate::db::payroll::{self as repo, BatchEvent, BatchRow, FileLineRow};
 use crate::db::{self, is_unique_violation, write_transaction, Database, DbConnection};
+use crate::domain::ids::{BatchId, ReportId, UserId};
 use crate::domain::org::required_text;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report_state::{Action, ReportStatus};
@@ -63,12 +64,12 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 /// Who makes or cancels a batch: a signed-in user, or the command line (the system).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
-    User(i64),
+    User(UserId),
     CommandLine,
 }
 
 impl Actor {
-    fn user_id(self) -> Option<i64> {
+    fn user_id(self) -> Option<UserId> {
         match self {
             Actor::User(id) => Some(id),
             Actor::CommandLine => None,
@@ -90,7 +91,7 @@ impl Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Puller {
     Connector(String),
-    User(i64),
+    User(UserId),
 }
 
 impl Puller {
@@ -133,7 +134,7 @@ impl BatchStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Batch {
-    pub id: i64,
+    pub id: BatchId,
     pub format: PayrollFormat,
     pub up_to: NaiveDate,
     pub status: BatchStatus,
@@ -232,7 +233,7 @@ fn batch_settings(batch: &BatchRow) -> Result<FileSettings> {
     })
 }
 
-fn find_batch(conn: &mut DbConnection, id: i64) -> Result<BatchRow> {
+fn find_batch(conn: &mut DbConnection, id: BatchId) -> Result<BatchRow> {
     repo::find_batch(conn, id)?.ok_or_else(|| Error::not_found("payroll batch"))
 }
 
@@ -330,7 +331,7 @@ pub fn create_batch(
         find_batch(conn, batch_id)
     })?;
     tracing::info!(
-        batch_id = batch.id,
+        batch_id = batch.id.0,
         format = %input.format,
         up_to = %input.up_to,
         reports = batch.report_count,
@@ -360,7 +361,7 @@ pub fn preview_batch(conn: &mut DbConnection, up_to: NaiveDate) -> Result<BatchP
     })
 }
 
-pub fn get_batch(conn: &mut DbConnection, id: i64) -> Result<Batch> {
+pub fn get_batch(conn: &mut DbConnection, id: BatchId) -> Result<Batch> {
     find_batch(conn, id)?.try_into()
 }
 
@@ -390,7 +391,7 @@ pub struct EmploymentTfTotal {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BatchReport {
-    pub report_id: i64,
+    pub report_id: ReportId,
     /// The report's version when it was exported.
     pub report_version: i64,
     pub employment_number: String,
@@ -411,7 +412,11 @@ pub struct BatchDetail {
     pub reports: Page<BatchReport>,
 }
 
-pub fn batch_detail(conn: &mut DbConnection, id: i64, page: PageRequest) -> Result<BatchDetail> {
+pub fn batch_detail(
+    conn: &mut DbConnection,
+    id: BatchId,
+    page: PageRequest,
+) -> Result<BatchDetail> {
     let row = find_batch(conn, id)?;
     let totals = repo::employment_tf_totals(conn, id)?
         .into_iter()
@@ -461,7 +466,7 @@ pub struct CancelBatch {
 /// an audit event, and are free for a later batch.
 pub fn cancel_batch(
     conn: &mut DbConnection,
-    id: i64,
+    id: BatchId,
     input: &CancelBatch,
     actor: Actor,
 ) -> Result<Batch> {
@@ -505,14 +510,14 @@ pub fn cancel_batch(
     })?;
     if let Some(fetched) = batch.first_fetched_at {
         tracing::warn!(
-            batch_id = id,
+            batch_id = id.0,
             fetched_at = %utc(fetched),
             "payroll batch {id} was cancelled after a connector fetched it: if the connector \
              already passed it on, correct payroll by hand"
         );
     }
     tracing::info!(
-        batch_id = id,
+        batch_id = id.0,
         reports = batch.report_count,
         "payroll batch cancelled"
     );

@@ -1,6 +1,7 @@
 //! The pull API for an on-premise connector, and the connectors' API keys (see the module above).
 
 use super::*;
+use crate::domain::ids::BatchId;
 
 /// IND01 codes of a batch, for a connector that writes the file itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,7 +32,7 @@ pub struct Pending {
 pub fn pending(conn: &mut DbConnection, limit: u32, settings: &PayrollSettings) -> Result<Pending> {
     let rows = write_transaction(conn, |conn| {
         let rows = repo::unacknowledged_batches(conn, i64::from(limit))?;
-        let ids: Vec<i64> = rows.iter().map(|b| b.id).collect();
+        let ids: Vec<BatchId> = rows.iter().map(|b| b.id).collect();
         repo::mark_fetched(conn, &ids, db::utc_now())?;
         ids.into_iter()
             .map(|id| find_batch(conn, id))
@@ -66,15 +67,15 @@ pub fn pending(conn: &mut DbConnection, limit: u32, settings: &PayrollSettings) 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Acknowledge {
-    pub batch_ids: Vec<i64>,
+    pub batch_ids: Vec<BatchId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Acknowledged {
     /// Acknowledged by this call.
-    pub acknowledged: Vec<i64>,
+    pub acknowledged: Vec<BatchId>,
     /// Acknowledged before (repeating an acknowledgement is harmless).
-    pub already_acknowledged: Vec<i64>,
+    pub already_acknowledged: Vec<BatchId>,
 }
 
 /// Marks batches processed by payroll, all or none: an unknown batch is a 404, a cancelled one
@@ -150,7 +151,7 @@ pub fn log_overdue_acknowledgements(
     let overdue = overdue_acknowledgements(conn, now, timeout)?;
     for batch in &overdue {
         tracing::error!(
-            batch_id = batch.id,
+            batch_id = batch.id.0,
             reports = batch.report_count,
             fetched_at = ?batch.first_fetched_at,
             "payroll batch {} was fetched by the payroll connector and not acknowledged within {} \

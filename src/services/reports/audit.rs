@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::DbConnection;
+use crate::domain::ids::UserId;
 use crate::error::Result;
 
 /// The audited fields of a report, by name.
@@ -57,7 +58,7 @@ fn diff(before: Option<&ReportRow>, after: &ReportRow) -> Option<String> {
 /// One audit event for `after` (already written), with the fields changed since `before`.
 pub(super) fn record(
     conn: &mut DbConnection,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     action: &str,
     before: Option<&ReportRow>,
     after: &ReportRow,

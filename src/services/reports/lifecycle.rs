@@ -14,7 +14,7 @@ use crate::db::reports::{
     self as repo, ReportContent, ReportFigures, ReportRow, StatusChange, TripFacts,
 };
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::ids::{ReportId, TripId};
+use crate::domain::ids::{ReportId, TripId, UserId};
 use crate::domain::report::{Change, Comment, Decision, Refusal};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::report_limits;
@@ -59,7 +59,7 @@ pub struct PlannedReport {
 /// Checks `input` and asks the route service, as `create` does, outside any transaction.
 pub async fn plan_new(
     ctx: &Context,
-    user_id: i64,
+    user_id: UserId,
     input: ReportInput,
     source: Source,
 ) -> Result<PlannedReport> {
@@ -80,7 +80,7 @@ pub async fn plan_new(
 /// straight away (`submit`: the phone apps have no drafts). `trip_id`: the trip stored with it.
 pub fn create_in(
     c: &mut DbConnection,
-    user_id: i64,
+    user_id: UserId,
     planned: &PlannedReport,
     trip_id: Option<TripId>,
     submit: bool,

@@ -42,7 +42,7 @@ use serde_json::Value;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::{Database, DbConnection};
 use crate::domain::allowance::{AllowanceError, DistanceMode, RateKind};
-use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId};
+use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId, UserId};
 use crate::domain::report::{Actor, DriveReport, Refusal, ReportStatus, TransitionError};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::RouteService;
@@ -82,7 +82,7 @@ pub struct Context {
 /// The authenticated caller, as the report rules see them.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub admin: bool,
     pub approver: bool,
     pub payroll: bool,
@@ -222,7 +222,7 @@ pub struct Report {
     pub rejection_comment: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
-    pub decided_by_user_id: Option<i64>,
+    pub decided_by_user_id: Option<UserId>,
     /// The account the approver booked the report to; `None`: the employment's default.
     pub account: Option<String>,
     /// Codes for the approver to look at (reports from the phone apps), e.g.
@@ -237,7 +237,7 @@ pub struct Event {
     pub id: i64,
     pub at: DateTime<Utc>,
     /// `null` for a change the system made (a re-pricing after another report changed).
-    pub actor_user_id: Option<i64>,
+    pub actor_user_id: Option<UserId>,
     pub actor_username: Option<String>,
     pub action: String,
     pub from_status: Option<ReportStatus>,

@@ -3,7 +3,7 @@
 
 use super::pricing::RateBook;
 use super::*;
-use crate::domain::ids::PersonId;
+use crate::domain::ids::{PersonId, UserId};
 
 use crate::db::org::{self as org_repo};
 use crate::db::reports::{self as repo, ReportContent, TripFacts};
@@ -93,7 +93,7 @@ fn plan(
     norddjurs_method: bool,
     home_tolerance_m: f64,
     routes_measurable: bool,
-    caller_user_id: i64,
+    caller_user_id: UserId,
     input: ReportInput,
     given_trip: Option<TripFacts>,
 ) -> Result<Plan> {
@@ -530,7 +530,7 @@ pub(super) fn trip_taken(e: diesel::result::Error) -> Error {
 
 pub(super) async fn planned(
     ctx: &Context,
-    user_id: i64,
+    user_id: UserId,
     input: ReportInput,
     source: Source,
 ) -> Result<(Plan, i64)> {

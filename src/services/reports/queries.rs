@@ -151,7 +151,7 @@ pub fn get(conn: &mut DbConnection, caller: Caller, id: ReportId) -> Result<Repo
 pub fn history(conn: &mut DbConnection, caller: Caller, id: ReportId) -> Result<Vec<Event>> {
     visible(conn, caller, id)?;
     let events = repo::events_of(conn, id)?;
-    let mut usernames: HashMap<i64, Option<String>> = HashMap::new();
+    let mut usernames: HashMap<UserId, Option<String>> = HashMap::new();
     let mut out = Vec::with_capacity(events.len());
     for EventRow {
         id,

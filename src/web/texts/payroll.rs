@@ -2,6 +2,7 @@
 //! and settings pages.
 
 use crate::domain::allowance::rates::RateKind;
+use crate::domain::ids::BatchId;
 use crate::payroll::PayrollFormat;
 use crate::services::payroll::{Batch, BatchStatus};
 
@@ -277,7 +278,7 @@ pub fn batch_state(b: &Batch) -> &'static str {
 }
 
 /// `Lønkørsel 7`.
-pub fn batch_heading(id: i64) -> String {
+pub fn batch_heading(id: BatchId) -> String {
     format!("Lønkørsel {id}")
 }
 

@@ -7,6 +7,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::ids::UserId;
 use crate::domain::users::{Role, Roles};
 use crate::error::Error;
 use crate::http::AppState;
@@ -164,7 +165,7 @@ pub async fn create(
 struct UserPage {
     layout: Layout,
     a: &'static AdminTexts,
-    id: i64,
+    id: UserId,
     username: String,
     created: String,
     active: bool,
@@ -178,7 +179,7 @@ struct UserPage {
 async fn user_page(
     state: &AppState,
     signed: &Signed,
-    id: i64,
+    id: UserId,
     one_time_password: Option<String>,
     error: Option<String>,
 ) -> Result<UserPage, WebError> {
@@ -208,7 +209,7 @@ async fn user_page(
 pub async fn show(
     state: web::Data<AppState>,
     Administrator(signed): Administrator,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
     query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
     let mut page = user_page(&state, &signed, id.into_inner(), None, None).await?;
@@ -221,7 +222,7 @@ pub async fn show(
 pub async fn act(
     state: web::Data<AppState>,
     AdminForm { signed, form, .. }: AdminForm,
-    id: web::Path<i64>,
+    id: web::Path<UserId>,
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();
     let back = |notice: &str| see_other(&format!("/admin/brugere/{id}?besked={notice}"));

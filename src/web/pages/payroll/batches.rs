@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{batch_path, notice, placeholder_banner};
+use crate::domain::ids::BatchId;
 use crate::domain::page::Page;
 use crate::http::handlers::payroll::{file_response, FileQuery};
 use crate::http::AppState;
@@ -19,7 +20,7 @@ use crate::web::{format, ok, Layout, NoticeQuery};
 
 /// A batch as the pages show it.
 pub struct BatchView {
-    pub id: i64,
+    pub id: BatchId,
     pub heading: String,
     pub href: String,
     pub file_href: String,
@@ -152,7 +153,7 @@ struct BatchPage {
 pub async fn show(
     state: web::Data<AppState>,
     PayrollStaff(signed): PayrollStaff,
-    id: web::Path<i64>,
+    id: web::Path<BatchId>,
     params: web::Query<ListParams>,
     notices: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WebError> {
@@ -178,7 +179,7 @@ pub async fn show(
 pub async fn file(
     state: web::Data<AppState>,
     _: PayrollStaff,
-    id: web::Path<i64>,
+    id: web::Path<BatchId>,
 ) -> Result<HttpResponse, WebError> {
     Ok(file_response(&state, id.into_inner(), FileQuery::default()).await?)
 }

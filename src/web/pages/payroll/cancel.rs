@@ -7,6 +7,7 @@ use askama::Template;
 
 use super::batches::BatchView;
 use super::{batch_path, placeholder_banner};
+use crate::domain::ids::BatchId;
 use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::payroll::{self, Actor, CancelBatch};
@@ -31,7 +32,7 @@ struct CancelPage {
 async fn page(
     state: &AppState,
     signed: &Signed,
-    id: i64,
+    id: BatchId,
     reason: String,
     reason_error: bool,
 ) -> Result<CancelPage, WebError> {
@@ -55,7 +56,7 @@ async fn page(
 pub async fn confirm(
     state: web::Data<AppState>,
     PayrollStaff(signed): PayrollStaff,
-    id: web::Path<i64>,
+    id: web::Path<BatchId>,
 ) -> Result<HttpResponse, WebError> {
     let page = page(&state, &signed, id.into_inner(), String::new(), false).await?;
     render(StatusCode::OK, &page)
@@ -63,7 +64,7 @@ pub async fn confirm(
 
 pub async fn cancel(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
+    id: web::Path<BatchId>,
     PayrollForm { signed, form, .. }: PayrollForm,
 ) -> Result<HttpResponse, WebError> {
     let id = id.into_inner();

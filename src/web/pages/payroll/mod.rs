@@ -10,6 +10,7 @@ pub mod waiting;
 use actix_web::web;
 
 use crate::db::DbConnection;
+use crate::domain::ids::BatchId;
 use crate::error::Result;
 use crate::services::tf_codes;
 use crate::web::page_and_form;
@@ -45,6 +46,6 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
     })
 }
 
-pub fn batch_path(id: i64) -> String {
+pub fn batch_path(id: BatchId) -> String {
     format!("/loen/koersler/{id}")
 }
