@@ -102,6 +102,24 @@ pub type DbPool = Pool<ConnectionManager>;
 pub type PooledDb = PooledConnection<ConnectionManager>;
 
 /// The pool plus what we know about where it points.
+/// WAL lets readers run beside the one writer; it is persistent, so it is set once at start-up.
+/// The switch needs the file to itself and SQLite does not wait for that (no busy handler), so
+/// when another instance is starting on the same fresh file the switch is tried again for as
+/// long as the busy timeout.
+fn switch_to_wal(conn: &mut SqliteConnection) -> QueryResult<()> {
+    let deadline = std::time::Instant::now() + Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS.into());
+    loop {
+        match conn.batch_execute("PRAGMA journal_mode = WAL;") {
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("locked") && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Database {
     pool: DbPool,
@@ -117,9 +135,7 @@ impl Database {
             .establish()
             .with_context(|| format!("cannot open {} database {}", url.kind(), url.redacted()))?;
         if let DbConnection::Sqlite(conn) = &mut first {
-            // WAL lets readers run beside the one writer; it is persistent, so set it once here.
-            conn.batch_execute("PRAGMA journal_mode = WAL;")
-                .context("cannot switch SQLite to WAL mode")?;
+            switch_to_wal(conn).context("cannot switch SQLite to WAL mode")?;
         }
         drop(first);
         let max_size = match url {
@@ -316,4 +332,33 @@ pub fn is_foreign_key_violation(error: &diesel::result::Error) -> bool {
             _
         )
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Instances starting together on one fresh SQLite file all get it in WAL mode (the switch
+    /// is refused with "database is locked" while another connection holds the file).
+    #[test]
+    fn instances_starting_together_on_a_new_sqlite_file_all_connect() {
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().unwrap();
+            let url = DatabaseUrl::Sqlite(dir.path().join("korsel.db"));
+            let starts: Vec<_> = (0..4)
+                .map(|_| {
+                    let url = url.clone();
+                    std::thread::spawn(move || {
+                        let db = Database::connect(&url)?;
+                        let mut conn = db.get().map_err(anyhow::Error::from)?;
+                        conn.batch_execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")?;
+                        anyhow::Ok(())
+                    })
+                })
+                .collect();
+            for start in starts {
+                start.join().unwrap().unwrap();
+            }
+        }
+    }
 }
