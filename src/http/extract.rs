@@ -10,7 +10,6 @@ use crate::db::users;
 use crate::domain::ids::UserId;
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
-use crate::http::body_rate::unreadable_body;
 use crate::http::AppState;
 use crate::services::oidc;
 use crate::services::tokens::Principal;
@@ -188,11 +187,19 @@ pub fn media_type(req: &HttpRequest) -> String {
 }
 
 /// Reads a whole body into memory, answering 413 as soon as it grows past `limit` bytes.
-pub async fn read_body(mut body: web::Payload, limit: usize) -> Result<web::BytesMut, Error> {
+pub async fn read_body(body: web::Payload, limit: usize) -> Result<web::BytesMut, Error> {
+    read_chunks(crate::http::body_rate::body_chunks(body), limit).await
+}
+
+/// [`read_body`] for any stream of chunks (a part of a form post, say).
+pub async fn read_chunks(
+    mut chunks: impl futures_util::Stream<Item = Result<web::Bytes, Error>> + Unpin,
+    limit: usize,
+) -> Result<web::BytesMut, Error> {
     use futures_util::StreamExt;
     let mut bytes = web::BytesMut::new();
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(unreadable_body)?;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
         if bytes.len() + chunk.len() > limit {
             return Err(Error::problem(
                 ProblemKind::PayloadTooLarge,

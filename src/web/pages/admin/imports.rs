@@ -21,10 +21,11 @@ use crate::web::texts::admin::{self as texts, AdminTexts, ADMIN};
 use crate::web::{ok, render, see_other, Layout, NoticeQuery};
 
 use super::notice;
-use super::upload::{self, read_body, UploadQuery};
+use super::upload::{self, UploadQuery};
+use crate::http::extract::read_chunks;
 
 /// Largest org-units or staff file (50,000 staff rows are about 10 MB).
-pub const MAX_CSV_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_CSV_BYTES: usize = 64 * 1024 * 1024;
 
 /// Rows listed of the changed or refused ones (all are counted).
 pub const MAX_LISTED: usize = 1000;
@@ -113,7 +114,7 @@ pub async fn upload(
         WebError::Service(Error::problem(ProblemKind::NotFound, "no such import"))
     })?;
     let upload = upload::receive(&req, &signed, query.into_inner(), body).await?;
-    let data = read_body(upload.file, MAX_CSV_BYTES).await?;
+    let data = Vec::from(read_chunks(upload.file, MAX_CSV_BYTES).await?);
     let user_id = signed.user.user_id;
     let name = upload.query.file_name();
     let id = state

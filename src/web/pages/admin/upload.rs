@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, ProblemKind};
 use crate::http::body_rate::{body_chunks, unreadable_body};
+use crate::http::extract::read_chunks;
 use crate::web::error::WebError;
 use crate::web::see_other;
 use crate::web::session::{same_secret, Signed, CSRF_FIELD, CSRF_HEADER};
@@ -47,7 +48,7 @@ const FILE_FIELD: &str = "fil";
 const FORMAT_FIELD: &str = "format";
 
 /// Largest `csrf` or `format` field of a form post.
-const MAX_FIELD_BYTES: u64 = 1024;
+const MAX_FIELD_BYTES: usize = 1024;
 
 /// An upload, its CSRF token checked: the file's chunks, its name and format.
 pub struct Upload {
@@ -173,25 +174,7 @@ fn file_part(parts: Multipart, part: Field) -> impl Stream<Item = Result<Bytes, 
 /// A small text field of a form post.
 async fn read_text(part: &mut Field) -> Result<String, WebError> {
     let chunks = part.map(|chunk| chunk.map_err(unreadable_form));
-    let data = read_body(chunks, MAX_FIELD_BYTES).await?;
-    String::from_utf8(data).map_err(|_| bad_form("a form field is not UTF-8".to_string()))
-}
-
-/// Reads chunks into memory, refusing more than `limit` bytes (413).
-pub async fn read_body(
-    mut chunks: impl Stream<Item = Result<Bytes, Error>> + Unpin,
-    limit: u64,
-) -> Result<Vec<u8>, WebError> {
-    let mut data = Vec::new();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk?;
-        if (data.len() + chunk.len()) as u64 > limit {
-            return Err(WebError::Service(Error::problem(
-                ProblemKind::PayloadTooLarge,
-                format!("the file is larger than {limit} bytes"),
-            )));
-        }
-        data.extend_from_slice(&chunk);
-    }
-    Ok(data)
+    let data = read_chunks(chunks, MAX_FIELD_BYTES).await?;
+    String::from_utf8(Vec::from(data))
+        .map_err(|_| bad_form("a form field is not UTF-8".to_string()))
 }
