@@ -224,6 +224,23 @@ pub fn lock_approved_up_to(
     Ok(())
 }
 
+/// The reports a batch takes, as one SQL tail for the batch itself and for its preview: every
+/// report in a status driven on or before a date (the two placeholders), with its employment `e`
+/// and person `p`.
+macro_rules! batch_reports {
+    ($status:literal, $up_to:literal) => {
+        concat!(
+            " FROM drive_reports r \
+             JOIN employments e ON e.id = r.employment_id \
+             JOIN persons p ON p.id = r.person_id \
+             WHERE r.status = ",
+            $status,
+            " AND r.drive_date <= ",
+            $up_to
+        )
+    };
+}
+
 /// Writes a ledger row for every report in `status` driven on or before `up_to`, with the
 /// report as it is now (its version after the move to exported, the employment number, name,
 /// CPR only if `with_cpr`, date, purpose, distance and amount). Returns the number of rows.
@@ -234,17 +251,14 @@ pub fn insert_ledger(
     status: ReportStatus,
     up_to: NaiveDate,
 ) -> QueryResult<usize> {
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "INSERT INTO payroll_ledger (batch_id, report_id, report_version, employment_number, \
                 person_name, cpr, drive_date, purpose, distance_m, amount_ore, account) \
          SELECT $1, r.id, r.version + 1, e.employment_number, p.name, \
                 CASE WHEN $2 THEN p.cpr END, r.drive_date, r.purpose, r.reimbursable_m, \
-                r.amount_ore, r.account \
-         FROM drive_reports r \
-         JOIN employments e ON e.id = r.employment_id \
-         JOIN persons p ON p.id = r.person_id \
-         WHERE r.status = $3 AND r.drive_date <= $4",
-    )
+                r.amount_ore, r.account",
+        batch_reports!("$3", "$4")
+    ))
     .bind::<BigInt, _>(batch_id)
     .bind::<Bool, _>(with_cpr)
     .bind::<Text, _>(status)
@@ -259,14 +273,11 @@ pub fn totals_up_to(
     status: ReportStatus,
     up_to: NaiveDate,
 ) -> QueryResult<LedgerTotals> {
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "SELECT COUNT(*) AS reports, CAST(COALESCE(SUM(r.reimbursable_m), 0) AS BIGINT) AS distance_m, \
-                CAST(COALESCE(SUM(r.amount_ore), 0) AS BIGINT) AS amount_ore \
-         FROM drive_reports r \
-         JOIN employments e ON e.id = r.employment_id \
-         JOIN persons p ON p.id = r.person_id \
-         WHERE r.status = $1 AND r.drive_date <= $2",
-    )
+                CAST(COALESCE(SUM(r.amount_ore), 0) AS BIGINT) AS amount_ore",
+        batch_reports!("$1", "$2")
+    ))
     .bind::<Text, _>(status)
     .bind::<Date, _>(up_to)
     .get_result(conn)

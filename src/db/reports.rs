@@ -159,34 +159,25 @@ pub fn bump_version(
     Ok(rows == 1)
 }
 
-pub fn set_content(
-    conn: &mut DbConnection,
-    id: ReportId,
-    content: &ReportContent,
-) -> QueryResult<usize> {
-    diesel::update(drive_reports::table.find(id))
-        .set(content)
-        .execute(conn)
+/// A writer per part of a report that is stored as a whole (each part is a diesel changeset).
+macro_rules! report_part_writers {
+    ($($(#[$doc:meta])* $name:ident($part:ty);)*) => {$(
+        $(#[$doc])*
+        pub fn $name(conn: &mut DbConnection, id: ReportId, part: &$part) -> QueryResult<usize> {
+            diesel::update(drive_reports::table.find(id))
+                .set(part)
+                .execute(conn)
+        }
+    )*};
 }
 
-pub fn set_figures(
-    conn: &mut DbConnection,
-    id: ReportId,
-    figures: &ReportFigures,
-) -> QueryResult<usize> {
-    diesel::update(drive_reports::table.find(id))
-        .set(figures)
-        .execute(conn)
-}
-
-pub fn set_status(
-    conn: &mut DbConnection,
-    id: ReportId,
-    change: &StatusChange,
-) -> QueryResult<usize> {
-    diesel::update(drive_reports::table.find(id))
-        .set(change)
-        .execute(conn)
+report_part_writers! {
+    /// What the employee entered.
+    set_content(ReportContent);
+    /// What korsel computed from it.
+    set_figures(ReportFigures);
+    /// A move to another status, as the report aggregate decided it.
+    set_status(StatusChange);
 }
 
 pub fn delete_report(conn: &mut DbConnection, id: ReportId) -> QueryResult<usize> {

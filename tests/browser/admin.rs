@@ -76,15 +76,12 @@ async fn an_administrator_loads_a_municipality_through_the_previews() {
         .await;
         assert!(b.path().await.starts_with("/admin/indlaesning/adresser/"));
         b.check_page("admin-adresser-status").await;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !b
-            .text("#adresse-status [data-state]")
-            .await
-            .contains("Færdig")
-        {
-            assert!(std::time::Instant::now() < deadline, "{}", b.body().await);
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
+        b.wait_for_text(
+            "#adresse-status [data-state]",
+            "Færdig",
+            std::time::Duration::from_secs(60),
+        )
+        .await;
         assert!(b.exists("#adresse-resultat").await);
         b.check_page("admin-adresser-faerdig").await;
         b.goto("/adresser/forslag?stop_label=Strandvejen%2042")

@@ -224,8 +224,32 @@ impl Browser {
         self.find("body").await;
     }
 
+    /// The visible text of the first element matching `css`. An element that htmx swaps out
+    /// between finding and reading it (a polled status) is found again.
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        for _ in 0..40 {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if e.is_stale_element_reference() => {
+                    tokio::time::sleep(Duration::from_millis(25)).await
+                }
+                Err(e) => panic!("read {css} on {}: {e}", self.path().await),
+            }
+        }
+        panic!("{css} was replaced 40 times in a row while being read");
+    }
+
+    /// Waits until the text of `css` contains `wanted`, for a page that updates itself.
+    pub async fn wait_for_text(&self, css: &str, wanted: &str, within: Duration) {
+        let deadline = std::time::Instant::now() + within;
+        while !self.text(css).await.contains(wanted) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{css} never said {wanted:?}: {}",
+                self.body().await
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 
     /// The visible text of every element matching `css`, in page order.
@@ -268,7 +292,16 @@ impl Browser {
         }
         for width in [DESKTOP_WIDTH, PHONE_WIDTH] {
             self.emulate_width(width).await;
-            let violations = self.axe().await;
+            // A page that updates itself (htmx polling) can swap a node out under a running
+            // axe; that is an axe error, not a finding, so axe runs again on the new page.
+            let mut violations = self.axe().await;
+            for _ in 0..3 {
+                if !is_axe_error(&violations) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                violations = self.axe().await;
+            }
             assert!(
                 violations.as_array().is_some_and(|v| v.is_empty()),
                 "axe found WCAG 2.1 A/AA violations on {name} at {width} px:\n{}",
@@ -429,4 +462,11 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
         let body = json!({"cmd": self.cmd, "params": self.params});
         (http::Method::POST, Some(body.to_string()))
     }
+}
+
+/// Whether axe itself failed (its run threw), as the axe script reports it.
+fn is_axe_error(violations: &Value) -> bool {
+    violations
+        .as_array()
+        .is_some_and(|v| v.iter().any(|v| v["id"] == "axe-error"))
 }

@@ -3,7 +3,7 @@
 //!
 //! A method takes the actor, the decision and (for approving and rejecting) the report's
 //! responsible approvers, resolved by the caller for the day of the decision, and returns either
-//! the [`Change`] to store (status, timestamps, comment, account and the next version) or a
+//! the [`ReportState`] to store (status, timestamps, comment, account and the next version) or a
 //! typed [`Refusal`]. It reads no database and keeps no clock: the service loads the report,
 //! asks the aggregate, stores the change under the version it read, and writes the audit event.
 //! The status machine itself is [`crate::domain::report_state`].
@@ -82,18 +82,13 @@ pub struct DriveReport {
     pub id: ReportId,
     /// The person whose report it is.
     pub owner: PersonId,
-    pub status: ReportStatus,
-    pub version: i64,
-    pub rejection_comment: Option<String>,
-    pub submitted_at: Option<NaiveDateTime>,
-    pub decided_at: Option<NaiveDateTime>,
-    pub decided_by_user_id: Option<UserId>,
-    pub account: Option<String>,
+    pub state: ReportState,
 }
 
-/// What a transition stores: the report's status fields after it, and its next version.
+/// A report's status and its bookkeeping at one version: what a transition reads, and what it
+/// stores (the fields after it, at the next version).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
+pub struct ReportState {
     pub status: ReportStatus,
     pub version: i64,
     pub rejection_comment: Option<String>,
@@ -127,8 +122,8 @@ impl DriveReport {
         decision: &Decision,
         approvers: &[PersonId],
         now: NaiveDateTime,
-    ) -> Result<Change, Refusal> {
-        let from = self.status;
+    ) -> Result<ReportState, Refusal> {
+        let from = self.state.status;
         let owner_only = || {
             actor
                 .person_id
@@ -155,7 +150,7 @@ impl DriveReport {
         };
         let kept = self.unchanged();
         Ok(match decision {
-            Decision::Submit => Change {
+            Decision::Submit => ReportState {
                 status: to,
                 rejection_comment: None,
                 submitted_at: Some(now),
@@ -163,14 +158,14 @@ impl DriveReport {
                 decided_by_user_id: None,
                 ..kept
             },
-            Decision::Withdraw => Change {
+            Decision::Withdraw => ReportState {
                 status: to,
                 rejection_comment: None,
                 decided_at: None,
                 decided_by_user_id: None,
                 ..kept
             },
-            Decision::Approve { account, .. } => Change {
+            Decision::Approve { account, .. } => ReportState {
                 status: to,
                 rejection_comment: None,
                 decided_at: Some(now),
@@ -178,7 +173,7 @@ impl DriveReport {
                 account: account.as_ref().map(|a| a.as_str().to_string()),
                 ..kept
             },
-            Decision::Reject { comment } | Decision::AdminReject { comment } => Change {
+            Decision::Reject { comment } | Decision::AdminReject { comment } => ReportState {
                 status: to,
                 rejection_comment: Some(comment.as_str().to_string()),
                 decided_at: Some(now),
@@ -190,16 +185,16 @@ impl DriveReport {
 
     /// The owner replaces the content: a draft or pending report keeps its status, a rejected
     /// one is resubmitted as pending (and the next approval books it anew).
-    pub fn edit(&self, actor: &Actor, now: NaiveDateTime) -> Result<Change, Refusal> {
+    pub fn edit(&self, actor: &Actor, now: NaiveDateTime) -> Result<ReportState, Refusal> {
         let me = actor
             .person_id
             .ok_or(TransitionError::NotOwner(Action::Edit))?;
-        let to = state::edit(self.status, me, self.owner)?;
+        let to = state::edit(self.state.status, me, self.owner)?;
         let kept = self.unchanged();
-        if to == self.status {
+        if to == self.state.status {
             return Ok(kept);
         }
-        Ok(Change {
+        Ok(ReportState {
             status: to,
             rejection_comment: None,
             submitted_at: Some(now),
@@ -216,7 +211,7 @@ impl DriveReport {
         if actor.person_id != Some(self.owner) {
             return Err(Refusal::NotOwnerDelete);
         }
-        if self.status != ReportStatus::Draft || self.submitted_at.is_some() {
+        if self.state.status != ReportStatus::Draft || self.state.submitted_at.is_some() {
             return Err(Refusal::NotDeletable);
         }
         Ok(())
@@ -224,15 +219,10 @@ impl DriveReport {
 
     /// The status fields as they are, at the next version (a change that touches only the
     /// content or the figures).
-    pub fn unchanged(&self) -> Change {
-        Change {
-            status: self.status,
-            version: self.version + 1,
-            rejection_comment: self.rejection_comment.clone(),
-            submitted_at: self.submitted_at,
-            decided_at: self.decided_at,
-            decided_by_user_id: self.decided_by_user_id,
-            account: self.account.clone(),
+    pub fn unchanged(&self) -> ReportState {
+        ReportState {
+            version: self.state.version + 1,
+            ..self.state.clone()
         }
     }
 }

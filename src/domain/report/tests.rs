@@ -27,13 +27,15 @@ fn report(status: ReportStatus) -> DriveReport {
     DriveReport {
         id: ReportId(7),
         owner: OWNER,
-        status,
-        version: 4,
-        rejection_comment: (status == ReportStatus::Rejected).then(|| "forkert rute".into()),
-        submitted_at: (status != ReportStatus::Draft).then(|| at(1)),
-        decided_at: None,
-        decided_by_user_id: None,
-        account: None,
+        state: ReportState {
+            status,
+            version: 4,
+            rejection_comment: (status == ReportStatus::Rejected).then(|| "forkert rute".into()),
+            submitted_at: (status != ReportStatus::Draft).then(|| at(1)),
+            decided_at: None,
+            decided_by_user_id: None,
+            account: None,
+        },
     }
 }
 
@@ -158,7 +160,7 @@ fn every_status_actor_and_decision_gives_the_documented_change_or_a_typed_refusa
                     Ok(to) => {
                         let change = got.unwrap_or_else(|e| panic!("{context}: refused: {e}"));
                         assert_eq!(change.status, to, "{context}");
-                        assert_eq!(change.version, before.version + 1, "{context}");
+                        assert_eq!(change.version, before.state.version + 1, "{context}");
                         assert_stores_what_the_decision_says(&before, &actor, &decision, &change);
                     }
                 }
@@ -172,7 +174,7 @@ fn assert_stores_what_the_decision_says(
     before: &DriveReport,
     actor: &Actor,
     decision: &Decision,
-    change: &Change,
+    change: &ReportState,
 ) {
     match decision {
         Decision::Submit => {
@@ -182,7 +184,7 @@ fn assert_stores_what_the_decision_says(
         }
         Decision::Withdraw => {
             assert_eq!(
-                change.submitted_at, before.submitted_at,
+                change.submitted_at, before.state.submitted_at,
                 "keeps when it was submitted"
             );
             assert_eq!(change.decided_at, None);
@@ -201,7 +203,7 @@ fn assert_stores_what_the_decision_says(
             assert_eq!(change.decided_by_user_id, Some(actor.user_id));
             assert_eq!(change.rejection_comment.as_deref(), Some(comment.as_str()));
             assert_eq!(
-                change.account, before.account,
+                change.account, before.state.account,
                 "a rejection keeps the booking"
             );
         }
@@ -270,25 +272,17 @@ fn only_the_owner_deletes_and_only_a_never_submitted_draft() {
     let draft = report(ReportStatus::Draft);
     assert_eq!(draft.delete(&owner), Ok(()));
     assert_eq!(draft.delete(&actors()[6].1), Err(Refusal::NotOwnerDelete));
-    let withdrawn = DriveReport {
-        submitted_at: Some(at(1)),
-        ..draft
-    };
+    let mut withdrawn = draft.clone();
+    withdrawn.state.submitted_at = Some(at(1));
     assert_eq!(withdrawn.delete(&owner), Err(Refusal::NotDeletable));
     for status in [ReportStatus::Pending, ReportStatus::Approved] {
         assert_eq!(report(status).delete(&owner), Err(Refusal::NotDeletable));
     }
 }
 
-fn apply(report: &DriveReport, change: Change) -> DriveReport {
+fn apply(report: &DriveReport, change: ReportState) -> DriveReport {
     DriveReport {
-        status: change.status,
-        version: change.version,
-        rejection_comment: change.rejection_comment,
-        submitted_at: change.submitted_at,
-        decided_at: change.decided_at,
-        decided_by_user_id: change.decided_by_user_id,
-        account: change.account,
+        state: change,
         ..report.clone()
     }
 }
@@ -305,10 +299,10 @@ proptest! {
         let mut current = report(ReportStatus::Draft);
         for (minute, (a, d)) in (0u32..).zip(steps) {
             let (actor, decision) = (&actors[a].1, &decisions[d]);
-            match (current.decide(actor, decision, &[LEADER], at(minute % 60)), expected(current.status, actor, decision)) {
+            match (current.decide(actor, decision, &[LEADER], at(minute % 60)), expected(current.state.status, actor, decision)) {
                 (Ok(change), Ok(to)) => {
                     prop_assert_eq!(change.status, to);
-                    prop_assert_eq!(change.version, current.version + 1);
+                    prop_assert_eq!(change.version, current.state.version + 1);
                     current = apply(&current, change);
                 }
                 (Err(got), Err(want)) => prop_assert_eq!(got, want),

@@ -15,7 +15,7 @@ use crate::db::reports::{
 };
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::ids::{ReportId, TripId, UserId};
-use crate::domain::report::{Change, Comment, Decision, Refusal};
+use crate::domain::report::{Comment, Decision, Refusal, ReportState};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::report_limits;
 
@@ -315,7 +315,7 @@ pub fn delete(
 fn store(
     conn: &mut DbConnection,
     before: &ReportRow,
-    change: &Change,
+    change: &ReportState,
     expected: Expected,
     now: NaiveDateTime,
 ) -> Result<()> {

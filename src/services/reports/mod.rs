@@ -43,7 +43,9 @@ use crate::db::reports::{self as repo, ReportRow};
 use crate::db::{Database, DbConnection};
 use crate::domain::allowance::{AllowanceError, DistanceMode, RateKind};
 use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId, UserId};
-use crate::domain::report::{Actor, DriveReport, Refusal, ReportStatus, TransitionError};
+use crate::domain::report::{
+    Actor, DriveReport, Refusal, ReportState, ReportStatus, TransitionError,
+};
 use crate::error::{Error, Problem, ProblemKind, Result};
 use crate::routing::RouteService;
 use crate::services::org::{self, Location};
@@ -291,13 +293,15 @@ fn aggregate(row: &ReportRow) -> Result<DriveReport> {
     Ok(DriveReport {
         id: row.id,
         owner: row.person_id,
-        status: row.status,
-        version: row.version,
-        rejection_comment: row.rejection_comment.clone(),
-        submitted_at: row.submitted_at,
-        decided_at: row.decided_at,
-        decided_by_user_id: row.decided_by_user_id,
-        account: row.account.clone(),
+        state: ReportState {
+            status: row.status,
+            version: row.version,
+            rejection_comment: row.rejection_comment.clone(),
+            submitted_at: row.submitted_at,
+            decided_at: row.decided_at,
+            decided_by_user_id: row.decided_by_user_id,
+            account: row.account.clone(),
+        },
     })
 }
 
