@@ -191,6 +191,31 @@ async fn a_form_upload_needs_its_token_before_the_file_and_a_well_formed_body() 
 }
 
 #[tokio::test]
+async fn a_form_whose_part_headers_never_end_is_refused_before_it_fills_memory() {
+    let app = spawn_app().await;
+    let admin = admin_browser(&app).await;
+    // A valid token, then a part whose header runs on for 2 MiB without ending.
+    let body = format!(
+        "--x\r\ncontent-disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--x\r\n\
+         content-disposition: form-data; name=\"fil\"; filename=\"{}",
+        admin.1,
+        "a".repeat(2 << 20)
+    );
+    let res = client()
+        .post(app.url("/admin/indlaesning/organisation"))
+        .header(COOKIE, &admin.0)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Formularen eller filen er større"), "{html}");
+    assert_eq!(stored(&app)[0], 0);
+}
+
+#[tokio::test]
 async fn a_trickled_form_upload_is_cut_off_with_408_as_any_slow_body() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = spawn_app_with(|s| {

@@ -3,7 +3,11 @@
 //! 201 with the page to go to), and a browser without JavaScript posts the form as
 //! `multipart/form-data` (answered 303 to that page). Either way the file is read as a stream.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use actix_multipart::{Field, Multipart, MultipartError};
+use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
@@ -50,6 +54,11 @@ const FORMAT_FIELD: &str = "format";
 /// Largest `csrf` or `format` field of a form post.
 const MAX_FIELD_BYTES: usize = 1024;
 
+/// The most a form post may send before its file part begins (the token, the format and the
+/// parts' headers). actix-multipart holds a part's headers in memory until they end, so without
+/// this a header that never ends would be buffered up to the upload limit.
+const MAX_FORM_PREAMBLE_BYTES: usize = 64 * 1024;
+
 /// An upload, its CSRF token checked: the file's chunks, its name and format.
 pub struct Upload {
     pub query: UploadQuery,
@@ -93,7 +102,8 @@ pub async fn receive(
             reply: Reply { form: false },
         });
     }
-    let mut parts = Multipart::new(req.headers(), body);
+    let file_begun = Rc::new(Cell::new(false));
+    let mut parts = Multipart::new(req.headers(), preamble_capped(body, Rc::clone(&file_begun)));
     let mut csrf_checked = false;
     let mut format = None;
     while let Some(part) = parts.next().await {
@@ -109,6 +119,7 @@ pub async fn receive(
             }
             FORMAT_FIELD => format = Some(read_text(&mut part).await?),
             FILE_FIELD if csrf_checked => {
+                file_begun.set(true);
                 let fil = part
                     .content_disposition()
                     .and_then(|d| d.get_filename())
@@ -154,10 +165,38 @@ fn bad_form(detail: String) -> WebError {
     WebError::Service(Error::problem(ProblemKind::BadRequest, detail))
 }
 
+/// The form's body, refused once more than [`MAX_FORM_PREAMBLE_BYTES`] have been read without
+/// the file part having begun (a chunk is counted when the next one is asked for, so the chunk
+/// that holds the file part's start always gets through).
+fn preamble_capped(
+    body: web::Payload,
+    file_begun: Rc<Cell<bool>>,
+) -> impl Stream<Item = Result<Bytes, PayloadError>> {
+    let mut read_before_file = 0usize;
+    body.map(move |chunk| {
+        if !file_begun.get() && read_before_file > MAX_FORM_PREAMBLE_BYTES {
+            return Err(PayloadError::Overflow);
+        }
+        let chunk = chunk?;
+        if !file_begun.get() {
+            read_before_file = read_before_file.saturating_add(chunk.len());
+        }
+        Ok(chunk)
+    })
+}
+
 /// A form body that cannot be read: too slow (408) or a body that fails (400) as any body,
 /// else not well-formed `multipart/form-data` (400).
 fn unreadable_form(e: MultipartError) -> Error {
     match e {
+        MultipartError::Payload(PayloadError::Overflow) => Error::problem(
+            ProblemKind::PayloadTooLarge,
+            format!(
+                "the form sends more than {} KiB before its file part; send the token, the \
+                 format and then the file",
+                MAX_FORM_PREAMBLE_BYTES / 1024
+            ),
+        ),
         MultipartError::Payload(e) => unreadable_body(e),
         e => Error::problem(ProblemKind::BadRequest, format!("unreadable form: {e}")),
     }
