@@ -25,7 +25,9 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use super::DbConnection;
 use crate::domain::allowance::{DistanceMode, RateKind};
-use crate::domain::ids::{BatchId, EmploymentId, OrgUnitId, PersonId, ReportId, TripId, UserId};
+use crate::domain::ids::{
+    BatchId, EmploymentId, OrgUnitId, PersonId, RateTypeId, ReportId, TripId, UserId, VehicleId,
+};
 use crate::domain::report_state::ReportStatus;
 use crate::domain::users::{Role, Roles};
 
@@ -202,7 +204,7 @@ macro_rules! bigint_ids {
     };
 }
 
-bigint_ids! { PersonId, OrgUnitId, EmploymentId, ReportId, TripId, UserId, BatchId }
+bigint_ids! { PersonId, OrgUnitId, EmploymentId, ReportId, TripId, UserId, BatchId, VehicleId, RateTypeId }
 
 #[cfg(test)]
 mod tests {

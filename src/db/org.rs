@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::RateKind;
-use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId, RateTypeId, VehicleId};
 
 use super::queries::table_queries;
 use super::schema::{
@@ -411,7 +411,7 @@ pub fn overrides_of(conn: &mut DbConnection, person_id: PersonId) -> QueryResult
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = vehicles)]
 pub struct VehicleRow {
-    pub id: i64,
+    pub id: VehicleId,
     pub person_id: PersonId,
     pub plate: String,
     pub description: String,
@@ -429,7 +429,7 @@ pub struct NewVehicle<'a> {
     pub created_at: NaiveDateTime,
 }
 
-table_queries!(vehicles => VehicleRow {
+table_queries!(vehicles: VehicleId => VehicleRow {
     insert insert_vehicle(NewVehicle<'_>);
     find find_vehicle;
     delete delete_vehicle;
@@ -449,7 +449,7 @@ pub fn clear_primary_vehicle(conn: &mut DbConnection, person_id: PersonId) -> Qu
         .execute(conn)
 }
 
-pub fn set_primary_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+pub fn set_primary_vehicle(conn: &mut DbConnection, id: VehicleId) -> QueryResult<usize> {
     diesel::update(vehicles::table.find(id))
         .set(vehicles::is_primary.eq(true))
         .execute(conn)
@@ -460,7 +460,7 @@ pub fn set_primary_vehicle(conn: &mut DbConnection, id: i64) -> QueryResult<usiz
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = rate_types)]
 pub struct RateTypeRow {
-    pub id: i64,
+    pub id: RateTypeId,
     pub kind: RateKind,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
@@ -488,7 +488,7 @@ pub struct NewRateType<'a> {
     pub unverified: bool,
 }
 
-table_queries!(rate_types => RateTypeRow {
+table_queries!(rate_types: RateTypeId => RateTypeRow {
     insert insert_rate_type(NewRateType<'_>);
     count count_rate_types;
     find find_rate_type;
@@ -547,7 +547,7 @@ pub struct RateTypeChanges {
 
 pub fn update_rate_type(
     conn: &mut DbConnection,
-    id: i64,
+    id: RateTypeId,
     changes: &RateTypeChanges,
 ) -> QueryResult<usize> {
     diesel::update(rate_types::table.find(id))

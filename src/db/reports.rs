@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::{DistanceMode, RateKind};
-use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId, UserId};
+use crate::domain::ids::{EmploymentId, PersonId, RateTypeId, ReportId, TripId, UserId, VehicleId};
 use crate::domain::report_state::ReportStatus;
 
 use super::schema::{drive_reports, persons, report_events, report_lines, trips};
@@ -17,8 +17,8 @@ pub struct ReportRow {
     pub id: ReportId,
     pub person_id: PersonId,
     pub employment_id: EmploymentId,
-    pub rate_type_id: i64,
-    pub vehicle_id: Option<i64>,
+    pub rate_type_id: RateTypeId,
+    pub vehicle_id: Option<VehicleId>,
     pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,
@@ -55,8 +55,8 @@ pub struct ReportRow {
 #[diesel(table_name = drive_reports, treat_none_as_null = true)]
 pub struct ReportContent {
     pub employment_id: EmploymentId,
-    pub rate_type_id: i64,
-    pub vehicle_id: Option<i64>,
+    pub rate_type_id: RateTypeId,
+    pub vehicle_id: Option<VehicleId>,
     pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,
@@ -401,7 +401,7 @@ pub struct TripFacts {
     pub starts_at_work: bool,
     pub ends_at_work: bool,
     pub employment_id: Option<EmploymentId>,
-    pub vehicle_id: Option<i64>,
+    pub vehicle_id: Option<VehicleId>,
     pub purpose: Option<String>,
     pub end_latitude: f64,
     pub end_longitude: f64,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::trips;
 use super::DbConnection;
-use crate::domain::ids::{EmploymentId, TripId, UserId};
+use crate::domain::ids::{EmploymentId, TripId, UserId, VehicleId};
 
 /// Everything of a trip but its track (lists and summaries never need the track).
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -16,7 +16,7 @@ pub struct TripRow {
     pub client_trip_id: String,
     pub body_sha256: String,
     pub employment_id: Option<EmploymentId>,
-    pub vehicle_id: Option<i64>,
+    pub vehicle_id: Option<VehicleId>,
     pub purpose: Option<String>,
     pub started_at: NaiveDateTime,
     pub ended_at: NaiveDateTime,
@@ -51,7 +51,7 @@ pub struct NewTrip<'a> {
     pub client_trip_id: &'a str,
     pub body_sha256: &'a str,
     pub employment_id: Option<EmploymentId>,
-    pub vehicle_id: Option<i64>,
+    pub vehicle_id: Option<VehicleId>,
     pub purpose: Option<&'a str>,
     pub started_at: NaiveDateTime,
     pub ended_at: NaiveDateTime,

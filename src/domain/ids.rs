@@ -48,4 +48,8 @@ entity_ids!(
     UserId,
     /// A payroll batch: the reports sent to payroll together, and their file.
     BatchId,
+    /// A person's registered vehicle (its plate goes on the report).
+    VehicleId,
+    /// A rate type: one rate kind's rate and TF code for one period.
+    RateTypeId,
 );

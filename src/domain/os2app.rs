@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId, RateTypeId};
 use crate::domain::org::copenhagen_date;
 
 /// 5,000 km: more than anyone drives in a day (the same bound as a typed distance).
@@ -241,7 +241,7 @@ pub struct DriveReport {
     pub uuid: String,
     pub profile_id: PersonId,
     pub employment_id: EmploymentId,
-    pub rate_id: i64,
+    pub rate_id: RateTypeId,
     pub purpose: String,
     pub remark: Option<String>,
     pub starts_at_home: bool,
@@ -293,7 +293,7 @@ pub fn parse_drive_object(
             uuid,
             profile_id: PersonId(report.id("ProfileId")?),
             employment_id: EmploymentId(report.id("EmploymentId")?),
-            rate_id: report.id("RateId")?,
+            rate_id: RateTypeId(report.id("RateId")?),
             purpose: report.required_text("Purpose", MAX_TEXT_CHARS)?,
             remark: report
                 .text("ManualEntryRemark", MAX_TEXT_CHARS)?
@@ -427,7 +427,7 @@ pub struct OrgUnit {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Rate {
-    pub id: i64,
+    pub id: RateTypeId,
     pub description: String,
     /// A string, as OS2's DMZ model had it.
     pub year: String,
@@ -509,7 +509,7 @@ mod tests {
         assert_eq!(r.uuid, "b3c1e6a2-0000-4000-8000-000000000001");
         assert_eq!(
             (r.profile_id, r.employment_id, r.rate_id),
-            (PersonId(42), EmploymentId(1001), 7)
+            (PersonId(42), EmploymentId(1001), RateTypeId(7))
         );
         assert_eq!(r.date, NaiveDate::from_ymd_opt(2026, 3, 5).unwrap());
         assert_eq!((r.total_distance_m, r.home_to_border_m), (23_400, 0));
@@ -537,7 +537,7 @@ mod tests {
         let r = parse_drive_object(&body, today(), 100).unwrap().report;
         assert_eq!(
             (r.employment_id, r.rate_id, r.profile_id),
-            (EmploymentId(1001), 7, PersonId(42))
+            (EmploymentId(1001), RateTypeId(7), PersonId(42))
         );
         assert!(r.starts_at_home && r.ends_at_home && !r.four_km_rule);
         assert_eq!((r.total_distance_m, r.home_to_border_m), (12_000, 2_500));
@@ -640,7 +640,7 @@ mod tests {
                 }],
             },
             rates: vec![Rate {
-                id: 7,
+                id: RateTypeId(7),
                 description: "Kørsel i egen bil".into(),
                 year: "2026".into(),
             }],

@@ -145,7 +145,7 @@ fn placeholder_refusal(
     let mut problem =
         Problem::new(ProblemKind::Validation, detail).with("rate_kind", kind.as_str());
     if let Some(r) = rate {
-        problem = problem.with("rate_type_id", r.id);
+        problem = problem.with("rate_type_id", r.id.0);
     }
     Error::Problem(problem)
 }

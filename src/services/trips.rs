@@ -15,7 +15,7 @@ use crate::domain::gps::{
     compute_distance, decode_track, encode_track, path_distance, CleanPoint, DistanceReport,
     DroppedCounts, Gap, PathParams, PipelineParams, TrackPoint,
 };
-use crate::domain::ids::{EmploymentId, PersonId, TripId, UserId};
+use crate::domain::ids::{EmploymentId, PersonId, TripId, UserId, VehicleId};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::report::Purpose;
 use crate::domain::trip::{self, PointProblem, MAX_POINTS};
@@ -34,7 +34,7 @@ pub struct TripUpload {
     #[serde(default)]
     pub employment_id: Option<EmploymentId>,
     #[serde(default)]
-    pub vehicle_id: Option<i64>,
+    pub vehicle_id: Option<VehicleId>,
     #[serde(default)]
     pub purpose: Option<String>,
 }
@@ -60,7 +60,7 @@ impl TripUpload {
         hasher.update(client_trip_id.as_bytes());
         // The stored fingerprints hash the raw number.
         hash_option(&mut hasher, employment_id.map(|e| e.0.to_le_bytes()));
-        hash_option(&mut hasher, vehicle_id.map(i64::to_le_bytes));
+        hash_option(&mut hasher, vehicle_id.map(|v| v.0.to_le_bytes()));
         hash_option(&mut hasher, purpose.as_ref().map(|p| p.len().to_le_bytes()));
         hasher.update(purpose.as_deref().unwrap_or_default());
         hasher.update(points.len().to_le_bytes());
@@ -170,7 +170,7 @@ pub struct Trip {
     pub user_id: UserId,
     pub client_trip_id: String,
     pub employment_id: Option<EmploymentId>,
-    pub vehicle_id: Option<i64>,
+    pub vehicle_id: Option<VehicleId>,
     pub purpose: Option<String>,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
@@ -624,7 +624,7 @@ mod tests {
         let changes: Vec<Change> = vec![
             Box::new(|u| u.client_trip_id = Uuid::from_u128(1)),
             Box::new(|u| u.employment_id = None),
-            Box::new(|u| u.vehicle_id = Some(7)),
+            Box::new(|u| u.vehicle_id = Some(VehicleId(7))),
             Box::new(|u| u.purpose = Some("Hjemmebesøg ".into())),
             Box::new(|u| u.purpose = None),
             Box::new(|u| u.points[1].lat += 1e-9),

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::shape::ok_json;
 use crate::db::DbConnection;
-use crate::domain::ids::PersonId;
+use crate::domain::ids::{PersonId, VehicleId};
 use crate::error::Error;
 use crate::http::extract::AuthUser;
 use crate::http::AppState;
@@ -142,7 +142,7 @@ pub async fn add_vehicle(
 pub async fn delete_vehicle(
     state: web::Data<AppState>,
     user: AuthUser,
-    vehicle: web::Path<i64>,
+    vehicle: web::Path<VehicleId>,
 ) -> Result<HttpResponse, Error> {
     let vehicle = vehicle.into_inner();
     mine(&state, &user, move |c, me| {
@@ -155,7 +155,7 @@ pub async fn delete_vehicle(
 pub async fn make_primary_vehicle(
     state: web::Data<AppState>,
     user: AuthUser,
-    vehicle: web::Path<i64>,
+    vehicle: web::Path<VehicleId>,
 ) -> Result<HttpResponse, Error> {
     let vehicle = vehicle.into_inner();
     mine_json(&state, &user, move |c, me| {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::db::DbConnection;
-use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
+use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId, RateTypeId};
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::Error;
@@ -52,7 +52,7 @@ admin_handlers! {
 
     create create_rate_type(org::CreateRateType) => org::create_rate_type,
         |out: &org::RateType| format!("/api/v1/rate-types/{}", out.id);
-    update update_rate_type(org::UpdateRateType) => org::update_rate_type;
+    update update_rate_type(org::UpdateRateType) [RateTypeId] => org::update_rate_type;
 }
 
 // ---------------------------------------------------------------- persons

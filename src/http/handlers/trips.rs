@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::shape::{checked, ok_json};
 use crate::domain::gps::{parse_gpx, GpxError, PipelineParams};
-use crate::domain::ids::{EmploymentId, TripId};
+use crate::domain::ids::{EmploymentId, TripId, VehicleId};
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::{Error, ProblemKind};
@@ -20,7 +20,7 @@ use crate::services::trips::{self, Reader, TripContext, TripUpload, Uploaded};
 pub struct GpxParams {
     client_trip_id: Option<Uuid>,
     employment_id: Option<EmploymentId>,
-    vehicle_id: Option<i64>,
+    vehicle_id: Option<VehicleId>,
     purpose: Option<String>,
 }
 

@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 use crate::db::org::{self as repo};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::allowance::rates::{seed_rates, RateKind};
+use crate::domain::ids::RateTypeId;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RateType {
-    pub id: i64,
+    pub id: RateTypeId,
     pub kind: RateKind,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
@@ -218,13 +219,13 @@ pub fn create_rate_type(conn: &mut DbConnection, input: CreateRateType) -> Resul
 
 pub fn update_rate_type(
     conn: &mut DbConnection,
-    id: i64,
+    id: RateTypeId,
     input: UpdateRateType,
 ) -> Result<RateType> {
     write_transaction(conn, |conn| update_in(conn, id, &input))
 }
 
-fn update_in(conn: &mut DbConnection, id: i64, input: &UpdateRateType) -> Result<RateType> {
+fn update_in(conn: &mut DbConnection, id: RateTypeId, input: &UpdateRateType) -> Result<RateType> {
     let row = repo::find_rate_type(conn, id)?.ok_or_else(|| Error::not_found("rate type"))?;
     let changes = rate_changes(
         row.kind,
@@ -243,7 +244,7 @@ fn update_in(conn: &mut DbConnection, id: i64, input: &UpdateRateType) -> Result
 /// New TF codes for one rate type (the rest of it stays).
 #[derive(Debug, Clone)]
 pub struct TfCodes {
-    pub id: i64,
+    pub id: RateTypeId,
     pub tf_code: String,
     pub tf_code_2: Option<String>,
 }

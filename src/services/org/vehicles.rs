@@ -1,7 +1,7 @@
 //! A person's vehicles (licence plates), one of them primary.
 
 use super::*;
-use crate::domain::ids::PersonId;
+use crate::domain::ids::{PersonId, VehicleId};
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,7 @@ use crate::error::{Error, ProblemKind, Result};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Vehicle {
-    pub id: i64,
+    pub id: VehicleId,
     pub person_id: PersonId,
     pub plate: String,
     pub description: String,
@@ -82,7 +82,11 @@ pub fn add_vehicle(
     })
 }
 
-fn own_vehicle(conn: &mut DbConnection, person_id: PersonId, id: i64) -> Result<repo::VehicleRow> {
+fn own_vehicle(
+    conn: &mut DbConnection,
+    person_id: PersonId,
+    id: VehicleId,
+) -> Result<repo::VehicleRow> {
     repo::find_vehicle(conn, id)?
         .filter(|v| v.person_id == person_id)
         .ok_or_else(|| Error::not_found("vehicle"))
@@ -91,7 +95,7 @@ fn own_vehicle(conn: &mut DbConnection, person_id: PersonId, id: i64) -> Result<
 pub fn make_primary_vehicle(
     conn: &mut DbConnection,
     person_id: PersonId,
-    id: i64,
+    id: VehicleId,
 ) -> Result<Vehicle> {
     write_transaction(conn, |conn| {
         own_vehicle(conn, person_id, id)?;
@@ -102,7 +106,7 @@ pub fn make_primary_vehicle(
 }
 
 /// Deletes a plate; when it was the primary one, the oldest remaining plate becomes primary.
-pub fn delete_vehicle(conn: &mut DbConnection, person_id: PersonId, id: i64) -> Result<()> {
+pub fn delete_vehicle(conn: &mut DbConnection, person_id: PersonId, id: VehicleId) -> Result<()> {
     write_transaction(conn, |conn| {
         let vehicle = own_vehicle(conn, person_id, id)?;
         repo::delete_vehicle(conn, id).map_err(|e| {

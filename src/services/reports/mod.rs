@@ -42,7 +42,7 @@ use serde_json::Value;
 use crate::db::reports::{self as repo, ReportRow};
 use crate::db::{Database, DbConnection};
 use crate::domain::allowance::{AllowanceError, DistanceMode, RateKind};
-use crate::domain::ids::{EmploymentId, PersonId, ReportId, TripId, UserId};
+use crate::domain::ids::{EmploymentId, PersonId, RateTypeId, ReportId, TripId, UserId, VehicleId};
 use crate::domain::report::{
     Actor, DriveReport, Refusal, ReportState, ReportStatus, TransitionError,
 };
@@ -150,7 +150,7 @@ pub struct ReportInput {
     /// `car_high` (with a driving authorisation), `car_low` or `bicycle`.
     pub rate_kind: RateKind,
     #[serde(default)]
-    pub vehicle_id: Option<i64>,
+    pub vehicle_id: Option<VehicleId>,
     /// Required, except for `gps` (the trip's date).
     #[serde(default)]
     pub drive_date: Option<NaiveDate>,
@@ -199,9 +199,9 @@ pub struct Report {
     pub person_id: PersonId,
     pub person_name: String,
     pub employment_id: EmploymentId,
-    pub rate_type_id: i64,
+    pub rate_type_id: RateTypeId,
     pub rate_kind: RateKind,
-    pub vehicle_id: Option<i64>,
+    pub vehicle_id: Option<VehicleId>,
     pub trip_id: Option<TripId>,
     pub drive_date: NaiveDate,
     pub purpose: String,

@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::domain::allowance::{
     price_person, AllowanceLine, FrozenReport, LedgerReport, PricedFigures, RateKind, RatePeriod,
 };
-use crate::domain::ids::{PersonId, ReportId};
+use crate::domain::ids::{PersonId, RateTypeId, ReportId};
 use crate::error::{Error, ProblemKind, Result};
 use crate::services::org::{self};
 use crate::services::tf_codes;
@@ -38,7 +38,7 @@ impl RateBook {
             .map(|(r, _)| r)
     }
 
-    pub(super) fn kind_of(&self, rate_type_id: i64) -> Result<RateKind> {
+    pub(super) fn kind_of(&self, rate_type_id: RateTypeId) -> Result<RateKind> {
         self.rows
             .iter()
             .zip(&self.periods)

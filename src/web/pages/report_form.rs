@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::domain::allowance::distance::DistanceMode;
 use crate::domain::allowance::rates::RateKind;
 use crate::domain::gps::PipelineParams;
-use crate::domain::ids::{EmploymentId, ReportId, TripId};
+use crate::domain::ids::{EmploymentId, ReportId, TripId, VehicleId};
 use crate::domain::report_state::ReportStatus;
 use crate::error::{Error, ProblemKind};
 use crate::http::handlers::reports::context;
@@ -100,7 +100,7 @@ pub struct Fields {
     pub date: String,
     pub purpose: String,
     pub rate: String,
-    pub vehicle: Option<i64>,
+    pub vehicle: Option<VehicleId>,
     pub stops: Vec<StopView>,
     pub round_trip: bool,
     pub starts_home: bool,

@@ -11,6 +11,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::notice;
 use crate::domain::allowance::rates::{is_placeholder_tf_code, RateKind};
+use crate::domain::ids::RateTypeId;
 use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::org::{self, CreateRateType, RateType, TfCodes};
@@ -23,7 +24,7 @@ use crate::web::texts::rate_kind;
 use crate::web::{format, render, see_other, Framed, Layout, NoticeQuery};
 
 pub struct RateRow {
-    pub id: i64,
+    pub id: RateTypeId,
     pub kind: &'static str,
     pub period: String,
     pub rate: String,
@@ -175,7 +176,7 @@ pub async fn show(
 fn tf_codes_of(form: &FormData) -> Vec<TfCodes> {
     form.all("id")
         .into_iter()
-        .filter_map(|id| id.parse::<i64>().ok())
+        .filter_map(|id| id.parse::<RateTypeId>().ok())
         .map(|id| TfCodes {
             id,
             tf_code: form.get(&format!("tf-{id}")).unwrap_or("").to_string(),
