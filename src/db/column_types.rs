@@ -26,7 +26,8 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use super::DbConnection;
 use crate::domain::allowance::{DistanceMode, RateKind};
 use crate::domain::ids::{
-    BatchId, EmploymentId, OrgUnitId, PersonId, RateTypeId, ReportId, TripId, UserId, VehicleId,
+    AddressId, BatchId, EmploymentId, OrgUnitId, PersonId, PersonalApproverId, RateTypeId,
+    ReportId, SubstituteId, TripId, UserId, VehicleId,
 };
 use crate::domain::report_state::ReportStatus;
 use crate::domain::users::{Role, Roles};
@@ -204,7 +205,8 @@ macro_rules! bigint_ids {
     };
 }
 
-bigint_ids! { PersonId, OrgUnitId, EmploymentId, ReportId, TripId, UserId, BatchId, VehicleId, RateTypeId }
+bigint_ids! { PersonId, OrgUnitId, EmploymentId, ReportId, TripId, UserId, BatchId, VehicleId, RateTypeId,
+SubstituteId, PersonalApproverId, AddressId }
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::allowance::RateKind;
-use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId, RateTypeId, VehicleId};
+use crate::domain::ids::{
+    AddressId, EmploymentId, OrgUnitId, PersonId, PersonalApproverId, RateTypeId, SubstituteId,
+    VehicleId,
+};
 
 use super::queries::table_queries;
 use super::schema::{
@@ -259,7 +262,7 @@ pub fn list_employments(
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = substitutes)]
 pub struct SubstituteRow {
-    pub id: i64,
+    pub id: SubstituteId,
     pub org_unit_id: OrgUnitId,
     pub substitute_person_id: PersonId,
     pub start_date: NaiveDate,
@@ -279,7 +282,7 @@ pub struct NewSubstitute {
     pub created_at: NaiveDateTime,
 }
 
-table_queries!(substitutes => SubstituteRow {
+table_queries!(substitutes: SubstituteId => SubstituteRow {
     insert insert_substitute(NewSubstitute);
     find find_substitute;
     delete delete_substitute;
@@ -293,7 +296,7 @@ table_queries!(substitutes => SubstituteRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = personal_approvers)]
 pub struct PersonalApproverRow {
-    pub id: i64,
+    pub id: PersonalApproverId,
     pub person_id: PersonId,
     pub approver_person_id: PersonId,
     pub start_date: NaiveDate,
@@ -311,7 +314,7 @@ pub struct NewPersonalApprover {
     pub created_at: NaiveDateTime,
 }
 
-table_queries!(personal_approvers => PersonalApproverRow {
+table_queries!(personal_approvers: PersonalApproverId => PersonalApproverRow {
     insert insert_personal_approver(NewPersonalApprover);
     insert_all insert_personal_approvers(NewPersonalApprover);
     find find_personal_approver;
@@ -326,7 +329,7 @@ table_queries!(personal_approvers => PersonalApproverRow {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = person_addresses)]
 pub struct AddressRow {
-    pub id: i64,
+    pub id: AddressId,
     pub person_id: PersonId,
     pub employment_id: Option<EmploymentId>,
     pub kind: String,
@@ -352,7 +355,7 @@ pub struct NewAddress<'a> {
     pub created_at: NaiveDateTime,
 }
 
-table_queries!(person_addresses => AddressRow {
+table_queries!(person_addresses: AddressId => AddressRow {
     insert insert_address(NewAddress<'_>);
     find find_address;
     delete delete_address;
@@ -510,7 +513,7 @@ pub fn list_rate_types(
 
 pub fn set_personal_approver_end(
     conn: &mut DbConnection,
-    id: i64,
+    id: PersonalApproverId,
     end_date: Option<NaiveDate>,
 ) -> QueryResult<usize> {
     diesel::update(personal_approvers::table.find(id))
@@ -520,7 +523,7 @@ pub fn set_personal_approver_end(
 
 pub fn set_substitute_terms(
     conn: &mut DbConnection,
-    id: i64,
+    id: SubstituteId,
     end_date: Option<NaiveDate>,
     takes_over: bool,
 ) -> QueryResult<usize> {

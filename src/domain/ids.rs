@@ -52,4 +52,10 @@ entity_ids!(
     VehicleId,
     /// A rate type: one rate kind's rate and TF code for one period.
     RateTypeId,
+    /// A substitute: a person who approves for an org unit's leader for a period.
+    SubstituteId,
+    /// A personal approver: a person who approves one person's reports for a period.
+    PersonalApproverId,
+    /// One of a person's addresses (home, work or alternative).
+    AddressId,
 );

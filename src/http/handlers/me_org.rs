@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::shape::ok_json;
 use crate::db::DbConnection;
-use crate::domain::ids::{PersonId, VehicleId};
+use crate::domain::ids::{AddressId, PersonId, VehicleId};
 use crate::error::Error;
 use crate::http::extract::AuthUser;
 use crate::http::AppState;
@@ -113,7 +113,7 @@ pub async fn add_address(
 pub async fn delete_address(
     state: web::Data<AppState>,
     user: AuthUser,
-    address: web::Path<i64>,
+    address: web::Path<AddressId>,
 ) -> Result<HttpResponse, Error> {
     let address = address.into_inner();
     mine(&state, &user, move |c, me| {

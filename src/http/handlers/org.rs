@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::db::DbConnection;
-use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId, RateTypeId};
+use crate::domain::ids::{
+    AddressId, EmploymentId, OrgUnitId, PersonId, PersonalApproverId, RateTypeId, SubstituteId,
+};
 use crate::domain::page::PageRequest;
 use crate::domain::users::Role;
 use crate::error::Error;
@@ -44,11 +46,11 @@ admin_handlers! {
     list list_substitutes => org::list_substitutes;
     create create_substitute(org::CreateSubstitute) => org::create_substitute,
         |out: &org::Substitute| format!("/api/v1/substitutes/{}", out.id);
-    delete delete_substitute => org::delete_substitute;
+    delete delete_substitute [SubstituteId] => org::delete_substitute;
     list list_personal_approvers => org::list_personal_approvers;
     create create_personal_approver(org::CreatePersonalApprover) => org::create_personal_approver,
         |out: &org::PersonalApprover| format!("/api/v1/personal-approvers/{}", out.id);
-    delete delete_personal_approver => org::delete_personal_approver;
+    delete delete_personal_approver [PersonalApproverId] => org::delete_personal_approver;
 
     create create_rate_type(org::CreateRateType) => org::create_rate_type,
         |out: &org::RateType| format!("/api/v1/rate-types/{}", out.id);
@@ -134,7 +136,7 @@ pub async fn person_addresses(
 pub async fn delete_person_address(
     state: web::Data<AppState>,
     _: Admin,
-    path: web::Path<(PersonId, i64)>,
+    path: web::Path<(PersonId, AddressId)>,
 ) -> Result<HttpResponse, Error> {
     let (id, address) = path.into_inner();
     state

@@ -1,7 +1,7 @@
 //! A person's address history, home-work distance overrides and the addresses valid on a date.
 
 use super::*;
-use crate::domain::ids::{EmploymentId, OrgUnitId, PersonId};
+use crate::domain::ids::{AddressId, EmploymentId, OrgUnitId, PersonId};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Address {
-    pub id: i64,
+    pub id: AddressId,
     pub person_id: PersonId,
     pub kind: AddressKind,
     pub employment_id: Option<EmploymentId>,
@@ -208,7 +208,7 @@ pub fn addresses(conn: &mut DbConnection, person_id: PersonId) -> Result<Address
 pub fn delete_address(
     conn: &mut DbConnection,
     person_id: PersonId,
-    address_id: i64,
+    address_id: AddressId,
     self_service: bool,
 ) -> Result<()> {
     write_transaction(conn, |conn| {

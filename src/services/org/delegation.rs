@@ -1,7 +1,7 @@
 //! Substitutes of an org unit's leader and personal approvers of a person.
 
 use super::*;
-use crate::domain::ids::{OrgUnitId, PersonId};
+use crate::domain::ids::{OrgUnitId, PersonId, PersonalApproverId, SubstituteId};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Substitute {
-    pub id: i64,
+    pub id: SubstituteId,
     pub org_unit_id: OrgUnitId,
     pub substitute_person_id: PersonId,
     pub start_date: NaiveDate,
@@ -68,7 +68,7 @@ pub fn create_substitute(conn: &mut DbConnection, input: CreateSubstitute) -> Re
     })
 }
 
-pub fn delete_substitute(conn: &mut DbConnection, id: i64) -> Result<()> {
+pub fn delete_substitute(conn: &mut DbConnection, id: SubstituteId) -> Result<()> {
     write_transaction(conn, |conn| match repo::delete_substitute(conn, id)? {
         0 => Err(Error::not_found("substitute")),
         _ => Ok(()),
@@ -88,7 +88,7 @@ pub fn list_substitutes(conn: &mut DbConnection, page: PageRequest) -> Result<Pa
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonalApprover {
-    pub id: i64,
+    pub id: PersonalApproverId,
     pub person_id: PersonId,
     pub approver_person_id: PersonId,
     pub start_date: NaiveDate,
@@ -147,7 +147,7 @@ pub fn create_personal_approver(
     })
 }
 
-pub fn delete_personal_approver(conn: &mut DbConnection, id: i64) -> Result<()> {
+pub fn delete_personal_approver(conn: &mut DbConnection, id: PersonalApproverId) -> Result<()> {
     write_transaction(conn, |conn| {
         match repo::delete_personal_approver(conn, id)? {
             0 => Err(Error::not_found("personal approver")),
