@@ -226,13 +226,16 @@ async fn a_preview_writes_nothing_and_applying_applies_exactly_the_preview() {
         "{}",
         rows[0]
     );
-    assert!(rows[0].contains("position: Kommunaldirektør → Kommunaldirektør og stadsdirektør"));
+    assert!(rows[0]
+        .contains("Stilling (position): Kommunaldirektør → Kommunaldirektør og stadsdirektør"));
     assert!(
         rows[1].starts_with("<td>5</td><td>10021</td>"),
         "{}",
         rows[1]
     );
-    assert!(rows[1].contains("Afsluttet") && rows[1].contains("end_date: – → 2026-06-30"));
+    assert!(
+        rows[1].contains("Afsluttet") && rows[1].contains("Slutdato (end_date): – → 30. jun. 2026")
+    );
     let res = submit_form(&app, &admin, &changed, &[("handling", "anvend")]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let jesper = person_id(&app, &token, "P004").await;

@@ -307,16 +307,52 @@ pub fn address_kind(kind: AddressKind) -> &'static str {
     }
 }
 
-/// `column: before → after` (an empty side shown as a dash).
+/// `Stilling (position): – → Chef`: the column's Danish name with the file's own column name
+/// after it (so the cell can be found in the file), then the value before and after as the pages
+/// show values (a date as a Danish date, yes/no in Danish, an empty side as a dash).
 pub fn field_change(column: &str, before: &str, after: &str) -> String {
-    let side = |s: &str| {
-        if s.is_empty() {
-            "–".to_string()
-        } else {
-            s.to_string()
-        }
+    let name = match column_label(column) {
+        Some(label) => format!("{label} ({column})"),
+        None => column.to_string(),
     };
-    format!("{column}: {} → {}", side(before), side(after))
+    format!("{name}: {} → {}", shown_value(before), shown_value(after))
+}
+
+/// The Danish name of a column of the organisation or staff file.
+fn column_label(column: &str) -> Option<&'static str> {
+    Some(match column {
+        "name" => "Navn",
+        "username" => "Brugernavn",
+        "email" => "E-mail",
+        "cpr" => "CPR-nummer",
+        "position" => "Stilling",
+        "start_date" => "Startdato",
+        "end_date" => "Slutdato",
+        "cost_centre" => "Omkostningssted",
+        "is_leader" => "Leder",
+        "home_address" => "Hjemmeadresse",
+        "approver_external_id" => "Personlig godkender",
+        "approver_to" => "Personlig godkender til",
+        "substitute_for_org_unit" => "Stedfortræder for enhed",
+        "substitute_to" => "Stedfortræder til",
+        "parent_external_id" => "Overordnet enhed",
+        "four_km_rule_allowed" => "4-km-reglen tilladt",
+        "distance_to_border_m" => "Afstand til grænsen (m)",
+        "address_label" => "Adresse",
+        _ => return None,
+    })
+}
+
+fn shown_value(value: &str) -> String {
+    match value {
+        "" => "–".to_string(),
+        "true" => "ja".to_string(),
+        "false" => "nej".to_string(),
+        _ => match chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+            Ok(date) => crate::web::format::date(date),
+            Err(_) => value.to_string(),
+        },
+    }
 }
 
 /// `1. jan. 2026 – 31. dec. 2026`, or `fra 1. jan. 2026` without an end.
@@ -344,7 +380,19 @@ mod tests {
 
     #[test]
     fn changes_and_sizes_read_in_danish() {
-        assert_eq!(field_change("position", "", "Chef"), "position: – → Chef");
+        assert_eq!(
+            field_change("position", "", "Chef"),
+            "Stilling (position): – → Chef"
+        );
+        assert_eq!(
+            field_change("end_date", "", "2026-06-30"),
+            "Slutdato (end_date): – → 30. jun. 2026"
+        );
+        assert_eq!(
+            field_change("is_leader", "false", "true"),
+            "Leder (is_leader): nej → ja"
+        );
+        assert_eq!(field_change("ukendt", "a", "b"), "ukendt: a → b");
         assert_eq!(bytes_read(1_260_000, 480_000_000), "1,3 af 480,0 MB læst");
         assert_eq!(period("1. jan. 2026", None), "fra 1. jan. 2026");
     }
