@@ -243,10 +243,26 @@ impl From<Problem> for Error {
 }
 
 impl From<diesel::result::Error> for Error {
+    /// A query error is korsel's (500), except SQLite's "database is locked": another writer
+    /// held the file for longer than the busy timeout (an address import runs in one
+    /// transaction), which passes, so it is a 503 to try again.
     fn from(e: diesel::result::Error) -> Self {
+        if crate::db::is_database_locked(&e) {
+            tracing::warn!(error = %e, "a write waited for another writer longer than the busy timeout");
+            let mut problem = Problem::new(
+                ProblemKind::ServiceUnavailable,
+                "the database is busy with another write (such as an address import); try again \
+                 shortly",
+            );
+            problem.retry_after = Some(DATABASE_BUSY_RETRY_SECONDS);
+            return Error::Problem(problem);
+        }
         Error::Internal(anyhow::Error::new(e).context("database query failed"))
     }
 }
+
+/// How long a client is asked to wait after the database was busy.
+const DATABASE_BUSY_RETRY_SECONDS: u64 = 5;
 
 impl From<diesel::r2d2::PoolError> for Error {
     fn from(e: diesel::r2d2::PoolError) -> Self {
@@ -263,6 +279,35 @@ impl From<diesel::r2d2::PoolError> for Error {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// SQLite's own "database is locked" (a second writer that gave up waiting) is a 503 with
+    /// Retry-After; another query error stays a 500.
+    #[test]
+    fn a_locked_sqlite_database_is_a_503_to_retry() {
+        use diesel::connection::SimpleConnection;
+        use diesel::{Connection, SqliteConnection};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked.db");
+        let mut holder = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+        holder
+            .batch_execute("CREATE TABLE t (x INTEGER); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);")
+            .unwrap();
+        let mut waiter = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+        let locked = waiter
+            .batch_execute("PRAGMA busy_timeout = 0; BEGIN IMMEDIATE;")
+            .unwrap_err();
+        match Error::from(locked) {
+            Error::Problem(p) => {
+                assert_eq!(p.kind, ProblemKind::ServiceUnavailable);
+                assert_eq!(p.retry_after, Some(DATABASE_BUSY_RETRY_SECONDS));
+            }
+            other => panic!("expected a 503, got {other:?}"),
+        }
+        let broken = waiter
+            .batch_execute("SELECT * FROM no_such_table")
+            .unwrap_err();
+        assert_eq!(Error::from(broken).kind(), ProblemKind::Internal);
+    }
 
     #[test]
     fn slugs_are_unique_and_statuses_are_errors() {

@@ -110,9 +110,7 @@ fn switch_to_wal(conn: &mut SqliteConnection) -> QueryResult<()> {
     let deadline = std::time::Instant::now() + Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS.into());
     loop {
         match conn.batch_execute("PRAGMA journal_mode = WAL;") {
-            Err(diesel::result::Error::DatabaseError(_, info))
-                if info.message().contains("locked") && std::time::Instant::now() < deadline =>
-            {
+            Err(e) if is_database_locked(&e) && std::time::Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(20));
             }
             other => return other,
@@ -320,6 +318,15 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(
         error,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// True when a diesel error is SQLite's "database is locked": another connection held the file
+/// for longer than this one would wait.
+pub fn is_database_locked(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked")
     )
 }
 
