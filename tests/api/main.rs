@@ -22,6 +22,7 @@ mod payroll;
 mod phone_app;
 mod plausibility;
 mod pool;
+mod report_decisions;
 mod report_fixtures;
 mod reports;
 mod retention;

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::assert_problem;
-use crate::payroll::captured_log;
+use crate::helpers::captured_log;
 use crate::report_fixtures::{read_report, world_with, World};
 
 fn id(v: &Value) -> i64 {
