@@ -9,9 +9,6 @@ mod helpers;
 #[path = "api/report_fixtures.rs"]
 mod report_fixtures;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use korsel::db::app_api;
 use korsel::domain::ids::UserId;
 use korsel::services::tokens::sha256_hex;
@@ -20,22 +17,9 @@ use serde_json::{json, Value};
 
 use report_fixtures::{world_with, PW};
 
-#[derive(Clone)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn guids_and_app_passwords_are_never_logged_or_stored_in_clear() {
-    let sink = Sink(Arc::new(Mutex::new(Vec::new())));
+    let sink = helpers::LogSink::default();
     let writer = sink.clone();
     tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
@@ -92,7 +76,7 @@ async fn guids_and_app_passwords_are_never_logged_or_stored_in_clear() {
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
-    let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    let log = sink.text();
     assert!(log.contains("/api/auth"), "the capture works: {log}");
     assert!(
         log.contains("status=401"),
