@@ -453,6 +453,43 @@ pub fn release_ledger(
     .execute(conn)
 }
 
+/// The version a report was exported at in a batch, and whether its row still holds it (not
+/// released by a cancel or a return); `None` when the report is not in the batch.
+pub fn ledger_entry(
+    conn: &mut DbConnection,
+    batch_id: BatchId,
+    report_id: ReportId,
+) -> QueryResult<Option<(i64, bool)>> {
+    payroll_ledger::table
+        .filter(payroll_ledger::batch_id.eq(batch_id))
+        .filter(payroll_ledger::report_id.eq(report_id))
+        .select((
+            payroll_ledger::report_version,
+            payroll_ledger::released_at.is_null(),
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Frees one report of a batch for a later batch (payroll sent it back); its row stays as
+/// history. Returns whether a live row was released.
+pub fn release_report(
+    conn: &mut DbConnection,
+    batch_id: BatchId,
+    report_id: ReportId,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let released = diesel::update(
+        payroll_ledger::table
+            .filter(payroll_ledger::batch_id.eq(batch_id))
+            .filter(payroll_ledger::report_id.eq(report_id))
+            .filter(payroll_ledger::released_at.is_null()),
+    )
+    .set(payroll_ledger::released_at.eq(now))
+    .execute(conn)?;
+    Ok(released == 1)
+}
+
 // ---------------------------------------------------------------- reading a batch
 
 /// One line of a batch's file: a snapshot line with its report's snapshot.
@@ -549,6 +586,8 @@ pub fn employment_tf_totals(
 pub struct LedgerRow {
     pub report_id: ReportId,
     pub report_version: i64,
+    /// Set when the batch was cancelled or payroll sent this report back.
+    pub released_at: Option<NaiveDateTime>,
     pub employment_number: String,
     pub person_name: String,
     pub drive_date: NaiveDate,

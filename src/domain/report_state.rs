@@ -9,6 +9,7 @@
 //! Pending --reject(responsible approver, not owner, comment)--> Rejected
 //! Approved --admin_reject_approved(admin, comment)--> Rejected
 //! Approved --export--> Exported --cancel_export--> Approved
+//! Exported --payroll_return(payroll, reason)--> Pending
 //! ```
 //! Each function checks the actor first, then the current status, and
 //! returns the new status. Nobody approves or rejects their own report (an
@@ -96,6 +97,7 @@ pub enum Action {
     AdminRejectApproved,
     Export,
     CancelExport,
+    PayrollReturn,
 }
 
 impl Action {
@@ -109,6 +111,7 @@ impl Action {
             Action::AdminRejectApproved => "admin_reject_approved",
             Action::Export => "export",
             Action::CancelExport => "cancel_export",
+            Action::PayrollReturn => "payroll_return",
         }
     }
 }
@@ -274,6 +277,17 @@ pub fn cancel_export(from: ReportStatus) -> Result<ReportStatus, TransitionError
     Ok(ReportStatus::Approved)
 }
 
+/// Exported → Pending: payroll could not pay the report (a locked employment, a cost centre it
+/// refuses) and sends it back to the approver, with the reason, to approve again (perhaps to
+/// another account) or reject to the employee. The HTTP layer admits payroll and administrators.
+pub fn payroll_return(from: ReportStatus, reason: &str) -> Result<ReportStatus, TransitionError> {
+    expect(Action::PayrollReturn, from, &[ReportStatus::Exported])?;
+    if reason.trim().is_empty() {
+        return Err(TransitionError::CommentRequired(Action::PayrollReturn));
+    }
+    Ok(ReportStatus::Pending)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,7 +338,7 @@ mod tests {
     #[test]
     fn transition_matrix() {
         type F = fn(ReportStatus) -> Result<ReportStatus, TransitionError>;
-        let actions: [(Action, F); 8] = [
+        let actions: [(Action, F); 9] = [
             (Action::Submit, |s| submit(s, OWNER, OWNER)),
             (Action::Withdraw, |s| withdraw(s, OWNER, OWNER)),
             (Action::Approve, |s| approve(s, LEADER, OWNER, &[LEADER])),
@@ -337,6 +351,9 @@ mod tests {
             }),
             (Action::Export, export),
             (Action::CancelExport, cancel_export),
+            (Action::PayrollReturn, |s| {
+                payroll_return(s, "ansættelsen er spærret")
+            }),
         ];
         // expected new status per (action, from); None = InvalidTransition
         let expected = |a: Action, from: ReportStatus| -> Option<ReportStatus> {
@@ -351,6 +368,7 @@ mod tests {
                 (Action::AdminRejectApproved, Approved) => Some(Rejected),
                 (Action::Export, Approved) => Some(Exported),
                 (Action::CancelExport, Exported) => Some(Approved),
+                (Action::PayrollReturn, Exported) => Some(Pending),
                 _ => None,
             }
         };
@@ -426,6 +444,11 @@ mod tests {
                 "admin reject without comment",
                 admin_reject_approved(Approved, true, ""),
                 TransitionError::CommentRequired(Action::AdminRejectApproved),
+            ),
+            (
+                "payroll return without a reason",
+                payroll_return(Exported, " "),
+                TransitionError::CommentRequired(Action::PayrollReturn),
             ),
             // actor is checked before status
             (

@@ -92,6 +92,7 @@ route_table! {
     "/api/v1/payroll/batches/{id}" => { get: payroll::show_batch },
     "/api/v1/payroll/batches/{id}/file" => { get: payroll::batch_file },
     "/api/v1/payroll/batches/{id}/cancel" => { post: payroll::cancel_batch },
+    "/api/v1/payroll/batches/{id}/reports/{report_id}/return" => { post: payroll::return_report },
     "/api/v1/payroll/pending" => { get: payroll::pending },
     "/api/v1/payroll/acknowledge" => { post: payroll::acknowledge },
     // The OS2indberetning phone apps (issue 14): their protocol, under the classic server's and

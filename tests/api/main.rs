@@ -19,6 +19,7 @@ mod one_time_password;
 mod openapi;
 mod org;
 mod payroll;
+mod payroll_return;
 mod phone_app;
 mod plausibility;
 mod pool;

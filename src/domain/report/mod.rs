@@ -205,6 +205,21 @@ impl DriveReport {
         })
     }
 
+    /// Payroll sends an exported report back to its approver (payroll refused it): pending
+    /// again, undecided, at the next version; when it was submitted and its account stay.
+    /// Payroll is no person's role on the report, so the caller admits the actor (payroll or an
+    /// administrator) before asking.
+    pub fn return_from_payroll(&self, reason: &Comment) -> Result<ReportState, Refusal> {
+        let to = state::payroll_return(self.state.status, reason.as_str())?;
+        Ok(ReportState {
+            status: to,
+            rejection_comment: None,
+            decided_at: None,
+            decided_by_user_id: None,
+            ..self.unchanged()
+        })
+    }
+
     /// Only the owner deletes, and only a draft that was never submitted (one that was keeps its
     /// audit trail: withdraw it instead).
     pub fn delete(&self, actor: &Actor) -> Result<(), Refusal> {

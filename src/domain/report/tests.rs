@@ -280,6 +280,33 @@ fn only_the_owner_deletes_and_only_a_never_submitted_draft() {
     }
 }
 
+#[test]
+fn payroll_returns_only_an_exported_report_to_pending_undecided() {
+    let reason = Comment::required(Some(" ansættelsen er spærret ")).unwrap();
+    let mut exported = report(ReportStatus::Exported);
+    exported.state.decided_at = Some(at(5));
+    exported.state.decided_by_user_id = Some(UserId(12));
+    exported.state.account = Some("1234567890".into());
+    let back = exported.return_from_payroll(&reason).unwrap();
+    assert_eq!(back.status, ReportStatus::Pending);
+    assert_eq!(back.version, exported.state.version + 1);
+    assert_eq!((back.decided_at, back.decided_by_user_id), (None, None));
+    assert_eq!(back.submitted_at, exported.state.submitted_at);
+    assert_eq!(back.account.as_deref(), Some("1234567890"));
+    for status in ReportStatus::ALL {
+        if status != ReportStatus::Exported {
+            assert_eq!(
+                report(status).return_from_payroll(&reason),
+                Err(Refusal::Transition(TransitionError::InvalidTransition {
+                    action: Action::PayrollReturn,
+                    from: status
+                })),
+                "{status}"
+            );
+        }
+    }
+}
+
 fn apply(report: &DriveReport, change: ReportState) -> DriveReport {
     DriveReport {
         state: change,

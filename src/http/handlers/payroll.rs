@@ -14,13 +14,14 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::shape::ok_json;
-use crate::domain::ids::BatchId;
+use crate::domain::ids::{BatchId, ReportId};
 use crate::domain::page::PageRequest;
 use crate::error::{Error, ProblemKind};
 use crate::http::extract::PayrollOrAdmin;
 use crate::http::AppState;
 use crate::payroll::{CsvLayout, CsvStyle};
 use crate::services::payroll::{self, Actor, Puller, MAX_PULL_BATCHES};
+use crate::services::reports;
 
 /// The header a connector sends its key in.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -77,6 +78,21 @@ pub async fn cancel_batch(
 ) -> Result<HttpResponse, Error> {
     let (id, input, actor) = (id.into_inner(), body.into_inner(), Actor::User(user.id()));
     ok_json(&state, move |c| payroll::cancel_batch(c, id, &input, actor)).await
+}
+
+/// Payroll sends one report of an acknowledged batch back to its approver.
+pub async fn return_report(
+    state: web::Data<AppState>,
+    user: PayrollOrAdmin,
+    path: web::Path<(BatchId, ReportId)>,
+    body: web::Json<reports::ReturnReport>,
+) -> Result<HttpResponse, Error> {
+    let ((batch, report), input) = (path.into_inner(), body.into_inner());
+    let caller = super::reports::caller(&user);
+    ok_json(&state, move |c| {
+        reports::return_from_payroll(c, caller, batch, report, &input)
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]

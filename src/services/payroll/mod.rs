@@ -400,6 +400,9 @@ pub struct BatchReport {
     pub purpose: String,
     pub distance_m: i64,
     pub amount_ore: i64,
+    /// Payroll sent the report back to its approver after acknowledging the batch: the file
+    /// still holds it, payroll did not pay it, and a later batch takes it once approved again.
+    pub returned: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -440,6 +443,7 @@ pub fn batch_detail(
             purpose: r.purpose,
             distance_m: r.distance_m,
             amount_ore: r.amount_ore,
+            returned: r.released_at.is_some() && row.cancelled_at.is_none(),
         })
         .collect();
     Ok(BatchDetail {

@@ -312,7 +312,7 @@ pub fn delete(
 }
 
 /// Stores the aggregate's change under the version `before` was read at.
-fn store(
+pub(super) fn store(
     conn: &mut DbConnection,
     before: &ReportRow,
     change: &ReportState,

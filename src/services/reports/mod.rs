@@ -27,6 +27,7 @@
 mod audit;
 mod flags;
 mod lifecycle;
+mod payroll_return;
 mod plan;
 mod pricing;
 mod queries;
@@ -56,6 +57,7 @@ pub use lifecycle::{
     bulk_approve, create, create_in, decide, delete, plan_new, update, BulkItem, BulkOutcome,
     BulkResult, PlannedReport, Source,
 };
+pub use payroll_return::{return_from_payroll, ReturnReport};
 pub use queries::{
     get, history, list, queue, summary, ListQuery, QueueQuery, QueueSort, StatusTotals, Summary,
 };

@@ -474,6 +474,7 @@ pub fn event(action: &str) -> &'static str {
         "admin_reject_approved" => "Afvist efter godkendelse",
         "export" => "Overført til løn",
         "cancel_export" => "Overførsel til løn annulleret",
+        "payroll_return" => "Sendt tilbage af lønkontoret",
         _ => "Ændret",
     }
 }

@@ -1,0 +1,187 @@
+//! Payroll sends a report of an acknowledged batch back to its approver: the report is pending
+//! again, the batch's file keeps its bytes, and once approved again a later batch takes it, once.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::assert_problem;
+use crate::report_fixtures::{read_report, world, World, PW};
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap()
+}
+
+async fn ok(res: reqwest::Response, status: StatusCode) -> Value {
+    let got = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    body
+}
+
+async fn payroll_user(w: &World) -> String {
+    w.app.create_user("paula", PW, &["payroll"]).await;
+    w.app.tokens("paula", PW).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn file_of(w: &World, token: &str, batch: i64) -> String {
+    let path = format!("/api/v1/payroll/batches/{batch}/file");
+    w.app.get(&path, Some(token)).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn payroll_sends_a_report_back_and_a_later_batch_takes_it_once() {
+    let w = world().await;
+    w.set_tf_codes("car_high", "2026-03-10", "1111", None).await;
+    let mut approved = Vec::new();
+    for date in ["2026-03-10", "2026-03-11"] {
+        let report = w
+            .create_submitted(&w.nina, read_report(w.emp_nina, date, "car_high", 12_340))
+            .await;
+        approved.push(w.approve(&w.lea, &report).await);
+    }
+    let paula = payroll_user(&w).await;
+    let batch = ok(
+        w.app
+            .post(
+                "/api/v1/payroll/batches",
+                Some(&paula),
+                &json!({"up_to": "2026-03-31", "format": "csv"}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(batch["report_count"], 2);
+    let returned = &approved[0];
+    let path = |report: i64| {
+        format!(
+            "/api/v1/payroll/batches/{}/reports/{report}/return",
+            id(&batch)
+        )
+    };
+    let reason = json!({"reason": "Ansættelsen er spærret i lønsystemet"});
+
+    // Before payroll has acknowledged the batch, the batch is cancelled instead.
+    let res = w.app.post(&path(id(returned)), Some(&paula), &reason).await;
+    let problem = assert_problem(res, 409, "conflict").await;
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("cancel the batch"));
+    ok(
+        w.app
+            .post(
+                "/api/v1/payroll/acknowledge",
+                Some(&paula),
+                &json!({"batch_ids": [id(&batch)]}),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let file_before = file_of(&w, &paula, id(&batch)).await;
+
+    // Only payroll and administrators; a reason; a report of the batch.
+    for token in [&w.nina, &w.lea] {
+        let res = w.app.post(&path(id(returned)), Some(token), &reason).await;
+        assert_problem(res, 403, "forbidden").await;
+    }
+    let res = w
+        .app
+        .post(&path(id(returned)), Some(&paula), &json!({"reason": "  "}))
+        .await;
+    let problem = assert_problem(res, 422, "validation-failed").await;
+    assert_eq!(problem["field"], "reason");
+    let res = w.app.post(&path(999_999), Some(&paula), &reason).await;
+    assert_problem(res, 404, "not-found").await;
+
+    let back = ok(
+        w.app.post(&path(id(returned)), Some(&paula), &reason).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(back["status"], "pending");
+    assert_eq!(back["decided_at"], Value::Null);
+    assert_eq!(back["amount_ore"], returned["amount_ore"]);
+    let res = w.app.post(&path(id(returned)), Some(&paula), &reason).await;
+    assert_problem(res, 409, "conflict").await;
+
+    // The approver sees why, in the history; the batch still holds its file as sent.
+    let history: Vec<Value> = w
+        .app
+        .get(
+            &format!("/api/v1/reports/{}/history", id(returned)),
+            Some(&w.lea),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last["action"], "payroll_return");
+    assert_eq!(last["to_status"], "pending");
+    assert!(last["comment"]
+        .as_str()
+        .unwrap()
+        .contains("Ansættelsen er spærret"));
+    assert_eq!(file_of(&w, &paula, id(&batch)).await, file_before);
+    let detail = ok(
+        w.app
+            .get(
+                &format!("/api/v1/payroll/batches/{}", id(&batch)),
+                Some(&paula),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let flags: Vec<(i64, bool)> = detail["reports"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["report_id"].as_i64().unwrap(), r["returned"] == true))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![(id(&approved[0]), true), (id(&approved[1]), false)]
+    );
+
+    // Approved again (to another account), the next batch takes it and nothing else.
+    let again = w
+        .act(
+            &w.lea,
+            &back,
+            "approve",
+            json!({"version": back["version"], "account": "1234567890"}),
+        )
+        .await;
+    assert_eq!(again["status"], "approved");
+    let next = ok(
+        w.app
+            .post(
+                "/api/v1/payroll/batches",
+                Some(&paula),
+                &json!({"up_to": "2026-03-31", "format": "csv"}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(next["report_count"], 1);
+    assert_eq!(next["total_amount_ore"], returned["amount_ore"]);
+    let empty = ok(
+        w.app
+            .post(
+                "/api/v1/payroll/batches",
+                Some(&paula),
+                &json!({"up_to": "2026-03-31", "format": "csv"}),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(empty["report_count"], 0);
+}
