@@ -26,6 +26,15 @@ async fn payroll_user(w: &World) -> String {
         .to_string()
 }
 
+async fn new_batch(w: &World, token: &str) -> Value {
+    let body = json!({"up_to": "2026-03-31", "format": "csv"});
+    let res = w
+        .app
+        .post("/api/v1/payroll/batches", Some(token), &body)
+        .await;
+    ok(res, StatusCode::CREATED).await
+}
+
 async fn file_of(w: &World, token: &str, batch: i64) -> String {
     let path = format!("/api/v1/payroll/batches/{batch}/file");
     w.app.get(&path, Some(token)).await.text().await.unwrap()
@@ -43,17 +52,7 @@ async fn payroll_sends_a_report_back_and_a_later_batch_takes_it_once() {
         approved.push(w.approve(&w.lea, &report).await);
     }
     let paula = payroll_user(&w).await;
-    let batch = ok(
-        w.app
-            .post(
-                "/api/v1/payroll/batches",
-                Some(&paula),
-                &json!({"up_to": "2026-03-31", "format": "csv"}),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let batch = new_batch(&w, &paula).await;
     assert_eq!(batch["report_count"], 2);
     let returned = &approved[0];
     let path = |report: i64| {
@@ -159,29 +158,9 @@ async fn payroll_sends_a_report_back_and_a_later_batch_takes_it_once() {
         )
         .await;
     assert_eq!(again["status"], "approved");
-    let next = ok(
-        w.app
-            .post(
-                "/api/v1/payroll/batches",
-                Some(&paula),
-                &json!({"up_to": "2026-03-31", "format": "csv"}),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let next = new_batch(&w, &paula).await;
     assert_eq!(next["report_count"], 1);
     assert_eq!(next["total_amount_ore"], returned["amount_ore"]);
-    let empty = ok(
-        w.app
-            .post(
-                "/api/v1/payroll/batches",
-                Some(&paula),
-                &json!({"up_to": "2026-03-31", "format": "csv"}),
-            )
-            .await,
-        StatusCode::CREATED,
-    )
-    .await;
+    let empty = new_batch(&w, &paula).await;
     assert_eq!(empty["report_count"], 0);
 }

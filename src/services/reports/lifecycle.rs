@@ -256,22 +256,11 @@ pub fn decide(
         };
         expected.check(before.version)?;
         store(c, &before, &change, expected, now)?;
-        let rates = RateBook::load(c)?;
-        reprice(
+        let after = reprice_and_record(
             c,
-            &rates,
-            before.person_id,
-            &years_of([before.drive_date]),
-            id,
-            now,
-        )?;
-        let after = reload(c, id)?;
-        record(
-            c,
-            Some(caller.user_id),
+            &before,
+            caller.user_id,
             decision.action().as_str(),
-            Some(&before),
-            &after,
             decision.comment().map(Comment::as_str),
             now,
         )?;
@@ -309,6 +298,38 @@ pub fn delete(
         repo::delete_report(c, id)?;
         Ok(())
     })
+}
+
+/// After a status change of `before` (stored): re-prices the person's reports of its year
+/// (a status decides what counts), reads the report back and records the event.
+pub(super) fn reprice_and_record(
+    conn: &mut DbConnection,
+    before: &ReportRow,
+    actor: UserId,
+    action: &str,
+    comment: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<ReportRow> {
+    let rates = RateBook::load(conn)?;
+    reprice(
+        conn,
+        &rates,
+        before.person_id,
+        &years_of([before.drive_date]),
+        before.id,
+        now,
+    )?;
+    let after = reload(conn, before.id)?;
+    record(
+        conn,
+        Some(actor),
+        action,
+        Some(before),
+        &after,
+        comment,
+        now,
+    )?;
+    Ok(after)
 }
 
 /// Stores the aggregate's change under the version `before` was read at.

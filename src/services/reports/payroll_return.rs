@@ -5,9 +5,7 @@
 
 use serde::Deserialize;
 
-use super::audit::record;
-use super::lifecycle::store;
-use super::pricing::{reprice, RateBook};
+use super::lifecycle::{reprice_and_record, store};
 use super::queries::view;
 use super::*;
 
@@ -73,22 +71,11 @@ pub fn return_from_payroll(
         if !ledger::release_report(c, batch_id, id, now)? {
             return Err(conflict("payroll has already sent this report back"));
         }
-        let rates = RateBook::load(c)?;
-        reprice(
+        let after = reprice_and_record(
             c,
-            &rates,
-            before.person_id,
-            &years_of([before.drive_date]),
-            id,
-            now,
-        )?;
-        let after = reload(c, id)?;
-        record(
-            c,
-            Some(caller.user_id),
+            &before,
+            caller.user_id,
             Action::PayrollReturn.as_str(),
-            Some(&before),
-            &after,
             Some(&format!("payroll batch {batch_id}: {}", reason.as_str())),
             now,
         )?;
