@@ -453,20 +453,16 @@ pub fn release_ledger(
     .execute(conn)
 }
 
-/// The version a report was exported at in a batch, and whether its row still holds it (not
-/// released by a cancel or a return); `None` when the report is not in the batch.
-pub fn ledger_entry(
+/// A report's row in a batch; `None` when the report is not in the batch.
+pub fn ledger_row(
     conn: &mut DbConnection,
     batch_id: BatchId,
     report_id: ReportId,
-) -> QueryResult<Option<(i64, bool)>> {
+) -> QueryResult<Option<LedgerRow>> {
     payroll_ledger::table
         .filter(payroll_ledger::batch_id.eq(batch_id))
         .filter(payroll_ledger::report_id.eq(report_id))
-        .select((
-            payroll_ledger::report_version,
-            payroll_ledger::released_at.is_null(),
-        ))
+        .select(LedgerRow::as_select())
         .first(conn)
         .optional()
 }

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::assert_problem;
 use crate::report_fixtures::{read_report, world, World, PW};
+use crate::web_session::{csrf, page_text, post_form, session};
 
 fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap()
@@ -38,6 +39,99 @@ async fn new_batch(w: &World, token: &str) -> Value {
 async fn file_of(w: &World, token: &str, batch: i64) -> String {
     let path = format!("/api/v1/payroll/batches/{batch}/file");
     w.app.get(&path, Some(token)).await.text().await.unwrap()
+}
+
+/// One approved report of nina's in a batch that payroll (paula) has acknowledged: (the report,
+/// the batch, paula's token).
+async fn acknowledged_batch_with_a_report(w: &World) -> (Value, Value, String) {
+    w.set_tf_codes("car_high", "2026-03-10", "1111", None).await;
+    let report = w
+        .create_submitted(
+            &w.nina,
+            read_report(w.emp_nina, "2026-03-10", "car_high", 12_340),
+        )
+        .await;
+    let report = w.approve(&w.lea, &report).await;
+    let paula = payroll_user(w).await;
+    let batch = new_batch(w, &paula).await;
+    let ack = json!({"batch_ids": [id(&batch)]});
+    let res = w
+        .app
+        .post("/api/v1/payroll/acknowledge", Some(&paula), &ack)
+        .await;
+    ok(res, StatusCode::OK).await;
+    (report, batch, paula)
+}
+
+#[tokio::test]
+async fn the_batch_page_sends_a_report_back_with_a_reason() {
+    let w = world().await;
+    let (report, batch, _) = acknowledged_batch_with_a_report(&w).await;
+    let batch_page = format!("/loen/koersler/{}", id(&batch));
+    let page = format!(
+        "/loen/koersler/{}/indberetninger/{}/send-tilbage",
+        id(&batch),
+        id(&report)
+    );
+    let paula = session(&w.app, "paula", PW).await;
+    let (status, html) = page_text(&w.app, &batch_page, &paula).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("href=\"{page}\"")), "{html}");
+
+    // Only payroll and administrators; a report of another batch does not exist here.
+    let nina = session(&w.app, "nina", PW).await;
+    assert_eq!(
+        page_text(&w.app, &page, &nina).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let other = format!(
+        "/loen/koersler/{}/indberetninger/999999/send-tilbage",
+        id(&batch)
+    );
+    assert_eq!(
+        page_text(&w.app, &other, &paula).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let (status, html) = page_text(&w.app, &page, &paula).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Lønfilen ændres ikke") && html.contains("confirm-send-back"));
+    let token = csrf(&w.app, &paula).await;
+    let res = post_form(
+        &w.app,
+        &page,
+        &paula,
+        &[("csrf", &token), ("begrundelse", " ")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Skriv en begrundelse"));
+    assert_eq!(w.get(&w.nina, id(&report)).await["status"], "exported");
+
+    let fields = [
+        ("csrf", token.as_str()),
+        ("begrundelse", "Spærret ansættelse"),
+    ];
+    let res = post_form(&w.app, &page, &paula, &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, format!("{batch_page}?besked=sendt-tilbage"));
+    let (_, html) = page_text(&w.app, &to, &paula).await;
+    assert!(
+        html.contains("Indberetningen er sendt tilbage til godkenderen."),
+        "{html}"
+    );
+    assert!(
+        html.contains("Sendt tilbage") && !html.contains(&page),
+        "{html}"
+    );
+    assert_eq!(w.get(&w.nina, id(&report)).await["status"], "pending");
+
+    // Once back, the page says it cannot be sent again, and a second post changes nothing.
+    let (_, html) = page_text(&w.app, &page, &paula).await;
+    assert!(html.contains("send-back-refused") && !html.contains("confirm-send-back"));
+    let res = post_form(&w.app, &page, &paula, &fields).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Issue 15's payroll scenario: the placeholder banner refuses a batch until an administrator
 //! sets the TF codes on "Takster" (and adds next year's rate); then payroll makes a CSV batch
 //! through the preview, downloads the API's bytes, cancels it (the reports return to
-//! approved) and re-exports them as KMD OPUS IND01. Every page is checked with axe-core.
+//! approved) and re-exports them as KMD OPUS IND01; once payroll has acknowledged it, one
+//! report goes back to its approver. Every page is checked with axe-core.
 
 use fantoccini::Locator;
 
@@ -33,6 +34,18 @@ async fn api_file(base: &str, token: &str, batch: &str) -> Vec<u8> {
         .unwrap();
     assert_eq!(res.status(), 200);
     res.bytes().await.unwrap().to_vec()
+}
+
+/// Payroll's acknowledgement of a batch, as the connector sends it.
+async fn acknowledge(base: &str, token: &str, batch: &str) {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/payroll/acknowledge"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"batch_ids": [batch.parse::<i64>().unwrap()]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
 }
 
 /// Fills the preview form, checks the preview and makes the batch; returns its id.
@@ -189,9 +202,25 @@ async fn payroll_exports_through_the_preview_cancels_and_re_exports_after_tf_cod
         let ind01_batch = export(&b, "kmd-ind01", "loen-ny-ind01").await;
         let ind01 = same_bytes_as_the_api(&b, &admin, &ind01_batch).await;
         assert_ne!(ind01, csv);
+
+        // Once payroll has acknowledged the batch, a report it could not pay goes back to the
+        // approver with a reason; the file stays as it was.
+        acknowledge(&b.base, &admin, &ind01_batch).await;
+        b.goto(&format!("/loen/koersler/{ind01_batch}")).await;
+        b.follow("a[href*='/send-tilbage']").await;
+        b.check_page("loen-send-tilbage").await;
+        b.follow("#confirm-send-back").await;
+        b.find("#begrundelse-error").await;
+        b.fill("#begrundelse", "Ansættelsen er spærret i lønsystemet")
+            .await;
+        b.follow("#confirm-send-back").await;
+        assert!(b.body().await.contains("sendt tilbage til godkenderen"));
+        assert_eq!(b.texts("tbody .status-rejected").await, ["Sendt tilbage"]);
+        b.check_page("loen-koersel-sendt-tilbage").await;
+        assert_eq!(api_file(&b.base, &admin, &ind01_batch).await, ind01);
         b.goto("/loen").await;
         let states: Vec<String> = b.texts("#batches tbody td:nth-child(7)").await;
-        assert_eq!(states, ["Dannet", "Annulleret"], "newest first");
+        assert_eq!(states, ["Kvitteret", "Annulleret"], "newest first");
         b.check_page("loen-koersler").await;
     })
     .await;

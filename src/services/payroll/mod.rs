@@ -405,6 +405,36 @@ pub struct BatchReport {
     pub returned: bool,
 }
 
+impl BatchReport {
+    /// A ledger row as the batch shows it; a row released by cancelling the whole batch was
+    /// not returned.
+    fn of(r: repo::LedgerRow, batch_cancelled: bool) -> BatchReport {
+        BatchReport {
+            returned: r.released_at.is_some() && !batch_cancelled,
+            report_id: r.report_id,
+            report_version: r.report_version,
+            employment_number: r.employment_number,
+            person_name: r.person_name,
+            drive_date: r.drive_date,
+            purpose: r.purpose,
+            distance_m: r.distance_m,
+            amount_ore: r.amount_ore,
+        }
+    }
+}
+
+/// One report of a batch, as the batch took it.
+pub fn batch_report(
+    conn: &mut DbConnection,
+    id: BatchId,
+    report_id: ReportId,
+) -> Result<BatchReport> {
+    let batch = find_batch(conn, id)?;
+    let row = repo::ledger_row(conn, id, report_id)?
+        .ok_or_else(|| Error::not_found("report in this payroll batch"))?;
+    Ok(BatchReport::of(row, batch.cancelled_at.is_some()))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchDetail {
     #[serde(flatten)]
@@ -432,19 +462,10 @@ pub fn batch_detail(
             amount_ore: t.amount_ore,
         })
         .collect();
+    let cancelled = row.cancelled_at.is_some();
     let items = repo::ledger_page(conn, id, page.offset(), page.limit())?
         .into_iter()
-        .map(|r| BatchReport {
-            report_id: r.report_id,
-            report_version: r.report_version,
-            employment_number: r.employment_number,
-            person_name: r.person_name,
-            drive_date: r.drive_date,
-            purpose: r.purpose,
-            distance_m: r.distance_m,
-            amount_ore: r.amount_ore,
-            returned: r.released_at.is_some() && row.cancelled_at.is_none(),
-        })
+        .map(|r| BatchReport::of(r, cancelled))
         .collect();
     Ok(BatchDetail {
         reports: Page {

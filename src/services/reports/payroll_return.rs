@@ -41,7 +41,7 @@ pub fn return_from_payroll(
         let now = db::utc_now();
         let batch =
             ledger::find_batch(c, batch_id)?.ok_or_else(|| Error::not_found("payroll batch"))?;
-        let (exported_version, live) = ledger::ledger_entry(c, batch_id, id)?
+        let row = ledger::ledger_row(c, batch_id, id)?
             .ok_or_else(|| Error::not_found("report in this payroll batch"))?;
         let conflict = |why: &str| Error::problem(ProblemKind::Conflict, why.to_string());
         if batch.cancelled_at.is_some() {
@@ -55,13 +55,13 @@ pub fn return_from_payroll(
                  one once the report is put right",
             ));
         }
-        if !live {
+        if row.released_at.is_some() {
             return Err(conflict("payroll has already sent this report back"));
         }
         let person_id = reload(c, id)?.person_id;
         repo::lock_person(c, person_id)?;
         let before = reload(c, id)?;
-        if before.version != exported_version {
+        if before.version != row.report_version {
             return Err(conflict("the report has changed since the batch took it"));
         }
         let change = aggregate(&before)?

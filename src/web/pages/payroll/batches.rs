@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{batch_path, notice, placeholder_banner};
+use super::{batch_path, notice, placeholder_banner, send_back_path};
 use crate::domain::ids::BatchId;
 use crate::domain::page::Page;
 use crate::http::handlers::payroll::{file_response, FileQuery};
@@ -122,10 +122,15 @@ pub struct ReportLine {
     pub purpose: String,
     pub km: String,
     pub amount: String,
+    /// Payroll sent the report back to its approver.
+    pub returned: bool,
+    /// The page that sends it back, while that is possible (an acknowledged batch).
+    pub send_back_href: Option<String>,
 }
 
 impl ReportLine {
-    fn of(r: &BatchReport) -> ReportLine {
+    fn of(batch: &Batch, r: &BatchReport) -> ReportLine {
+        let can_send_back = batch.status == BatchStatus::Acknowledged && !r.returned;
         ReportLine {
             href: format!("/indberetninger/{}", r.report_id),
             employment: r.employment_number.clone(),
@@ -134,6 +139,8 @@ impl ReportLine {
             purpose: r.purpose.clone(),
             km: format::km(r.distance_m),
             amount: format::kroner(r.amount_ore),
+            returned: r.returned,
+            send_back_href: can_send_back.then(|| send_back_path(batch.id, r.report_id)),
         }
     }
 }
@@ -170,7 +177,11 @@ pub async fn show(
         pt: &PT,
         banner,
         pager: Pager::of(reports, &b.href, ""),
-        reports: reports.items.iter().map(ReportLine::of).collect(),
+        reports: reports
+            .items
+            .iter()
+            .map(|r| ReportLine::of(&detail.batch, r))
+            .collect(),
         b,
     })
 }

@@ -6,9 +6,8 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::batches::BatchView;
-use super::{batch_path, placeholder_banner};
+use super::{batch_path, placeholder_banner, refused_form};
 use crate::domain::ids::BatchId;
-use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::payroll::{self, Actor, CancelBatch};
 use crate::web::error::WebError;
@@ -77,18 +76,13 @@ pub async fn cancel(
         .db
         .run(move |c| payroll::cancel_batch(c, id, &input, actor))
         .await;
-    match cancelled {
-        Ok(_) => Ok(see_other(&format!("{}?besked=annulleret", batch_path(id)))),
+    match refused_form(cancelled)? {
+        None => Ok(see_other(&format!("{}?besked=annulleret", batch_path(id)))),
         // The reason was refused, or the batch is no longer open: the confirmation again,
         // saying why.
-        Err(Error::Problem(p)) if p.kind == ProblemKind::Validation => {
-            let page = page(&state, &signed, id, reason, true).await?;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(Error::Problem(p)) if p.kind == ProblemKind::Conflict => {
-            let page = page(&state, &signed, id, reason, false).await?;
-            render(StatusCode::CONFLICT, &page)
-        }
-        Err(e) => Err(e.into()),
+        Some((status, reason_error)) => render(
+            status,
+            &page(&state, &signed, id, reason, reason_error).await?,
+        ),
     }
 }

@@ -5,14 +5,18 @@
 pub mod batches;
 pub mod cancel;
 pub mod new_batch;
+pub mod send_back;
 pub mod waiting;
 
 use actix_web::web;
 
 use crate::db::DbConnection;
-use crate::domain::ids::BatchId;
-use crate::error::Result;
+use crate::domain::ids::{BatchId, ReportId};
+use actix_web::http::StatusCode;
+
+use crate::error::{Error, ProblemKind, Result};
 use crate::services::tf_codes;
+use crate::web::error::WebError;
 use crate::web::page_and_form;
 use crate::web::texts::payroll::PT;
 
@@ -29,6 +33,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cancel::confirm,
         cancel::cancel,
     );
+    page_and_form(
+        cfg,
+        "/loen/koersler/{id}/indberetninger/{report}/send-tilbage",
+        send_back::confirm,
+        send_back::send_back,
+    );
 }
 
 /// Whether the placeholder banner shows: a rate type reports may still be paid by has a
@@ -42,10 +52,34 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
         "dannet" => PT.batch_created,
         "annulleret" => PT.batch_cancelled,
+        "sendt-tilbage" => PT.report_returned,
         _ => return None,
     })
 }
 
 pub fn batch_path(id: BatchId) -> String {
     format!("/loen/koersler/{id}")
+}
+
+/// A reason form's post (cancel a batch, send a report back) that the service refused, as its
+/// confirmation page shows it again: the status, and whether the reason was what was refused
+/// (else the action is no longer possible). Other errors pass on.
+pub fn refused_form<T>(
+    outcome: Result<T>,
+) -> std::result::Result<Option<(StatusCode, bool)>, WebError> {
+    match outcome {
+        Ok(_) => Ok(None),
+        Err(Error::Problem(p)) if p.kind == ProblemKind::Validation => {
+            Ok(Some((StatusCode::UNPROCESSABLE_ENTITY, true)))
+        }
+        Err(Error::Problem(p)) if p.kind == ProblemKind::Conflict => {
+            Ok(Some((StatusCode::CONFLICT, false)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The page that sends report `report` of batch `id` back to its approver.
+pub fn send_back_path(id: BatchId, report: ReportId) -> String {
+    format!("/loen/koersler/{id}/indberetninger/{report}/send-tilbage")
 }
