@@ -85,7 +85,7 @@ impl Notice {
                     format!("Begrundelse: {comment}"),
                     "Du kan rette indberetningen og sende den igen.".into(),
                 ],
-                link(&format!("/reports/{report_id}")),
+                link(&format!("/indberetninger/{report_id}")),
             ),
             Notice::Exported { batch_id, reports } => {
                 let total: i64 = reports.iter().map(|r| r.amount_ore).sum();
@@ -107,7 +107,7 @@ impl Notice {
                 compose(
                     "Din kørsel er sendt til lønudbetaling".into(),
                     &lines,
-                    link("/reports"),
+                    link("/"),
                 )
             }
             Notice::Digest { waiting, oldest } => compose(
@@ -123,7 +123,7 @@ impl Notice {
                     format!("Den ældste er fra {}.", date(*oldest)),
                     "Du kan slå denne daglige besked fra under dine indstillinger.".into(),
                 ],
-                link("/approvals"),
+                link("/godkendelse"),
             ),
             Notice::PayrollOverdue {
                 batch_id,
@@ -140,7 +140,7 @@ impl Notice {
                      slet ikke."
                         .into(),
                 ],
-                link(&format!("/payroll/batches/{batch_id}")),
+                link(&format!("/loen/koersler/{batch_id}")),
             ),
         }
     }
@@ -223,7 +223,9 @@ mod tests {
         );
         assert!(mail.text.contains("Begrundelse: Borger <B> mangler"));
         assert!(mail.html.contains("Borger &lt;B&gt; mangler"));
-        assert!(mail.text.contains("https://korsel.kommune.dk/reports/7"));
+        assert!(mail
+            .text
+            .contains("https://korsel.kommune.dk/indberetninger/7"));
     }
 
     #[test]

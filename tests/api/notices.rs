@@ -186,7 +186,7 @@ async fn a_rejected_report_is_mailed_once_with_the_comment() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("{PUBLIC_URL}/reports/{}", report["id"])),
+        text.contains(&format!("{PUBLIC_URL}/indberetninger/{}", report["id"])),
         "{text}"
     );
     assert!(mail["html"]
@@ -371,7 +371,7 @@ async fn each_approver_gets_one_digest_with_their_count_and_can_turn_it_off() {
     assert!(mails[0]["text"]
         .as_str()
         .unwrap()
-        .contains(&format!("{PUBLIC_URL}/approvals")));
+        .contains(&format!("{PUBLIC_URL}/godkendelse")));
 }
 
 #[tokio::test]
@@ -589,4 +589,78 @@ async fn kill_9_of_the_sending_server_and_a_restart_deliver_the_mail_once() {
         .unwrap()
         .contains("Forkert formål"));
     assert_eq!(outbox(&w.app), vec![("rejected".into(), "sent".into(), 1)]);
+}
+
+/// Every mail's "Se mere i korsel" link opens a page of the web app for its recipient (the
+/// links once pointed at paths the web app does not serve).
+#[tokio::test]
+async fn every_mail_link_opens_a_page_for_its_recipient() {
+    use korsel::domain::ids::{BatchId, ReportId};
+    use korsel::domain::notices::Notice;
+
+    use crate::web_session::{page_text, session};
+
+    let w = world_with(false, |_| {}).await;
+    let report = w
+        .create_submitted(
+            &w.nina,
+            read_report(w.emp_nina, "2026-03-10", "car_high", 12_340),
+        )
+        .await;
+    let batch = w
+        .app
+        .post(
+            "/api/v1/payroll/batches",
+            Some(&w.admin),
+            &json!({"up_to": "2026-11-30", "format": "csv"}),
+        )
+        .await;
+    let batch: Value = batch.json().await.unwrap();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+    let nina = session(&w.app, "nina", crate::report_fixtures::PW).await;
+    let lea = session(&w.app, "lea", crate::report_fixtures::PW).await;
+    let admin = session(&w.app, "admin", crate::helpers::ADMIN_PASSWORD).await;
+    let mails = [
+        (
+            Notice::Rejected {
+                report_id: ReportId(report["id"].as_i64().unwrap()),
+                drive_date: date,
+                purpose: "x".into(),
+                comment: "y".into(),
+            },
+            &nina,
+        ),
+        (
+            Notice::Exported {
+                batch_id: BatchId(1),
+                reports: vec![],
+            },
+            &nina,
+        ),
+        (
+            Notice::Digest {
+                waiting: 1,
+                oldest: date,
+            },
+            &lea,
+        ),
+        (
+            Notice::PayrollOverdue {
+                batch_id: BatchId(batch["id"].as_i64().unwrap()),
+                reports: 0,
+                minutes: 30,
+            },
+            &admin,
+        ),
+    ];
+    for (notice, recipient) in mails {
+        let mail = notice.render(Some(PUBLIC_URL));
+        let link = mail
+            .text
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix(PUBLIC_URL))
+            .unwrap_or_else(|| panic!("no link in {}", mail.text));
+        let (status, html) = page_text(&w.app, link, recipient).await;
+        assert_eq!(status, StatusCode::OK, "{}: {link}: {html}", notice.kind());
+    }
 }
