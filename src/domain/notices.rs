@@ -32,6 +32,13 @@ pub enum Notice {
         purpose: String,
         comment: String,
     },
+    /// To the employee: payroll could not pay their report and sent it back to the approver.
+    ReturnedByPayroll {
+        report_id: ReportId,
+        drive_date: NaiveDate,
+        purpose: String,
+        reason: String,
+    },
     /// To the employee: approved reports went to payroll in batch `batch_id`.
     Exported {
         batch_id: BatchId,
@@ -60,6 +67,7 @@ impl Notice {
     pub fn kind(&self) -> &'static str {
         match self {
             Notice::Rejected { .. } => "rejected",
+            Notice::ReturnedByPayroll { .. } => "returned_by_payroll",
             Notice::Exported { .. } => "exported",
             Notice::Digest { .. } => "digest",
             Notice::PayrollOverdue { .. } => "payroll_overdue",
@@ -84,6 +92,27 @@ impl Notice {
                     ),
                     format!("Begrundelse: {comment}"),
                     "Du kan rette indberetningen og sende den igen.".into(),
+                ],
+                link(&format!("/indberetninger/{report_id}")),
+            ),
+            Notice::ReturnedByPayroll {
+                report_id,
+                drive_date,
+                purpose,
+                reason,
+            } => compose(
+                format!(
+                    "Din kørselsindberetning fra {} er sendt tilbage af lønkontoret",
+                    date(*drive_date)
+                ),
+                &[
+                    format!(
+                        "Lønkontoret kunne ikke udbetale din kørselsindberetning fra {} ({purpose}) \
+                         og har sendt den tilbage til din godkender.",
+                        date(*drive_date)
+                    ),
+                    format!("Begrundelse: {reason}"),
+                    "Når den er godkendt igen, kommer den med i en senere lønkørsel.".into(),
                 ],
                 link(&format!("/indberetninger/{report_id}")),
             ),
@@ -223,6 +252,26 @@ mod tests {
         );
         assert!(mail.text.contains("Begrundelse: Borger <B> mangler"));
         assert!(mail.html.contains("Borger &lt;B&gt; mangler"));
+        assert!(mail
+            .text
+            .contains("https://korsel.kommune.dk/indberetninger/7"));
+    }
+
+    #[test]
+    fn a_report_sent_back_by_payroll_says_why_and_what_happens_next() {
+        let mail = Notice::ReturnedByPayroll {
+            report_id: ReportId(7),
+            drive_date: d("2026-03-10"),
+            purpose: "Borgerbesøg".into(),
+            reason: "Ansættelsen er spærret".into(),
+        }
+        .render(Some("https://korsel.kommune.dk"));
+        assert_eq!(
+            mail.subject,
+            "Din kørselsindberetning fra 10.03.2026 er sendt tilbage af lønkontoret"
+        );
+        assert!(mail.text.contains("Begrundelse: Ansættelsen er spærret"));
+        assert!(mail.text.contains("senere lønkørsel"));
         assert!(mail
             .text
             .contains("https://korsel.kommune.dk/indberetninger/7"));

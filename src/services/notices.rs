@@ -78,6 +78,23 @@ pub fn report_rejected(conn: &mut DbConnection, row: &ReportRow, now: NaiveDateT
     Ok(())
 }
 
+/// The employee is told that payroll sent report `row` back to the approver, with the reason.
+pub fn report_returned_by_payroll(
+    conn: &mut DbConnection,
+    row: &ReportRow,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let notice = Notice::ReturnedByPayroll {
+        report_id: row.id,
+        drive_date: row.drive_date,
+        purpose: row.purpose.clone(),
+        reason: reason.to_string(),
+    };
+    to_person(conn, row.person_id, &notice, None, now)?;
+    Ok(())
+}
+
 /// Each employee with reports in batch `batch_id` (just made) is told which went to payroll.
 pub fn batch_exported(
     conn: &mut DbConnection,

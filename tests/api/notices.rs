@@ -631,6 +631,15 @@ async fn every_mail_link_opens_a_page_for_its_recipient() {
             &nina,
         ),
         (
+            Notice::ReturnedByPayroll {
+                report_id: ReportId(report["id"].as_i64().unwrap()),
+                drive_date: date,
+                purpose: "x".into(),
+                reason: "y".into(),
+            },
+            &nina,
+        ),
+        (
             Notice::Exported {
                 batch_id: BatchId(1),
                 reports: vec![],

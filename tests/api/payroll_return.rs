@@ -27,6 +27,17 @@ async fn payroll_user(w: &World) -> String {
         .to_string()
 }
 
+/// How many notices of `kind` the outbox holds.
+fn notices_of(w: &World, of_kind: &str) -> usize {
+    use diesel::prelude::*;
+    use korsel::db::schema::mail_outbox::dsl::*;
+    mail_outbox
+        .filter(kind.eq(of_kind))
+        .count()
+        .get_result::<i64>(&mut w.app.db.connect())
+        .unwrap() as usize
+}
+
 async fn new_batch(w: &World, token: &str) -> Value {
     let body = json!({"up_to": "2026-03-31", "format": "csv"});
     let res = w
@@ -201,6 +212,8 @@ async fn payroll_sends_a_report_back_and_a_later_batch_takes_it_once() {
     assert_eq!(back["amount_ore"], returned["amount_ore"]);
     let res = w.app.post(&path(id(returned)), Some(&paula), &reason).await;
     assert_problem(res, 409, "conflict").await;
+    // nina is told (one notice, written with the return).
+    assert_eq!(notices_of(&w, "returned_by_payroll"), 1);
 
     // The approver sees why, in the history; the batch still holds its file as sent.
     let history: Vec<Value> = w

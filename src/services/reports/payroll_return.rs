@@ -1,7 +1,8 @@
 //! Payroll sends an exported report back to its approver: after acknowledging a batch, payroll
 //! could not pay one of its reports (a locked employment, a cost centre it refuses). The batch's
 //! file stays as it was; the report is pending again, and once approved again a later batch takes
-//! it (its row in this batch is released, so the report is in at most one live batch).
+//! it (its row in this batch is released, so the report is in at most one live batch). The
+//! employee gets an e-mail notice; the approver finds the report in the queue and the digest.
 
 use serde::Deserialize;
 
@@ -79,6 +80,8 @@ pub fn return_from_payroll(
             Some(&format!("payroll batch {batch_id}: {}", reason.as_str())),
             now,
         )?;
+        // The employee is told, in this same transaction, as of a rejection.
+        crate::services::notices::report_returned_by_payroll(c, &after, reason.as_str(), now)?;
         view(c, after)
     })
 }
