@@ -36,5 +36,6 @@ mod web;
 mod web_admin;
 mod web_admin_forms;
 mod web_attacks;
+mod web_links;
 mod web_payroll;
 mod web_session;

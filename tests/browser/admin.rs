@@ -186,6 +186,11 @@ async fn an_administrator_manages_users_and_reads_the_organisation() {
     let base = app.address.clone();
     run("admin users", &base, move |b| async move {
         b.sign_in("admin", ADMIN_PASSWORD).await;
+        // The first admin is linked to no person: the employee's menu leads to a page that
+        // says so.
+        b.follow("nav a[href='/indberetninger/ny']").await;
+        assert!(b.text("#no-person").await.contains("ikke knyttet"));
+        b.check_page("ny-indberetning-uden-person").await;
         b.goto("/admin/brugere").await;
         b.check_page("admin-brugere").await;
         b.fill("#brugernavn", "mette.andersen").await;

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod autocomplete;
 pub mod flags;
 pub mod login;
+pub mod no_person;
 pub mod notifications;
 pub mod oidc;
 pub mod password;

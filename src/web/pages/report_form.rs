@@ -23,7 +23,7 @@ use crate::services::trips::{self, Reader, Trip};
 use crate::web::error::WebError;
 use crate::web::map::{self, Drawing};
 use crate::web::pages::report::{track_markers, unseen};
-use crate::web::pages::Choice;
+use crate::web::pages::{no_person, Choice};
 use crate::web::session::{FormData, Signed, SignedForm};
 use crate::web::texts::{self, Texts, DA};
 use crate::web::{format, render, see_other, Layout};
@@ -435,12 +435,15 @@ pub async fn new(
     params: web::Query<NewParams>,
 ) -> Result<HttpResponse, WebError> {
     let trip = params.into_inner().tur;
-    let options = options(&state, signed.caller(), trip).await?;
     let heading = if trip.is_some() {
         DA.from_trip_title
     } else {
         DA.new_report_title
     };
+    if let Some(page) = no_person::instead_of(&state, &signed, heading, "new").await? {
+        return Ok(page);
+    }
+    let options = options(&state, signed.caller(), trip).await?;
     let fields = Fields {
         trip,
         read: state.router.is_none(),

@@ -11,7 +11,7 @@ use crate::http::AppState;
 use crate::services::org;
 use crate::services::reports::{self, ListQuery, Report};
 use crate::web::error::WebError;
-use crate::web::pages::Choice;
+use crate::web::pages::{no_person, Choice};
 use crate::web::session::Signed;
 use crate::web::texts::{self, Texts, DA};
 use crate::web::{format, ok, Layout};
@@ -93,6 +93,9 @@ pub async fn show(
     signed: Signed,
     params: web::Query<YearParams>,
 ) -> Result<HttpResponse, WebError> {
+    if let Some(page) = no_person::instead_of(&state, &signed, DA.year_title, "year").await? {
+        return Ok(page);
+    }
     let this_year = org::today().year();
     let year = params
         .into_inner()
