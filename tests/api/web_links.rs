@@ -1,5 +1,5 @@
 //! Every link on every page leads somewhere: signed in as each kind of user, a crawl from the
-//! front page follows every same-site link (`href`, GET only) and finds no page that is missing
+//! front page follows every same-site link (`href`, `hx-get`) and finds no page that is missing
 //! (404) or broken (5xx). Links to another person's records would be 404s too, so this also
 //! checks that pages only link to what their reader may open.
 
@@ -12,11 +12,12 @@ use crate::helpers::ADMIN_PASSWORD;
 use crate::report_fixtures::{read_report, world, PW};
 use crate::web_session::{get_page, session};
 
-/// The same-site paths a page links to (`href="/…"`), without fragments; HTML-escaped `&amp;`
-/// back to `&`.
+/// The same-site paths a page links to or loads with htmx (`href="/…"`, `hx-get="/…"`), without
+/// fragments; HTML-escaped `&amp;` back to `&`.
 fn links(html: &str) -> Vec<String> {
-    html.split("href=\"")
-        .skip(1)
+    ["href=\"", "hx-get=\""]
+        .iter()
+        .flat_map(|attribute| html.split(attribute).skip(1))
         .filter_map(|rest| rest.split('"').next())
         .filter(|href| href.starts_with('/') && !href.starts_with("//"))
         .map(|href| href.split('#').next().unwrap_or("").replace("&amp;", "&"))
