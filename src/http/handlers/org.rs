@@ -46,10 +46,12 @@ admin_handlers! {
     list list_substitutes => org::list_substitutes;
     create create_substitute(org::CreateSubstitute) => org::create_substitute,
         |out: &org::Substitute| format!("/api/v1/substitutes/{}", out.id);
+    show show_substitute [SubstituteId] => org::get_substitute;
     delete delete_substitute [SubstituteId] => org::delete_substitute;
     list list_personal_approvers => org::list_personal_approvers;
     create create_personal_approver(org::CreatePersonalApprover) => org::create_personal_approver,
         |out: &org::PersonalApprover| format!("/api/v1/personal-approvers/{}", out.id);
+    show show_personal_approver [PersonalApproverId] => org::get_personal_approver;
     delete delete_personal_approver [PersonalApproverId] => org::delete_personal_approver;
 
     create create_rate_type(org::CreateRateType) => org::create_rate_type,
@@ -201,6 +203,16 @@ pub async fn list_rate_types(
 ) -> Result<HttpResponse, Error> {
     let page = checked(page)?;
     ok_json(&state, move |c| org::list_rate_types(c, page)).await
+}
+
+/// One rate type; like the list, for every signed-in user (the rates are public).
+pub async fn show_rate_type(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    id: web::Path<RateTypeId>,
+) -> Result<HttpResponse, Error> {
+    let id = id.into_inner();
+    ok_json(&state, move |c| org::get_rate_type(c, id)).await
 }
 
 #[derive(Deserialize)]

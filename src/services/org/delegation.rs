@@ -75,6 +75,12 @@ pub fn delete_substitute(conn: &mut DbConnection, id: SubstituteId) -> Result<()
     })
 }
 
+pub fn get_substitute(conn: &mut DbConnection, id: SubstituteId) -> Result<Substitute> {
+    Ok(repo::find_substitute(conn, id)?
+        .ok_or_else(|| Error::not_found("substitute"))?
+        .into())
+}
+
 pub fn list_substitutes(conn: &mut DbConnection, page: PageRequest) -> Result<Page<Substitute>> {
     let total = repo::count_substitutes(conn)?;
     let items = repo::list_substitutes(conn, page.offset(), page.limit())?
@@ -154,6 +160,15 @@ pub fn delete_personal_approver(conn: &mut DbConnection, id: PersonalApproverId)
             _ => Ok(()),
         }
     })
+}
+
+pub fn get_personal_approver(
+    conn: &mut DbConnection,
+    id: PersonalApproverId,
+) -> Result<PersonalApprover> {
+    Ok(repo::find_personal_approver(conn, id)?
+        .ok_or_else(|| Error::not_found("personal approver"))?
+        .into())
 }
 
 pub fn list_personal_approvers(

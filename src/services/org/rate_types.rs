@@ -84,6 +84,12 @@ impl From<repo::RateTypeRow> for RateType {
     }
 }
 
+pub fn get_rate_type(conn: &mut DbConnection, id: RateTypeId) -> Result<RateType> {
+    Ok(repo::find_rate_type(conn, id)?
+        .ok_or_else(|| Error::not_found("rate type"))?
+        .into())
+}
+
 pub fn list_rate_types(conn: &mut DbConnection, page: PageRequest) -> Result<Page<RateType>> {
     let total = repo::count_rate_types(conn)?;
     let items = repo::list_rate_types(conn, page.offset(), page.limit())?

@@ -72,6 +72,11 @@ async fn rate_types_are_seeded_and_administered_by_whitelist() {
         .unwrap()
         .to_string();
     assert_eq!(get_ok(&app, &eva, "/api/v1/rate-types").await["total"], 25);
+    // The new one is where its Location said, for everyone.
+    let one = format!("/api/v1/rate-types/{}", created["id"]);
+    assert_eq!(get_ok(&app, &eva, &one).await, created);
+    let res = app.get("/api/v1/rate-types/999999", Some(&eva)).await;
+    assert_problem(res, 404, "not-found").await;
     let res = app
         .put(
             &path,
