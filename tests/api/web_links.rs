@@ -1,6 +1,6 @@
-//! Every link on every page leads somewhere: signed in as each kind of user, a crawl from the
-//! front page follows every same-site link (`href`, `hx-get`) and finds no page that is missing
-//! (404) or broken (5xx). Links to another person's records would be 404s too, so this also
+//! Every link on every page leads somewhere: signed in as each kind of user (employee, approver,
+//! payroll, administrator), a crawl from the front page follows every same-site link (`href`,
+//! `hx-get`) and finds no page that is missing (404) or broken (5xx). Links to another person's records would be 404s too, so this also
 //! checks that pages only link to what their reader may open.
 
 use std::collections::{BTreeSet, VecDeque};
@@ -90,7 +90,13 @@ async fn every_link_on_every_page_opens_for_each_kind_of_user() {
     w.upload_trip(&w.nina, "2026-03-12T07:00:00Z", 120).await;
     assert_eq!(pending["status"], "pending");
 
-    for (who, password) in [("nina", PW), ("lea", PW), ("admin", ADMIN_PASSWORD)] {
+    w.app.create_user("paula", PW, &["payroll"]).await;
+    for (who, password) in [
+        ("nina", PW),
+        ("lea", PW),
+        ("paula", PW),
+        ("admin", ADMIN_PASSWORD),
+    ] {
         let cookie = session(&w.app, who, password).await;
         let (visited, failed) = crawl(&w.app, &cookie).await;
         assert!(visited > 5, "{who} saw only {visited} pages");
