@@ -1,7 +1,8 @@
 //! Every link on every page leads somewhere: signed in as each kind of user (employee, approver,
 //! payroll, administrator), a crawl from the front page follows every same-site link (`href`,
 //! `hx-get`) and finds no page that is missing (404) or broken (5xx). Links to another person's records would be 404s too, so this also
-//! checks that pages only link to what their reader may open.
+//! checks that pages only link to what their reader may open. Every form found posts to a route
+//! that takes it (refused for the missing CSRF token, 403, not 404 or 405).
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -25,11 +26,25 @@ fn links(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// Crawls from `/` with `cookie`; returns the pages visited and every link that failed.
-async fn crawl(app: &crate::helpers::TestApp, cookie: &str) -> (usize, Vec<String>) {
+/// The paths the page's forms post to (`<form method="post" action="/…">`).
+fn form_actions(html: &str) -> Vec<String> {
+    html.split("<form method=\"post\" action=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|action| action.starts_with('/'))
+        .map(|action| action.replace("&amp;", "&"))
+        .collect()
+}
+
+/// Crawls from `/` with `cookie`; returns the pages visited, every link that failed, and the
+/// paths the pages' forms post to.
+async fn crawl(
+    app: &crate::helpers::TestApp,
+    cookie: &str,
+) -> (usize, Vec<String>, BTreeSet<String>) {
     let mut seen = BTreeSet::from(["/".to_string()]);
     let mut queue = VecDeque::from(["/".to_string()]);
-    let (mut visited, mut failed) = (0, Vec::new());
+    let (mut visited, mut failed, mut actions) = (0, Vec::new(), BTreeSet::new());
     while let Some(path) = queue.pop_front() {
         if visited == 400 {
             break;
@@ -49,7 +64,9 @@ async fn crawl(app: &crate::helpers::TestApp, cookie: &str) -> (usize, Vec<Strin
         if !status.is_success() || !is_html {
             continue;
         }
-        for link in links(&res.text().await.unwrap()) {
+        let html = res.text().await.unwrap();
+        actions.extend(form_actions(&html));
+        for link in links(&html) {
             // Paging through long lists adds nothing; the first pages are enough.
             let many_pages = link.contains("side=") && !link.contains("side=2");
             if !many_pages && seen.insert(link.clone()) {
@@ -57,7 +74,7 @@ async fn crawl(app: &crate::helpers::TestApp, cookie: &str) -> (usize, Vec<Strin
             }
         }
     }
-    (visited, failed)
+    (visited, failed, actions)
 }
 
 #[tokio::test]
@@ -98,9 +115,23 @@ async fn every_link_on_every_page_opens_for_each_kind_of_user() {
         ("admin", ADMIN_PASSWORD),
     ] {
         let cookie = session(&w.app, who, password).await;
-        let (visited, failed) = crawl(&w.app, &cookie).await;
+        let (visited, failed, actions) = crawl(&w.app, &cookie).await;
         assert!(visited > 5, "{who} saw only {visited} pages");
         assert!(failed.is_empty(), "{who}: {failed:#?}");
+        // Every form posts somewhere that takes it: without its CSRF token the post is refused
+        // as such (403), never 404, 405 or a 5xx.
+        assert!(actions.contains("/log-ud"), "{who}: {actions:?}");
+        for action in actions.iter().filter(|a| *a != "/log-ind") {
+            let res = crate::web_session::client()
+                .post(w.app.url(action))
+                .header(reqwest::header::COOKIE, &cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("x=1")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}: POST {action}");
+        }
     }
     // The first admin is linked to no person: the employee's own pages say so.
     let admin = session(&w.app, "admin", ADMIN_PASSWORD).await;
