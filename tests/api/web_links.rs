@@ -1,8 +1,9 @@
 //! Every link on every page leads somewhere: signed in as each kind of user (employee, approver,
 //! payroll, administrator), a crawl from the front page follows every same-site link (`href`,
-//! `hx-get`) and finds no page that is missing (404) or broken (5xx). Links to another person's records would be 404s too, so this also
-//! checks that pages only link to what their reader may open. Every form found posts to a route
-//! that takes it (refused for the missing CSRF token, 403, not 404 or 405).
+//! `hx-get`) and finds no page that is missing (404) or broken (5xx). Links to another person's
+//! records would be 404s too, so this also checks that pages only link to what their reader may
+//! open. Every form found posts to a route that takes it (refused for the missing CSRF token,
+//! 403, not 404 or 405).
 
 use std::collections::{BTreeSet, VecDeque};
 
