@@ -205,8 +205,10 @@ macro_rules! bigint_ids {
     };
 }
 
-bigint_ids! { PersonId, OrgUnitId, EmploymentId, ReportId, TripId, UserId, BatchId, VehicleId, RateTypeId,
-SubstituteId, PersonalApproverId, AddressId }
+bigint_ids! {
+    PersonId, OrgUnitId, EmploymentId, ReportId, TripId, UserId, BatchId, VehicleId, RateTypeId,
+    SubstituteId, PersonalApproverId, AddressId
+}
 
 #[cfg(test)]
 mod tests {

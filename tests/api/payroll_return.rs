@@ -199,6 +199,12 @@ async fn payroll_sends_a_report_back_and_a_later_batch_takes_it_once() {
         .await;
     let problem = assert_problem(res, 422, "validation-failed").await;
     assert_eq!(problem["field"], "reason");
+    let too_long = json!({"reason": "x".repeat(1_001)});
+    let res = w
+        .app
+        .post(&path(id(returned)), Some(&paula), &too_long)
+        .await;
+    assert_problem(res, 422, "validation-failed").await;
     let res = w.app.post(&path(999_999), Some(&paula), &reason).await;
     assert_problem(res, 404, "not-found").await;
 

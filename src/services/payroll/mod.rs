@@ -423,16 +423,17 @@ impl BatchReport {
     }
 }
 
-/// One report of a batch, as the batch took it.
+/// A batch and one of its reports, as the batch took it.
 pub fn batch_report(
     conn: &mut DbConnection,
     id: BatchId,
     report_id: ReportId,
-) -> Result<BatchReport> {
+) -> Result<(Batch, BatchReport)> {
     let batch = find_batch(conn, id)?;
     let row = repo::ledger_row(conn, id, report_id)?
         .ok_or_else(|| Error::not_found("report in this payroll batch"))?;
-    Ok(BatchReport::of(row, batch.cancelled_at.is_some()))
+    let report = BatchReport::of(row, batch.cancelled_at.is_some());
+    Ok((batch.try_into()?, report))
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -42,6 +42,9 @@ pub fn return_from_payroll(
         let now = db::utc_now();
         let batch =
             ledger::find_batch(c, batch_id)?.ok_or_else(|| Error::not_found("payroll batch"))?;
+        // The person's reports are priced together: their writers take turns.
+        let person_id = reload(c, id)?.person_id;
+        repo::lock_person(c, person_id)?;
         let row = ledger::ledger_row(c, batch_id, id)?
             .ok_or_else(|| Error::not_found("report in this payroll batch"))?;
         let conflict = |why: &str| Error::problem(ProblemKind::Conflict, why.to_string());
@@ -59,8 +62,6 @@ pub fn return_from_payroll(
         if row.released_at.is_some() {
             return Err(conflict("payroll has already sent this report back"));
         }
-        let person_id = reload(c, id)?.person_id;
-        repo::lock_person(c, person_id)?;
         let before = reload(c, id)?;
         if before.version != row.report_version {
             return Err(conflict("the report has changed since the batch took it"));

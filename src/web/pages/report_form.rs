@@ -153,11 +153,18 @@ struct Options {
     trip: Option<(Trip, Vec<(f64, f64)>)>,
 }
 
-async fn options(state: &AppState, caller: Caller, trip: Option<TripId>) -> Result<Options, Error> {
+/// What the form offers the caller; `None` for an account linked to no person.
+async fn options(
+    state: &AppState,
+    caller: Caller,
+    trip: Option<TripId>,
+) -> Result<Option<Options>, Error> {
     state
         .db
         .run(move |c| {
-            let me = org::my_person(c, caller.user_id)?;
+            let Some(me) = org::person_of_user_id(c, caller.user_id)? else {
+                return Ok(None);
+            };
             let employments = org::my_employments(c, caller.user_id)?
                 .into_iter()
                 .map(|e| {
@@ -176,11 +183,11 @@ async fn options(state: &AppState, caller: Caller, trip: Option<TripId>) -> Resu
                 )),
                 None => None,
             };
-            Ok(Options {
+            Ok(Some(Options {
                 employments,
                 vehicles: org::vehicles(c, me.id)?,
                 trip,
-            })
+            }))
         })
         .await
 }
@@ -440,10 +447,9 @@ pub async fn new(
     } else {
         DA.new_report_title
     };
-    if let Some(page) = no_person::instead_of(&state, &signed, heading, "new").await? {
-        return Ok(page);
-    }
-    let options = options(&state, signed.caller(), trip).await?;
+    let Some(options) = options(&state, signed.caller(), trip).await? else {
+        return no_person::page(&signed, heading, "new");
+    };
     let fields = Fields {
         trip,
         read: state.router.is_none(),
@@ -473,7 +479,9 @@ async fn reshow(
     errors: Vec<FieldError>,
     editing: Option<ReportStatus>,
 ) -> Result<HttpResponse, WebError> {
-    let options = options(state, signed.caller(), fields.trip).await?;
+    let Some(options) = options(state, signed.caller(), fields.trip).await? else {
+        return no_person::page(signed, &heading, "new");
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use crate::domain::page::{PageRequest, MAX_PER_PAGE};
+use crate::error::{Error, ProblemKind};
 use crate::http::AppState;
 use crate::services::org;
 use crate::services::reports::{self, ListQuery, Report};
@@ -93,9 +94,6 @@ pub async fn show(
     signed: Signed,
     params: web::Query<YearParams>,
 ) -> Result<HttpResponse, WebError> {
-    if let Some(page) = no_person::instead_of(&state, &signed, DA.year_title, "year").await? {
-        return Ok(page);
-    }
     let this_year = org::today().year();
     let year = params
         .into_inner()
@@ -103,7 +101,7 @@ pub async fn show(
         .filter(|y| (this_year - 5..=this_year).contains(y))
         .unwrap_or(this_year);
     let caller = signed.caller();
-    let (summary, counted) = state
+    let found = state
         .db
         .run(move |c| {
             Ok((
@@ -111,7 +109,14 @@ pub async fn show(
                 counted_reports(c, caller, year)?,
             ))
         })
-        .await?;
+        .await;
+    let (summary, counted) = match found {
+        // The one record these read that can be missing is the caller's own person.
+        Err(Error::Problem(p)) if p.kind == ProblemKind::NotFound => {
+            return no_person::page(&signed, DA.year_title, "year")
+        }
+        found => found?,
+    };
     let months = (1..=12)
         .filter_map(|m| {
             let of_month: Vec<&Report> = counted

@@ -43,12 +43,7 @@ async fn page(
 ) -> Result<SendBackPage, WebError> {
     let (batch, line) = state
         .db
-        .run(move |c| {
-            Ok((
-                payroll::get_batch(c, id)?,
-                payroll::batch_report(c, id, report)?,
-            ))
-        })
+        .run(move |c| payroll::batch_report(c, id, report))
         .await?;
     Ok(SendBackPage {
         layout: Layout::signed(signed, PT.return_title, "batches"),
